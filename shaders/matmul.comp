@@ -1,0 +1,98 @@
+#version 450
+// matmul: C[M,N] = A[M,K] · B + bias, row-major f32. B is [K,N], or [N,K] when TRANS_B.
+// bias (binding 2) is a row vector of N added to every row when HAS_BIAS; bind any buffer otherwise.
+//
+// Each invocation accumulates a TM x TN block of C in registers. Two schedules, chosen by the TILED
+// specialisation constant so that one module serves every device:
+//  - TILED = false (CPU devices such as lavapipe): no shared memory and no barriers. A workgroup
+//    owns TM rows and WG_X*TN columns; its rows depend only on the workgroup id, so the A loads are
+//    uniform (one scalar load broadcast to every lane) and the B loads of neighbouring lanes are
+//    neighbouring columns.
+//  - TILED = true (GPUs): a WG_Y*TM x WG_X*TN tile of C per workgroup; BK-wide slices of A and B are
+//    staged in shared memory by all invocations, then each invocation works from shared memory.
+layout(local_size_x_id = 0, local_size_y_id = 1) in;
+layout(constant_id = 2) const uint TM = 4;
+layout(constant_id = 3) const uint TN = 4;
+layout(constant_id = 4) const uint BK = 16;
+layout(constant_id = 5) const bool TILED = false;
+layout(constant_id = 6) const bool TRANS_B = false;
+layout(constant_id = 7) const bool HAS_BIAS = false;
+
+layout(std430, binding = 0) readonly buffer A { float a[]; };
+layout(std430, binding = 1) readonly buffer B { float b[]; };
+layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
+layout(std430, binding = 3) writeonly buffer C { float c[]; };
+layout(push_constant) uniform Push { uint M; uint N; uint K; } pc;
+
+const uint WG_X = gl_WorkGroupSize.x;
+const uint WG_Y = gl_WorkGroupSize.y;
+const uint BM = WG_Y * TM;
+const uint BN = WG_X * TN;
+
+shared float sa[TILED ? BK * BM : 1];
+shared float sb[TILED ? BK * BN : 1];
+
+float loadB(uint k, uint n) {
+	return TRANS_B ? b[n * pc.K + k] : b[k * pc.N + n];
+}
+
+void store(uint row, uint col, float v) {
+	if (row < pc.M && col < pc.N) c[row * pc.N + col] = HAS_BIAS ? v + bias[col] : v;
+}
+
+void main() {
+	float acc[TM][TN];
+	for (uint i = 0; i < TM; i++)
+		for (uint j = 0; j < TN; j++) acc[i][j] = 0.0;
+	uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
+
+	if (!TILED) {
+		uint row0 = gl_WorkGroupID.y * TM;
+		uint col0 = gl_WorkGroupID.x * BN + tx;
+		// Rows past M read row M-1 and columns past N read column N-1: no branches in the k loop.
+		uint rows[TM];
+		for (uint i = 0; i < TM; i++) rows[i] = min(row0 + i, pc.M - 1) * pc.K;
+		uint cols[TN];
+		for (uint j = 0; j < TN; j++) cols[j] = min(col0 + j * WG_X, pc.N - 1);
+		for (uint k = 0; k < pc.K; k++) {
+			float bv[TN];
+			for (uint j = 0; j < TN; j++) bv[j] = loadB(k, cols[j]);
+			for (uint i = 0; i < TM; i++) {
+				float av = a[rows[i] + k];
+				for (uint j = 0; j < TN; j++) acc[i][j] = fma(av, bv[j], acc[i][j]);
+			}
+		}
+		for (uint i = 0; i < TM; i++)
+			for (uint j = 0; j < TN; j++) store(row0 + i, col0 + j * WG_X, acc[i][j]);
+		return;
+	}
+
+	uint tileRow = gl_WorkGroupID.y * BM, tileCol = gl_WorkGroupID.x * BN;
+	uint tid = ty * WG_X + tx;
+	const uint threads = WG_X * WG_Y;
+	for (uint k0 = 0; k0 < pc.K; k0 += BK) {
+		for (uint e = tid; e < BM * BK; e += threads) {
+			uint r = e / BK, kk = e % BK;
+			uint gr = tileRow + r, gk = k0 + kk;
+			sa[kk * BM + r] = (gr < pc.M && gk < pc.K) ? a[gr * pc.K + gk] : 0.0;
+		}
+		for (uint e = tid; e < BN * BK; e += threads) {
+			uint kk, n;
+			if (TRANS_B) { n = e / BK; kk = e % BK; } else { kk = e / BN; n = e % BN; }
+			uint gn = tileCol + n, gk = k0 + kk;
+			sb[kk * BN + n] = (gn < pc.N && gk < pc.K) ? loadB(gk, gn) : 0.0;
+		}
+		barrier();
+		for (uint kk = 0; kk < BK; kk++) {
+			float bv[TN];
+			for (uint j = 0; j < TN; j++) bv[j] = sb[kk * BN + tx + j * WG_X];
+			for (uint i = 0; i < TM; i++) {
+				float av = sa[kk * BM + ty * TM + i];
+				for (uint j = 0; j < TN; j++) acc[i][j] = fma(av, bv[j], acc[i][j]);
+			}
+		}
+		barrier();
+	}
+	for (uint i = 0; i < TM; i++)
+		for (uint j = 0; j < TN; j++) store(tileRow + ty * TM + i, tileCol + tx + j * WG_X, acc[i][j]);
+}

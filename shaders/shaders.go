@@ -1,0 +1,79 @@
+package shaders
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Access says how a shader uses a storage buffer binding.
+type Access uint8
+
+// Access modes, from the SPIR-V NonWritable / NonReadable decorations.
+const (
+	ReadWrite Access = iota
+	ReadOnly
+	WriteOnly
+)
+
+// Binding is one storage-buffer binding in descriptor set 0.
+type Binding struct {
+	Binding uint32
+	Access  Access
+}
+
+// SpecConstant is a specialization constant: its SpecId, GLSL name and default value
+// (the bits of a 32-bit int, uint, float or bool).
+type SpecConstant struct {
+	ID      uint32
+	Name    string
+	Default uint32
+}
+
+// Module is one compiled shader with its reflection data.
+type Module struct {
+	Name         string // the source file name without extension, e.g. "matmul_rb"
+	Source       string // the source file name, e.g. "matmul_rb.comp"
+	SourceSHA256 string // hex sha256 of the source the SPIR-V was built from
+	SPIRV        []byte
+	Bindings     []Binding
+	PushSize     uint32 // bytes of the push-constant block, 0 if none
+	Spec         []SpecConstant
+}
+
+// Lookup returns the embedded module called name.
+func Lookup(name string) (Module, error) {
+	m, ok := modules[name]
+	if !ok {
+		return Module{}, fmt.Errorf("shaders: no embedded shader %q (known: %v)", name, Names())
+	}
+	m.SPIRV = spirv(m.Source)
+	return m, nil
+}
+
+// Names lists the embedded modules in order.
+func Names() []string {
+	names := make([]string, 0, len(modules))
+	for n := range modules {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// SpecByName returns the specialization constant called name.
+func (m Module) SpecByName(name string) (SpecConstant, bool) {
+	for _, s := range m.Spec {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return SpecConstant{}, false
+}
+
+func spirv(source string) []byte {
+	b, err := spvFS.ReadFile("spv/" + source + ".spv")
+	if err != nil {
+		panic("shaders: generated table names a missing file: " + err.Error())
+	}
+	return b
+}
