@@ -1,0 +1,48 @@
+package vk
+
+import (
+	"strings"
+	"testing"
+
+	vulkan "github.com/vulkan-go/vulkan"
+)
+
+// TestMessengerCountsValidationErrors breaks a valid-usage rule on purpose (a zero-size buffer)
+// and expects the messenger to count it; this proves that a clean run is clean for a reason.
+func TestMessengerCountsValidationErrors(t *testing.T) {
+	if !hasLayerForTest() {
+		t.Skip("validation layer not installed")
+	}
+	d, err := Open(Options{Validate: true, CacheDir: "off"})
+	if err != nil {
+		t.Skipf("no device: %v", err)
+	}
+	defer d.Close()
+	if !d.Validating() {
+		t.Fatal("Validating() = false with Validate set")
+	}
+	ci := vulkan.BufferCreateInfo{
+		SType:       vulkan.StructureTypeBufferCreateInfo,
+		Size:        0,
+		Usage:       vulkan.BufferUsageFlags(vulkan.BufferUsageStorageBufferBit),
+		SharingMode: vulkan.SharingModeExclusive,
+	}
+	var buf vulkan.Buffer
+	if vulkan.CreateBuffer(d.dev, &ci, nil, &buf) == vulkan.Success && buf != vulkan.NullBuffer {
+		vulkan.DestroyBuffer(d.dev, buf, nil)
+	}
+	m := d.Messages()
+	if m.Count[SevError] == 0 {
+		t.Fatalf("no validation error counted: %+v", m)
+	}
+	if !strings.Contains(strings.Join(m.Texts, "\n"), "VUID-VkBufferCreateInfo-size-00912") {
+		t.Errorf("messages do not name VUID-VkBufferCreateInfo-size-00912: %v", m.Texts)
+	}
+}
+
+func hasLayerForTest() bool {
+	if err := initLoader(); err != nil {
+		return false
+	}
+	return hasInstanceLayer(validationLayer)
+}

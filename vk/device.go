@@ -1,0 +1,416 @@
+package vk
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+
+	vulkan "github.com/vulkan-go/vulkan"
+)
+
+// Options configure Open. The zero value picks the best device without validation.
+type Options struct {
+	// Validate enables VK_LAYER_KHRONOS_validation with a debug messenger; DSR4D_VALIDATE=1 does too.
+	Validate bool
+	// Device selects a device by index or by a case-insensitive substring of its name; empty means
+	// DSR4D_DEVICE, and if that is empty too, the best device (discrete > integrated > virtual > CPU).
+	Device string
+	// CacheDir holds the on-disk pipeline cache; empty means the user cache directory, "off" disables it.
+	CacheDir string
+	// AppName is reported to the driver.
+	AppName string
+}
+
+const validationLayer = "VK_LAYER_KHRONOS_validation"
+
+var loaderOnce struct {
+	sync.Once
+	err error
+}
+
+// initLoader finds libvulkan.so once per process.
+func initLoader() error {
+	loaderOnce.Do(func() {
+		if err := vulkan.SetDefaultGetInstanceProcAddr(); err != nil {
+			loaderOnce.err = fmt.Errorf("%w: the Vulkan loader libvulkan.so was not found; %s", ErrNoDevice, installHint)
+			return
+		}
+		if err := vulkan.Init(); err != nil {
+			loaderOnce.err = fmt.Errorf("%w: initialising the Vulkan loader: %v; %s", ErrNoDevice, err, installHint)
+		}
+	})
+	return loaderOnce.err
+}
+
+func envTrue(name string) bool {
+	v, _ := strconv.ParseBool(os.Getenv(name))
+	return v
+}
+
+// instance is a VkInstance with its optional messenger.
+type instance struct {
+	vk    vulkan.Instance
+	debug *messenger
+}
+
+func newInstance(appName string, validate bool) (*instance, error) {
+	if err := initLoader(); err != nil {
+		return nil, err
+	}
+	var layers, exts []string
+	if validate {
+		if !hasInstanceLayer(validationLayer) {
+			return nil, fmt.Errorf("vk: validation requested but %s is not installed: apt-get install -y vulkan-validationlayers", validationLayer)
+		}
+		layers = append(layers, validationLayer+"\x00")
+		exts = append(exts, "VK_EXT_debug_report\x00")
+	}
+	if appName == "" {
+		appName = "dsr4d"
+	}
+	app := vulkan.ApplicationInfo{
+		SType:              vulkan.StructureTypeApplicationInfo,
+		PApplicationName:   appName + "\x00",
+		ApplicationVersion: vulkan.MakeVersion(0, 1, 0),
+		PEngineName:        "dsr4d\x00",
+		EngineVersion:      vulkan.MakeVersion(0, 1, 0),
+		ApiVersion:         vulkan.MakeVersion(1, 1, 0),
+	}
+	ci := vulkan.InstanceCreateInfo{
+		SType:                   vulkan.StructureTypeInstanceCreateInfo,
+		PApplicationInfo:        &app,
+		EnabledLayerCount:       uint32(len(layers)),
+		PpEnabledLayerNames:     layers,
+		EnabledExtensionCount:   uint32(len(exts)),
+		PpEnabledExtensionNames: exts,
+	}
+	var inst vulkan.Instance
+	r := vulkan.CreateInstance(&ci, nil, &inst)
+	ci.Free()
+	app.Free()
+	if r == vulkan.ErrorIncompatibleDriver {
+		return nil, fmt.Errorf("%w: no driver supports Vulkan 1.1; %s", ErrNoDevice, installHint)
+	}
+	if err := check("vkCreateInstance", r); err != nil {
+		return nil, err
+	}
+	if err := vulkan.InitInstance(inst); err != nil {
+		vulkan.DestroyInstance(inst, nil)
+		return nil, fmt.Errorf("vk: loading instance functions: %v", err)
+	}
+	in := &instance{vk: inst}
+	if validate {
+		m, err := newMessenger(inst)
+		if err != nil {
+			vulkan.DestroyInstance(inst, nil)
+			return nil, err
+		}
+		in.debug = m
+	}
+	return in, nil
+}
+
+func (in *instance) destroy() {
+	if in.debug != nil {
+		in.debug.destroy(in.vk)
+		in.debug = nil
+	}
+	vulkan.DestroyInstance(in.vk, nil)
+}
+
+func hasInstanceLayer(name string) bool {
+	var n uint32
+	if vulkan.EnumerateInstanceLayerProperties(&n, nil) != vulkan.Success || n == 0 {
+		return false
+	}
+	props := make([]vulkan.LayerProperties, n)
+	if vulkan.EnumerateInstanceLayerProperties(&n, props) != vulkan.Success {
+		return false
+	}
+	for _, p := range props[:n] {
+		p.Deref()
+		if cString(p.LayerName[:]) == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (in *instance) physicalDevices() ([]vulkan.PhysicalDevice, []Info, error) {
+	var n uint32
+	if err := check("vkEnumeratePhysicalDevices", vulkan.EnumeratePhysicalDevices(in.vk, &n, nil)); err != nil {
+		return nil, nil, err
+	}
+	pds := make([]vulkan.PhysicalDevice, n)
+	if err := check("vkEnumeratePhysicalDevices", vulkan.EnumeratePhysicalDevices(in.vk, &n, pds)); err != nil {
+		return nil, nil, err
+	}
+	pds = pds[:n]
+	infos := make([]Info, n)
+	for i, pd := range pds {
+		infos[i] = describe(in.vk, pd, i)
+	}
+	return pds, infos, nil
+}
+
+// choose picks a device: by the selector (index or name substring) when given, else the best type;
+// devices older than Vulkan 1.1 are never picked automatically.
+func choose(infos []Info, selector string) (int, error) {
+	if len(infos) == 0 {
+		return -1, fmt.Errorf("%w: the Vulkan loader found no device; %s", ErrNoDevice, installHint)
+	}
+	if selector != "" {
+		if i, err := strconv.Atoi(selector); err == nil {
+			if i >= 0 && i < len(infos) {
+				return i, nil
+			}
+		} else {
+			for i, info := range infos {
+				if strings.Contains(strings.ToLower(info.Name), strings.ToLower(selector)) {
+					return i, nil
+				}
+			}
+		}
+		return -1, fmt.Errorf("%w: DSR4D_DEVICE=%q matches no device; devices: %s", ErrNoDevice, selector, listNames(infos))
+	}
+	best := -1
+	for i, info := range infos {
+		if info.api < vulkan.MakeVersion(1, 1, 0) {
+			continue
+		}
+		if best < 0 || info.Type.rank() > infos[best].Type.rank() {
+			best = i
+		}
+	}
+	if best < 0 {
+		return -1, fmt.Errorf("%w: no device supports Vulkan 1.1; devices: %s", ErrNoDevice, listNames(infos))
+	}
+	return best, nil
+}
+
+func listNames(infos []Info) string {
+	parts := make([]string, len(infos))
+	for i, info := range infos {
+		parts[i] = fmt.Sprintf("%d %q (%s)", i, info.Name, info.Type)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func selector(opts Options) string {
+	if opts.Device != "" {
+		return opts.Device
+	}
+	return os.Getenv("DSR4D_DEVICE")
+}
+
+// Devices lists every Vulkan device with Selected set on the one Open would choose.
+func Devices(opts Options) ([]Info, error) {
+	in, err := newInstance(opts.AppName, false)
+	if err != nil {
+		return nil, err
+	}
+	defer in.destroy()
+	_, infos, err := in.physicalDevices()
+	if err != nil {
+		return nil, err
+	}
+	i, err := choose(infos, selector(opts))
+	if err != nil {
+		return infos, err
+	}
+	infos[i].Selected = true
+	return infos, nil
+}
+
+// Device is an opened Vulkan device with one compute queue. Its methods are safe for concurrent
+// use; submissions to the queue are serialised.
+type Device struct {
+	in          *instance
+	pd          vulkan.PhysicalDevice
+	dev         vulkan.Device
+	queue       vulkan.Queue
+	queueFamily uint32
+	info        Info
+
+	submitMu sync.Mutex // guards queue
+	live     liveCounter
+
+	mu        sync.Mutex // guards the fields below
+	closed    bool
+	mem       *allocator
+	kernels   map[kernelKey]*Kernel
+	modules   map[string]vulkan.ShaderModule
+	recorders map[*Recorder]struct{}
+	pcache    *pipelineCache
+}
+
+// Open creates a Device per opts (see Options for the environment variables it reads).
+func Open(opts Options) (*Device, error) {
+	validate := opts.Validate || envTrue("DSR4D_VALIDATE")
+	in, err := newInstance(opts.AppName, validate)
+	if err != nil {
+		return nil, err
+	}
+	pds, infos, err := in.physicalDevices()
+	if err != nil {
+		in.destroy()
+		return nil, err
+	}
+	idx, err := choose(infos, selector(opts))
+	if err != nil {
+		in.destroy()
+		return nil, err
+	}
+	d := &Device{in: in, pd: pds[idx], info: infos[idx]}
+	d.info.Selected = true
+	if err := d.createDevice(); err != nil {
+		in.destroy()
+		return nil, err
+	}
+	d.kernels = map[kernelKey]*Kernel{}
+	d.modules = map[string]vulkan.ShaderModule{}
+	d.recorders = map[*Recorder]struct{}{}
+	d.mem = newAllocator(d)
+	d.pcache = openPipelineCache(d, opts.CacheDir)
+	return d, nil
+}
+
+func (d *Device) createDevice() error {
+	var n uint32
+	vulkan.GetPhysicalDeviceQueueFamilyProperties(d.pd, &n, nil)
+	fams := make([]vulkan.QueueFamilyProperties, n)
+	vulkan.GetPhysicalDeviceQueueFamilyProperties(d.pd, &n, fams)
+	family := -1
+	for i, f := range fams[:n] {
+		f.Deref()
+		flags := vulkan.QueueFlagBits(f.QueueFlags)
+		if flags&vulkan.QueueComputeBit == 0 {
+			continue
+		}
+		// Prefer a compute-only family (async compute on GPUs), else any with compute.
+		if family < 0 || flags&vulkan.QueueGraphicsBit == 0 {
+			family = i
+			if flags&vulkan.QueueGraphicsBit == 0 {
+				break
+			}
+		}
+	}
+	if family < 0 {
+		return fmt.Errorf("%w: %s has no compute queue", ErrNoDevice, d.info.Name)
+	}
+	qci := vulkan.DeviceQueueCreateInfo{
+		SType:            vulkan.StructureTypeDeviceQueueCreateInfo,
+		QueueFamilyIndex: uint32(family),
+		QueueCount:       1,
+		PQueuePriorities: []float32{1},
+	}
+	ci := vulkan.DeviceCreateInfo{
+		SType:                vulkan.StructureTypeDeviceCreateInfo,
+		QueueCreateInfoCount: 1,
+		PQueueCreateInfos:    []vulkan.DeviceQueueCreateInfo{qci},
+	}
+	var dev vulkan.Device
+	r := vulkan.CreateDevice(d.pd, &ci, nil, &dev)
+	ci.Free()
+	if err := check("vkCreateDevice", r); err != nil {
+		return err
+	}
+	d.dev = dev
+	d.queueFamily = uint32(family)
+	var q vulkan.Queue
+	vulkan.GetDeviceQueue(dev, uint32(family), 0, &q)
+	d.queue = q
+	return nil
+}
+
+// Info describes the opened device.
+func (d *Device) Info() Info { return d.info }
+
+// Messages returns the validation messages received so far (zero when validation is off).
+func (d *Device) Messages() Messages {
+	if d.in == nil || d.in.debug == nil {
+		return Messages{}
+	}
+	return d.in.debug.snapshot()
+}
+
+// Validating reports whether the validation layer is on.
+func (d *Device) Validating() bool { return d.in != nil && d.in.debug != nil }
+
+// Live returns the number of live Vulkan objects by kind; after Close every count is zero.
+func (d *Device) Live() map[string]int { return d.live.snapshot() }
+
+func (d *Device) checkOpen() error {
+	if d == nil || d.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// Close waits for the device to go idle and releases everything it still owns, in reverse order
+// of creation: recorders, kernels, buffers and memory, the pipeline cache (saved to disk first),
+// the device and the instance. Close is idempotent.
+func (d *Device) Close() error {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return nil
+	}
+	d.closed = true
+	d.mu.Unlock()
+
+	d.submitMu.Lock()
+	idleErr := check("vkDeviceWaitIdle", vulkan.DeviceWaitIdle(d.dev))
+	d.submitMu.Unlock()
+
+	var errs []error
+	if errors.Is(idleErr, ErrDeviceLost) {
+		errs = append(errs, idleErr)
+	}
+	for r := range d.recorders {
+		r.destroy()
+	}
+	d.recorders = nil
+	for _, k := range d.kernels {
+		k.destroy()
+	}
+	d.kernels = nil
+	for name, m := range d.modules {
+		vulkan.DestroyShaderModule(d.dev, m, nil)
+		d.live.add("shader_module", -1)
+		delete(d.modules, name)
+	}
+	d.mem.destroy()
+	d.pcache.close()
+	vulkan.DestroyDevice(d.dev, nil)
+	d.in.destroy()
+	return errors.Join(errs...)
+}
+
+// liveCounter counts live Vulkan objects by kind so tests can prove nothing leaks.
+type liveCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *liveCounter) add(kind string, delta int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	c.n[kind] += delta
+}
+
+func (c *liveCounter) snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.n))
+	for k, v := range c.n {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,240 @@
+package vk
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+	"strings"
+
+	vulkan "github.com/vulkan-go/vulkan"
+
+	"github.com/dsr4d/dsr4d/shaders"
+)
+
+// Spec sets specialization constants by their GLSL names (local_size_x/y/z for the workgroup
+// size). Values are the 32-bit patterns: use 1/0 for bools and math.Float32bits for floats.
+type Spec map[string]uint32
+
+type kernelKey struct {
+	name string
+	spec string // canonical "NAME=value,..." of the overrides
+}
+
+func (s Spec) key() string {
+	names := make([]string, 0, len(s))
+	for n := range s {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "%s=%d,", n, s[n])
+	}
+	return b.String()
+}
+
+// Kernel is a compute pipeline built from an embedded shader with fixed specialization constants.
+// Kernels are cached by the Device and released by Close.
+type Kernel struct {
+	d        *Device
+	name     string
+	mod      shaders.Module
+	values   map[string]uint32 // every constant, defaults overridden
+	dsl      vulkan.DescriptorSetLayout
+	layout   vulkan.PipelineLayout
+	pipeline vulkan.Pipeline
+}
+
+// Name is the shader's name.
+func (k *Kernel) Name() string { return k.name }
+
+// Value returns the effective value of specialization constant name (0 if it has none).
+func (k *Kernel) Value(name string) uint32 { return k.values[name] }
+
+// PushSize is the size in bytes of the push constants Dispatch must be given.
+func (k *Kernel) PushSize() int { return int(k.mod.PushSize) }
+
+// Bindings is the number of storage buffers Dispatch must be given.
+func (k *Kernel) Bindings() int { return len(k.mod.Bindings) }
+
+// Kernel returns the compute pipeline for the embedded shader name with spec applied, building
+// it on first use.
+func (d *Device) Kernel(name string, spec Spec) (*Kernel, error) {
+	key := kernelKey{name, spec.key()}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil, ErrClosed
+	}
+	if k, ok := d.kernels[key]; ok {
+		return k, nil
+	}
+	mod, err := shaders.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("vk: %w", err)
+	}
+	if mod.PushSize > d.info.MaxPushConstantsSize {
+		return nil, fmt.Errorf("vk: kernel %s: %d bytes of push constants, device allows %d", name, mod.PushSize, d.info.MaxPushConstantsSize)
+	}
+	values := map[string]uint32{}
+	for _, s := range mod.Spec {
+		values[s.Name] = s.Default
+	}
+	for n, v := range spec {
+		if _, ok := mod.SpecByName(n); !ok {
+			known := make([]string, 0, len(mod.Spec))
+			for _, s := range mod.Spec {
+				known = append(known, s.Name)
+			}
+			return nil, fmt.Errorf("vk: kernel %s has no specialization constant %q (has %v)", name, n, known)
+		}
+		values[n] = v
+	}
+	wg := [3]uint32{max(values["local_size_x"], 1), max(values["local_size_y"], 1), max(values["local_size_z"], 1)}
+	for i, lim := range d.info.MaxWorkgroupSize {
+		if wg[i] > lim {
+			return nil, fmt.Errorf("vk: kernel %s: workgroup size %v exceeds the device's %v", name, wg, d.info.MaxWorkgroupSize)
+		}
+	}
+	if n := wg[0] * wg[1] * wg[2]; n > d.info.MaxWorkgroupInvocations {
+		return nil, fmt.Errorf("vk: kernel %s: %d invocations per workgroup, device allows %d", name, n, d.info.MaxWorkgroupInvocations)
+	}
+	k := &Kernel{d: d, name: name, mod: mod, values: values}
+	if err := k.build(); err != nil {
+		k.destroy()
+		return nil, fmt.Errorf("vk: kernel %s: %w", name, err)
+	}
+	d.kernels[key] = k
+	return k, nil
+}
+
+// shaderModule returns the cached VkShaderModule of mod; d.mu is held.
+func (d *Device) shaderModule(mod shaders.Module) (vulkan.ShaderModule, error) {
+	if m, ok := d.modules[mod.Name]; ok {
+		return m, nil
+	}
+	code := make([]uint32, len(mod.SPIRV)/4)
+	for i := range code {
+		code[i] = binary.LittleEndian.Uint32(mod.SPIRV[4*i:])
+	}
+	ci := vulkan.ShaderModuleCreateInfo{
+		SType:    vulkan.StructureTypeShaderModuleCreateInfo,
+		CodeSize: uint(len(mod.SPIRV)),
+		PCode:    code,
+	}
+	var m vulkan.ShaderModule
+	r := vulkan.CreateShaderModule(d.dev, &ci, nil, &m)
+	ci.Free()
+	if err := check("vkCreateShaderModule", r); err != nil {
+		return nil, err
+	}
+	d.live.add("shader_module", 1)
+	d.modules[mod.Name] = m
+	return m, nil
+}
+
+func (k *Kernel) build() error {
+	d := k.d
+	binds := make([]vulkan.DescriptorSetLayoutBinding, len(k.mod.Bindings))
+	for i, b := range k.mod.Bindings {
+		binds[i] = vulkan.DescriptorSetLayoutBinding{
+			Binding:         b.Binding,
+			DescriptorType:  vulkan.DescriptorTypeStorageBuffer,
+			DescriptorCount: 1,
+			StageFlags:      vulkan.ShaderStageFlags(vulkan.ShaderStageComputeBit),
+		}
+	}
+	dci := vulkan.DescriptorSetLayoutCreateInfo{
+		SType:        vulkan.StructureTypeDescriptorSetLayoutCreateInfo,
+		BindingCount: uint32(len(binds)),
+		PBindings:    binds,
+	}
+	var dsl vulkan.DescriptorSetLayout
+	r := vulkan.CreateDescriptorSetLayout(d.dev, &dci, nil, &dsl)
+	dci.Free()
+	if err := check("vkCreateDescriptorSetLayout", r); err != nil {
+		return err
+	}
+	d.live.add("descriptor_set_layout", 1)
+	k.dsl = dsl
+
+	lci := vulkan.PipelineLayoutCreateInfo{
+		SType:          vulkan.StructureTypePipelineLayoutCreateInfo,
+		SetLayoutCount: 1,
+		PSetLayouts:    []vulkan.DescriptorSetLayout{dsl},
+	}
+	if k.mod.PushSize > 0 {
+		lci.PushConstantRangeCount = 1
+		lci.PPushConstantRanges = []vulkan.PushConstantRange{{
+			StageFlags: vulkan.ShaderStageFlags(vulkan.ShaderStageComputeBit),
+			Size:       k.mod.PushSize,
+		}}
+	}
+	var layout vulkan.PipelineLayout
+	r = vulkan.CreatePipelineLayout(d.dev, &lci, nil, &layout)
+	lci.Free()
+	if err := check("vkCreatePipelineLayout", r); err != nil {
+		return err
+	}
+	d.live.add("pipeline_layout", 1)
+	k.layout = layout
+
+	mod, err := d.shaderModule(k.mod)
+	if err != nil {
+		return err
+	}
+	// Specialization data lives in C memory: the create info keeps pointers to it.
+	data := make([]byte, 4*len(k.mod.Spec))
+	entries := make([]vulkan.SpecializationMapEntry, len(k.mod.Spec))
+	for i, s := range k.mod.Spec {
+		binary.LittleEndian.PutUint32(data[4*i:], k.values[s.Name])
+		entries[i] = vulkan.SpecializationMapEntry{ConstantID: s.ID, Offset: uint32(4 * i), Size: 4}
+	}
+	cdata := cBytes(data)
+	defer freeC(cdata)
+	var spec []vulkan.SpecializationInfo
+	if len(entries) > 0 {
+		spec = []vulkan.SpecializationInfo{{
+			MapEntryCount: uint32(len(entries)),
+			PMapEntries:   entries,
+			DataSize:      uint(len(data)),
+			PData:         cdata,
+		}}
+	}
+	pci := vulkan.ComputePipelineCreateInfo{
+		SType: vulkan.StructureTypeComputePipelineCreateInfo,
+		Stage: vulkan.PipelineShaderStageCreateInfo{
+			SType:               vulkan.StructureTypePipelineShaderStageCreateInfo,
+			Stage:               vulkan.ShaderStageComputeBit,
+			Module:              mod,
+			PName:               "main\x00",
+			PSpecializationInfo: spec,
+		},
+		Layout: layout,
+	}
+	pipes := make([]vulkan.Pipeline, 1)
+	r = vulkan.CreateComputePipelines(d.dev, d.pcache.handle(), 1, []vulkan.ComputePipelineCreateInfo{pci}, nil, pipes)
+	if err := check("vkCreateComputePipelines", r); err != nil {
+		return err
+	}
+	d.live.add("pipeline", 1)
+	k.pipeline = pipes[0]
+	return nil
+}
+
+func (k *Kernel) destroy() {
+	d := k.d
+	if k.pipeline != vulkan.NullPipeline {
+		vulkan.DestroyPipeline(d.dev, k.pipeline, nil)
+		d.live.add("pipeline", -1)
+	}
+	if k.layout != vulkan.NullPipelineLayout {
+		vulkan.DestroyPipelineLayout(d.dev, k.layout, nil)
+		d.live.add("pipeline_layout", -1)
+	}
+	if k.dsl != vulkan.NullDescriptorSetLayout {
+		vulkan.DestroyDescriptorSetLayout(d.dev, k.dsl, nil)
+		d.live.add("descriptor_set_layout", -1)
+	}
+	*k = Kernel{d: d}
+}

@@ -1,0 +1,90 @@
+package vk_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dsr4d/dsr4d/vk"
+	"github.com/dsr4d/dsr4d/vk/vktest"
+)
+
+func TestFillAndCopy(t *testing.T) {
+	d := vktest.Open(t)
+	const n = 1000
+	a, err := d.NewBuffer(vk.DeviceLocal, 4*n)
+	require.NoError(t, err)
+	defer a.Release()
+	b, err := d.NewBuffer(vk.DeviceLocal, 4*n+256)
+	require.NoError(t, err)
+	defer b.Release()
+	fill, err := d.Kernel("fill", vk.Spec{"local_size_x": 64})
+	require.NoError(t, err)
+	cp, err := d.Kernel("copy", vk.Spec{"local_size_x": 64})
+	require.NoError(t, err)
+
+	r, err := d.NewRecorder()
+	require.NoError(t, err)
+	defer r.Release()
+	groups := [3]int{(n + 63) / 64, 1, 1}
+	r.Dispatch(fill, groups, []uint32{n, vk.F32(2.5)}, a)
+	dst := b.View(256, 4*n)
+	r.Dispatch(cp, groups, []uint32{n}, a, dst) // reads what fill wrote: one barrier
+	require.NoError(t, r.Submit())
+	assert.Equal(t, 1, r.Stats().Barriers-1, "one hazard barrier plus the host-read barrier")
+
+	got := make([]float32, n)
+	require.NoError(t, vk.Download(dst, got))
+	for i, v := range got {
+		if v != 2.5 {
+			t.Fatalf("got[%d] = %v, want 2.5", i, v)
+		}
+	}
+}
+
+func TestDispatchErrors(t *testing.T) {
+	d := vktest.Open(t)
+	buf, err := d.NewBuffer(vk.DeviceLocal, 64)
+	require.NoError(t, err)
+	defer buf.Release()
+	fill, err := d.Kernel("fill", nil)
+	require.NoError(t, err)
+
+	r, err := d.NewRecorder()
+	require.NoError(t, err)
+	defer r.Release()
+	r.Dispatch(fill, [3]int{1, 1, 1}, []uint32{1}, buf) // fill takes 8 bytes of push constants
+	r.Dispatch(fill, [3]int{1, 1, 1}, []uint32{1, 2}, buf)
+	err = r.Submit()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "4 bytes of push constants, kernel declares 8")
+	assert.Equal(t, 0, r.Stats().Dispatches, "the first error sticks")
+
+	r.Dispatch(fill, [3]int{1, 1, 1}, []uint32{1, 2}, buf, buf)
+	assert.ErrorContains(t, r.Submit(), "2 buffers, kernel has 1 bindings")
+
+	r.Dispatch(fill, [3]int{1, 1, 1}, []uint32{1, 2}, buf.View(4, 32))
+	assert.ErrorContains(t, r.Submit(), "minStorageBufferOffsetAlignment")
+
+	_, err = d.Kernel("no_such_kernel", nil)
+	assert.ErrorContains(t, err, `no embedded shader "no_such_kernel"`)
+	_, err = d.Kernel("fill", vk.Spec{"NOPE": 1})
+	assert.ErrorContains(t, err, `no specialization constant "NOPE"`)
+	_, err = d.NewBuffer(vk.DeviceLocal, 0)
+	assert.Error(t, err)
+	_, err = d.NewBuffer(vk.DeviceLocal, 1<<50)
+	assert.True(t, errors.Is(err, vk.ErrOutOfDeviceMemory), "huge buffer: %v", err)
+}
+
+func TestUnknownDevice(t *testing.T) {
+	_, err := vk.Open(vk.Options{Device: "no-such-gpu-xyz"})
+	if err == nil {
+		t.Fatal("Open with an unknown device succeeded")
+	}
+	if !errors.Is(err, vk.ErrNoDevice) || !strings.Contains(err.Error(), "devices:") {
+		t.Errorf("err = %v, want ErrNoDevice listing the devices", err)
+	}
+}

@@ -1,0 +1,49 @@
+// Package vktest opens the Vulkan device for tests.
+//
+// Open skips the test when no device exists, except when CI is set: there a GPU test that cannot
+// open a device fails. The validation layer is on whenever it is installed (and CI requires it);
+// at cleanup the test fails if it caused any validation message or if the device, once closed,
+// still counts a live object.
+package vktest
+
+import (
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/dsr4d/dsr4d/vk"
+)
+
+// Open returns a device for t and registers its checks and Close with t.Cleanup.
+func Open(t testing.TB) *vk.Device {
+	t.Helper()
+	ci := os.Getenv("CI") != ""
+	opts := vk.Options{Validate: true, CacheDir: os.Getenv("DSR4D_TEST_CACHE")}
+	d, err := vk.Open(opts)
+	if err != nil && !ci && !errors.Is(err, vk.ErrNoDevice) {
+		// No validation layer here: run without it rather than not at all.
+		opts.Validate = false
+		d, err = vk.Open(opts)
+	}
+	if err != nil {
+		if ci {
+			t.Fatalf("CI is set and no Vulkan device opened: %v", err)
+		}
+		t.Skipf("no Vulkan device: %v", err)
+	}
+	t.Cleanup(func() {
+		msgs := d.Messages()
+		if err := d.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		for kind, n := range d.Live() {
+			if n != 0 {
+				t.Errorf("after Close %d live %s object(s)", n, kind)
+			}
+		}
+		if msgs.Total() > 0 {
+			t.Errorf("%d validation message(s): %v", msgs.Total(), msgs.Texts)
+		}
+	})
+	return d
+}
