@@ -344,7 +344,10 @@ type View struct {
 func (b *Buffer) View(off, size int64) View { return View{buf: b, off: off, size: size} }
 
 // Bindable is anything a kernel can bind or a copy can use: a *Buffer (all of it) or a View.
-type Bindable interface{ bufferView() View }
+type Bindable interface {
+	Size() int64 // bytes
+	bufferView() View
+}
 
 func (b *Buffer) bufferView() View { return View{buf: b, off: 0, size: b.size} }
 func (v View) bufferView() View    { return v }

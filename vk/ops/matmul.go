@@ -1,0 +1,84 @@
+package ops
+
+import (
+	"fmt"
+
+	"github.com/dsr4d/dsr4d/vk"
+)
+
+// MatMulConfig is a matmul schedule: the specialization constants of shaders/matmul.comp.
+type MatMulConfig struct {
+	Tiled    bool   // shared-memory tiles (GPUs) instead of barrier-free register blocks (CPUs)
+	WGX, WGY uint32 // workgroup size; WGY must be 1 when !Tiled
+	TM, TN   uint32 // the block of C each invocation accumulates in registers
+	BK       uint32 // k-slice staged in shared memory when Tiled
+}
+
+// DefaultMatMulConfig picks the schedule for a device; the values come from the benchmark in
+// BENCHMARKS.md.
+func DefaultMatMulConfig(info vk.Info) MatMulConfig {
+	if info.IsCPU() {
+		wg := info.SubgroupSize
+		if wg == 0 {
+			wg = 8
+		}
+		return MatMulConfig{WGX: wg, WGY: 1, TM: 4, TN: 4}
+	}
+	return MatMulConfig{Tiled: true, WGX: 16, WGY: 16, TM: 4, TN: 4, BK: 16}
+}
+
+func (c MatMulConfig) spec(transB, bias bool) vk.Spec {
+	b := func(x bool) uint32 {
+		if x {
+			return 1
+		}
+		return 0
+	}
+	return vk.Spec{
+		"local_size_x": c.WGX, "local_size_y": c.WGY, "TM": c.TM, "TN": c.TN, "BK": max(c.BK, 1),
+		"TILED": b(c.Tiled), "TRANS_B": b(transB), "HAS_BIAS": b(bias),
+	}
+}
+
+func (c MatMulConfig) validate() error {
+	if c.WGX == 0 || c.WGY == 0 || c.TM == 0 || c.TN == 0 || (c.Tiled && c.BK == 0) {
+		return fmt.Errorf("ops: MatMul: config %+v has a zero size", c)
+	}
+	if !c.Tiled && c.WGY != 1 {
+		return fmt.Errorf("ops: MatMul: a register-blocked config needs WGY = 1, got %d", c.WGY)
+	}
+	return nil
+}
+
+// grid is the number of workgroups for an m×n result.
+func (c MatMulConfig) grid(m, n int) [3]int {
+	bn := int(c.WGX * c.TN)
+	bm := int(c.TM)
+	if c.Tiled {
+		bm *= int(c.WGY)
+	}
+	return [3]int{(n + bn - 1) / bn, (m + bm - 1) / bm, 1}
+}
+
+// MatMul sets c (m×n) = a (m×k) · b + bias, where b is k×n, or n×k when transB; bias, if not
+// nil, is a row of n added to every row of c.
+func (o *Ops) MatMul(r *vk.Recorder, c, a, b, bias vk.Bindable, m, n, k int, transB bool) error {
+	if err := firstErr(positive("MatMul", m, n, k, m*k, k*n, m*n), o.MatMulConfig.validate(),
+		need("MatMul a", a, m*k), need("MatMul b", b, k*n), need("MatMul c", c, m*n)); err != nil {
+		return err
+	}
+	hasBias := bias != nil
+	if hasBias {
+		if err := need("MatMul bias", bias, n); err != nil {
+			return err
+		}
+	} else {
+		bias = a // never read: HAS_BIAS is off
+	}
+	kern, err := o.d.Kernel("matmul", o.MatMulConfig.spec(transB, hasBias))
+	if err != nil {
+		return err
+	}
+	r.Dispatch(kern, o.MatMulConfig.grid(m, n), []uint32{uint32(m), uint32(n), uint32(k)}, a, b, bias, c)
+	return nil
+}
