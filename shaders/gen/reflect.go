@@ -214,6 +214,19 @@ func reflect(code []byte) (reflection, error) {
 		}
 	}
 	sort.Slice(r.bindings, func(i, j int) bool { return r.bindings[i].binding < r.bindings[j].binding })
+	// Aliased declarations of one binding (a float and a vec4 view of the same buffer) merge;
+	// their access is the union.
+	merged := r.bindings[:0]
+	for _, b := range r.bindings {
+		if n := len(merged); n > 0 && merged[n-1].binding == b.binding {
+			if merged[n-1].access != b.access {
+				merged[n-1].access = readWrite
+			}
+			continue
+		}
+		merged = append(merged, b)
+	}
+	r.bindings = merged
 	for i, b := range r.bindings {
 		if b.binding != uint32(i) {
 			return r, fmt.Errorf("spirv: bindings must be 0..n-1, found %d at position %d", b.binding, i)

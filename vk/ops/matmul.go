@@ -12,6 +12,9 @@ type MatMulConfig struct {
 	WGX, WGY uint32 // workgroup size; WGY must be 1 when !Tiled
 	TM, TN   uint32 // the block of C each invocation accumulates in registers
 	BK       uint32 // k-slice staged in shared memory when Tiled
+	// Vec4 lets a register-blocked schedule use vec4 loads when k and n are multiples of 4 (and,
+	// without transB, TN is too); other shapes fall back to scalar loads.
+	Vec4 bool
 }
 
 // DefaultMatMulConfig picks the schedule for a device; the values come from the benchmark in
@@ -22,12 +25,18 @@ func DefaultMatMulConfig(info vk.Info) MatMulConfig {
 		if wg == 0 {
 			wg = 8
 		}
-		return MatMulConfig{WGX: wg, WGY: 1, TM: 4, TN: 4}
+		return MatMulConfig{WGX: wg, WGY: 1, TM: 4, TN: 4, Vec4: true}
 	}
 	return MatMulConfig{Tiled: true, WGX: 16, WGY: 16, TM: 4, TN: 4, BK: 16}
 }
 
-func (c MatMulConfig) spec(transB, bias bool) vk.Spec {
+// vec4 reports whether the vec4 loads apply to an m×n×k product on a device whose bindings are
+// aligned to align bytes.
+func (c MatMulConfig) vec4(n, k int, transB bool, align uint64) bool {
+	return c.Vec4 && !c.Tiled && align%16 == 0 && n%4 == 0 && k%4 == 0 && (transB || c.TN%4 == 0)
+}
+
+func (c MatMulConfig) spec(transB, bias, vec4 bool) vk.Spec {
 	b := func(x bool) uint32 {
 		if x {
 			return 1
@@ -36,7 +45,7 @@ func (c MatMulConfig) spec(transB, bias bool) vk.Spec {
 	}
 	return vk.Spec{
 		"local_size_x": c.WGX, "local_size_y": c.WGY, "TM": c.TM, "TN": c.TN, "BK": max(c.BK, 1),
-		"TILED": b(c.Tiled), "TRANS_B": b(transB), "HAS_BIAS": b(bias),
+		"TILED": b(c.Tiled), "TRANS_B": b(transB), "HAS_BIAS": b(bias), "VEC4": b(vec4),
 	}
 }
 
@@ -75,7 +84,8 @@ func (o *Ops) MatMul(r *vk.Recorder, c, a, b, bias vk.Bindable, m, n, k int, tra
 	} else {
 		bias = a // never read: HAS_BIAS is off
 	}
-	kern, err := o.d.Kernel("matmul", o.MatMulConfig.spec(transB, hasBias))
+	vec4 := o.MatMulConfig.vec4(n, k, transB, o.d.Info().MinStorageBufferOffsetAlignment)
+	kern, err := o.d.Kernel("matmul", o.MatMulConfig.spec(transB, hasBias, vec4))
 	if err != nil {
 		return err
 	}

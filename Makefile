@@ -1,0 +1,47 @@
+# dsr4d: `make run` shows the main job on the built-in example, `make test` runs the whole suite.
+# Both install what is missing first (`make deps`, as root).
+
+GO      ?= go
+BIN     := bin/dsr4d
+APT     := libvulkan1 libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-validationlayers \
+           xvfb libx11-dev libxrandr-dev libxinerama-dev libxcursor-dev libxi-dev libxxf86vm-dev \
+           libgl1-mesa-dev
+# Fuzz targets run briefly in `make test`: package:FuzzName.
+FUZZ    :=
+FUZZTIME ?= 10s
+
+.PHONY: all deps build run test fuzz bench shaders clean
+
+all: build
+
+deps:
+	@scripts/deps.sh $(APT)
+
+build:
+	$(GO) build -o $(BIN) ./cmd/dsr4d
+
+run: deps build
+	$(BIN) devices
+	$(BIN) check
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+	@$(MAKE) --no-print-directory fuzz
+
+fuzz:
+	@for t in $(FUZZ); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	done
+
+bench: deps
+	$(GO) test -run='^$$' -bench=. -benchtime=3x ./vk/ops/
+
+# Regenerate the SPIR-V and shaders/zshaders.go after editing a shader.
+shaders:
+	$(GO) run ./shaders/gen
+
+clean:
+	rm -rf bin
