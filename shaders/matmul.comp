@@ -8,9 +8,9 @@
 //    owns TM rows and WG_X*TN columns; its rows depend only on the workgroup id, so the A loads are
 //    uniform (one scalar load broadcast to every lane) and the B loads of neighbouring lanes are
 //    neighbouring columns.
-//    With VEC4 (K and N multiples of 4, 16-byte aligned views), loads are vec4: A along k, and B
+//    With VEC4 (K and N multiples of 4, 16-byte aligned views), fetches are vec4: A along k, and B
 //    along n (each invocation owns TN contiguous columns) or, with TRANS_B, along k. On lavapipe a
-//    vec4 load costs about what a scalar one does, so this quarters the loads per FMA.
+//    vec4 fetch costs about what a scalar one does, so this quarters the fetches per FMA.
 //  - TILED = true (GPUs): a WG_Y*TM x WG_X*TN tile of C per workgroup; BK-wide slices of A and B are
 //    staged in shared memory by all invocations, then each invocation works from shared memory.
 layout(local_size_x_id = 0, local_size_y_id = 1) in;
@@ -22,10 +22,10 @@ layout(constant_id = 6) const bool TRANS_B = false;
 layout(constant_id = 7) const bool HAS_BIAS = false;
 layout(constant_id = 8) const bool VEC4 = false;
 
-layout(std430, binding = 0) readonly buffer A { float a[]; };
-layout(std430, binding = 0) readonly buffer A4 { vec4 a4[]; };
-layout(std430, binding = 1) readonly buffer B { float b[]; };
-layout(std430, binding = 1) readonly buffer B4 { vec4 b4[]; };
+// A and B are texel buffers: on lavapipe a texelFetch is a vector gather, while a storage-buffer
+// load runs a loop over the lanes. Bound as R32F texels normally and as RGBA32F with VEC4.
+layout(binding = 0) uniform samplerBuffer A;
+layout(binding = 1) uniform samplerBuffer B;
 layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
 layout(std430, binding = 3) writeonly buffer C { float c[]; };
 layout(push_constant) uniform Push { uint M; uint N; uint K; } pc;
@@ -38,8 +38,13 @@ const uint BN = WG_X * TN;
 shared float sa[TILED ? BK * BM : 1];
 shared float sb[TILED ? BK * BN : 1];
 
+float a(uint i) { return texelFetch(A, int(i)).x; }
+float b(uint i) { return texelFetch(B, int(i)).x; }
+vec4 a4(uint i) { return texelFetch(A, int(i)); }
+vec4 b4(uint i) { return texelFetch(B, int(i)); }
+
 float loadB(uint k, uint n) {
-	return TRANS_B ? b[n * pc.K + k] : b[k * pc.N + n];
+	return TRANS_B ? b(n * pc.K + k) : b(k * pc.N + n);
 }
 
 void store(uint row, uint col, float v) {
@@ -64,9 +69,9 @@ void main() {
 			for (uint j = 0; j < TN; j++) cols[j] = min(col0 + j * WG_X, pc.N - 1) * K4;
 			for (uint k4 = 0; k4 < K4; k4++) {
 				vec4 bv[TN];
-				for (uint j = 0; j < TN; j++) bv[j] = b4[cols[j] + k4];
+				for (uint j = 0; j < TN; j++) bv[j] = b4(cols[j] + k4);
 				for (uint i = 0; i < TM; i++) {
-					vec4 av = a4[rows[i] + k4];
+					vec4 av = a4(rows[i] + k4);
 					for (uint j = 0; j < TN; j++) acc[i][j] += dot(av, bv[j]);
 				}
 			}
@@ -84,11 +89,11 @@ void main() {
 			for (uint j = 0; j < TV; j++) accv[i][j] = vec4(0.0);
 		for (uint k4 = 0; k4 < K4; k4++) {
 			vec4 av[TM];
-			for (uint i = 0; i < TM; i++) av[i] = a4[rows[i] + k4];
+			for (uint i = 0; i < TM; i++) av[i] = a4(rows[i] + k4);
 			for (uint kk = 0; kk < 4; kk++) {
 				uint brow = (k4 * 4 + kk) * N4;
 				for (uint j = 0; j < TV; j++) {
-					vec4 bv = b4[brow + cv[j]];
+					vec4 bv = b4(brow + cv[j]);
 					for (uint i = 0; i < TM; i++) accv[i][j] = fma(vec4(av[i][kk]), bv, accv[i][j]);
 				}
 			}
@@ -111,7 +116,7 @@ void main() {
 			float bv[TN];
 			for (uint j = 0; j < TN; j++) bv[j] = loadB(k, cols[j]);
 			for (uint i = 0; i < TM; i++) {
-				float av = a[rows[i] + k];
+				float av = a(rows[i] + k);
 				for (uint j = 0; j < TN; j++) acc[i][j] = fma(av, bv[j], acc[i][j]);
 			}
 		}
@@ -127,7 +132,7 @@ void main() {
 		for (uint e = tid; e < BM * BK; e += threads) {
 			uint r = e / BK, kk = e % BK;
 			uint gr = tileRow + r, gk = k0 + kk;
-			sa[kk * BM + r] = (gr < pc.M && gk < pc.K) ? a[gr * pc.K + gk] : 0.0;
+			sa[kk * BM + r] = (gr < pc.M && gk < pc.K) ? a(gr * pc.K + gk) : 0.0;
 		}
 		for (uint e = tid; e < BN * BK; e += threads) {
 			uint kk, n;

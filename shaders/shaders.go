@@ -15,10 +15,24 @@ const (
 	WriteOnly
 )
 
-// Binding is one storage-buffer binding in descriptor set 0.
+// Kind is the descriptor type of a binding.
+type Kind uint8
+
+// Binding kinds.
+const (
+	// StorageBuffer is a `buffer` block.
+	StorageBuffer Kind = iota
+	// UniformTexelBuffer is a `uniform samplerBuffer`, read with texelFetch. On lavapipe texel
+	// fetches are vector gathers while storage-buffer loads run a loop over the lanes, so hot
+	// read-only inputs are bound this way.
+	UniformTexelBuffer
+)
+
+// Binding is one binding in descriptor set 0.
 type Binding struct {
 	Binding uint32
 	Access  Access
+	Kind    Kind
 }
 
 // SpecConstant is a specialization constant: its SpecId, GLSL name and default value

@@ -84,6 +84,8 @@ type Info struct {
 	MaxStorageBufferRange           uint32    `json:"max_storage_buffer_range"`
 	MinStorageBufferOffsetAlignment uint64    `json:"min_storage_buffer_offset_alignment"`
 	NonCoherentAtomSize             uint64    `json:"non_coherent_atom_size"`
+	MaxTexelBufferElements          uint32    `json:"max_texel_buffer_elements"`
+	MinTexelBufferOffsetAlignment   uint64    `json:"min_texel_buffer_offset_alignment"`
 	MaxMemoryAllocationCount        uint32    `json:"max_memory_allocation_count"`
 	Storage16Bit                    bool      `json:"storage_buffer_16bit"`
 	Float16                         bool      `json:"shader_float16"`
@@ -151,6 +153,8 @@ func describe(inst vulkan.Instance, pd vulkan.PhysicalDevice, index int) Info {
 		MaxStorageBufferRange:           lim.MaxStorageBufferRange,
 		MinStorageBufferOffsetAlignment: uint64(lim.MinStorageBufferOffsetAlignment),
 		NonCoherentAtomSize:             uint64(lim.NonCoherentAtomSize),
+		MaxTexelBufferElements:          lim.MaxTexelBufferElements,
+		MinTexelBufferOffsetAlignment:   uint64(lim.MinTexelBufferOffsetAlignment),
 		MaxMemoryAllocationCount:        lim.MaxMemoryAllocationCount,
 		PipelineCacheUUID:               props.PipelineCacheUUID,
 	}

@@ -139,7 +139,7 @@ func (k *Kernel) build() error {
 	for i, b := range k.mod.Bindings {
 		binds[i] = vulkan.DescriptorSetLayoutBinding{
 			Binding:         b.Binding,
-			DescriptorType:  vulkan.DescriptorTypeStorageBuffer,
+			DescriptorType:  descriptorType(b.Kind),
 			DescriptorCount: 1,
 			StageFlags:      vulkan.ShaderStageFlags(vulkan.ShaderStageComputeBit),
 		}
@@ -220,6 +220,13 @@ func (k *Kernel) build() error {
 	d.live.add("pipeline", 1)
 	k.pipeline = pipes[0]
 	return nil
+}
+
+func descriptorType(k shaders.Kind) vulkan.DescriptorType {
+	if k == shaders.UniformTexelBuffer {
+		return vulkan.DescriptorTypeUniformTexelBuffer
+	}
+	return vulkan.DescriptorTypeStorageBuffer
 }
 
 func (k *Kernel) destroy() {

@@ -30,7 +30,8 @@ func (k MemoryKind) String() string { return kindNames[k] }
 // block of their own. Few large allocations keep us far below maxMemoryAllocationCount.
 const minBlockSize = 64 << 20
 
-const bufferUsage = vulkan.BufferUsageStorageBufferBit | vulkan.BufferUsageTransferSrcBit | vulkan.BufferUsageTransferDstBit
+const bufferUsage = vulkan.BufferUsageStorageBufferBit | vulkan.BufferUsageUniformTexelBufferBit |
+	vulkan.BufferUsageTransferSrcBit | vulkan.BufferUsageTransferDstBit
 
 // block is one VkDeviceMemory with one VkBuffer spanning it; Buffers are ranges of it.
 type block struct {
@@ -354,6 +355,33 @@ func (v View) bufferView() View    { return v }
 
 // Size is the view's size in bytes.
 func (v View) Size() int64 { return v.size }
+
+// TexelFormat is the format a `uniform samplerBuffer` binding reads its buffer in.
+type TexelFormat int
+
+const (
+	// R32F reads one float per texel (texelFetch(...).x); the default.
+	R32F TexelFormat = iota
+	// RGBA32F reads four floats per texel.
+	RGBA32F
+)
+
+func (f TexelFormat) bytes() int64 { return [...]int64{4, 16}[f] }
+
+func (f TexelFormat) vulkan() vulkan.Format {
+	return [...]vulkan.Format{vulkan.FormatR32Sfloat, vulkan.FormatR32g32b32a32Sfloat}[f]
+}
+
+// Texels binds b to a texel-buffer binding read in format f. A plain Bindable given to a texel
+// binding reads as R32F.
+func Texels(b Bindable, f TexelFormat) Bindable { return texels{b.bufferView(), f} }
+
+type texels struct {
+	View
+	format TexelFormat
+}
+
+func (t texels) bufferView() View { return t.View }
 
 // validate checks v against its buffer; what names the operation for the error.
 func (v View) validate(what string) error {

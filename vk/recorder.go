@@ -22,7 +22,8 @@ type Recorder struct {
 	cmd    vulkan.CommandBuffer
 	fence  vulkan.Fence
 	dpools []vulkan.DescriptorPool
-	dcur   int // index of the descriptor pool being allocated from
+	dcur   int                 // index of the descriptor pool being allocated from
+	views  []vulkan.BufferView // texel views of the pending batch, destroyed after its fence
 
 	recording bool
 	err       error
@@ -206,8 +207,7 @@ func (r *Recorder) Dispatch(k *Kernel, groups [3]int, push []uint32, args ...Bin
 	if groups[0] == 0 || groups[1] == 0 || groups[2] == 0 {
 		return
 	}
-	align := int64(r.d.info.MinStorageBufferOffsetAlignment)
-	infos := make([]vulkan.DescriptorBufferInfo, len(args))
+	writesDS := make([]vulkan.WriteDescriptorSet, len(args))
 	var reads, writes []byteRange
 	for i, a := range args {
 		v := a.bufferView()
@@ -220,16 +220,12 @@ func (r *Recorder) Dispatch(k *Kernel, groups [3]int, push []uint32, args ...Bin
 			r.fail(fmt.Errorf("vk: %s: buffer belongs to another device", what))
 			return
 		}
-		blk, off, size := v.abs()
-		if off%align != 0 {
-			r.fail(fmt.Errorf("vk: %s: offset %d is not a multiple of minStorageBufferOffsetAlignment %d", what, v.off, align))
+		w, err := r.descriptor(k.mod.Bindings[i], a, what)
+		if err != nil {
+			r.fail(err)
 			return
 		}
-		if size > int64(r.d.info.MaxStorageBufferRange) {
-			r.fail(fmt.Errorf("vk: %s: a %d-byte view exceeds maxStorageBufferRange %d; bind it in windows", what, size, r.d.info.MaxStorageBufferRange))
-			return
-		}
-		infos[i] = vulkan.DescriptorBufferInfo{Buffer: blk.buf, Offset: vulkan.DeviceSize(off), Range: vulkan.DeviceSize(size)}
+		writesDS[i] = w
 		switch k.mod.Bindings[i].Access {
 		case shaders.ReadOnly:
 			reads = append(reads, rangeOf(v))
@@ -245,19 +241,11 @@ func (r *Recorder) Dispatch(k *Kernel, groups [3]int, push []uint32, args ...Bin
 		r.fail(err)
 		return
 	}
-	if len(infos) > 0 {
-		w := make([]vulkan.WriteDescriptorSet, len(infos))
-		for i := range infos {
-			w[i] = vulkan.WriteDescriptorSet{
-				SType:           vulkan.StructureTypeWriteDescriptorSet,
-				DstSet:          set,
-				DstBinding:      uint32(i),
-				DescriptorCount: 1,
-				DescriptorType:  vulkan.DescriptorTypeStorageBuffer,
-				PBufferInfo:     infos[i : i+1],
-			}
+	if len(writesDS) > 0 {
+		for i := range writesDS {
+			writesDS[i].DstSet = set
 		}
-		vulkan.UpdateDescriptorSets(r.d.dev, uint32(len(w)), w, 0, nil)
+		vulkan.UpdateDescriptorSets(r.d.dev, uint32(len(writesDS)), writesDS, 0, nil)
 	}
 	r.hazard(reads, writes)
 	vulkan.CmdBindPipeline(r.cmd, vulkan.PipelineBindPointCompute, k.pipeline)
@@ -267,6 +255,65 @@ func (r *Recorder) Dispatch(k *Kernel, groups [3]int, push []uint32, args ...Bin
 	}
 	vulkan.CmdDispatch(r.cmd, uint32(groups[0]), uint32(groups[1]), uint32(groups[2]))
 	r.stats.Dispatches++
+}
+
+// descriptor checks one argument against its binding and describes it; a texel binding gets a
+// buffer view that lives until the batch's fence.
+func (r *Recorder) descriptor(b shaders.Binding, a Bindable, what string) (vulkan.WriteDescriptorSet, error) {
+	v := a.bufferView()
+	blk, off, size := v.abs()
+	w := vulkan.WriteDescriptorSet{
+		SType:           vulkan.StructureTypeWriteDescriptorSet,
+		DstBinding:      b.Binding,
+		DescriptorCount: 1,
+		DescriptorType:  descriptorType(b.Kind),
+	}
+	info := r.d.info
+	if b.Kind == shaders.StorageBuffer {
+		if align := int64(info.MinStorageBufferOffsetAlignment); off%align != 0 {
+			return w, fmt.Errorf("vk: %s: offset %d is not a multiple of minStorageBufferOffsetAlignment %d", what, v.off, align)
+		}
+		if size > int64(info.MaxStorageBufferRange) {
+			return w, fmt.Errorf("vk: %s: a %d-byte view exceeds maxStorageBufferRange %d; bind it in windows", what, size, info.MaxStorageBufferRange)
+		}
+		w.PBufferInfo = []vulkan.DescriptorBufferInfo{{Buffer: blk.buf, Offset: vulkan.DeviceSize(off), Range: vulkan.DeviceSize(size)}}
+		return w, nil
+	}
+	format := R32F
+	if t, ok := a.(texels); ok {
+		format = t.format
+	}
+	if align := int64(info.MinTexelBufferOffsetAlignment); off%align != 0 {
+		return w, fmt.Errorf("vk: %s: offset %d is not a multiple of minTexelBufferOffsetAlignment %d", what, v.off, align)
+	}
+	texel := format.bytes()
+	size -= size % texel // a partial last texel is not addressable
+	if size == 0 || size/texel > int64(info.MaxTexelBufferElements) {
+		return w, fmt.Errorf("vk: %s: a %d-byte texel view holds %d texels; the device allows 1..%d", what, v.size, size/texel, info.MaxTexelBufferElements)
+	}
+	ci := vulkan.BufferViewCreateInfo{
+		SType:  vulkan.StructureTypeBufferViewCreateInfo,
+		Buffer: blk.buf,
+		Format: format.vulkan(),
+		Offset: vulkan.DeviceSize(off),
+		Range:  vulkan.DeviceSize(size),
+	}
+	var view vulkan.BufferView
+	if err := check("vkCreateBufferView", vulkan.CreateBufferView(r.d.dev, &ci, nil, &view)); err != nil {
+		return w, err
+	}
+	r.d.live.add("buffer_view", 1)
+	r.views = append(r.views, view)
+	w.PTexelBufferView = []vulkan.BufferView{view}
+	return w, nil
+}
+
+func (r *Recorder) destroyViews() {
+	for _, v := range r.views {
+		vulkan.DestroyBufferView(r.d.dev, v, nil)
+		r.d.live.add("buffer_view", -1)
+	}
+	r.views = r.views[:0]
 }
 
 // F32 returns the bits of a float32 push constant.
@@ -417,6 +464,7 @@ func (r *Recorder) reset() {
 		errs = append(errs, check("vkResetDescriptorPool", vulkan.ResetDescriptorPool(r.d.dev, p, 0)))
 	}
 	r.dcur = 0
+	r.destroyViews()
 	r.err = errors.Join(errs...)
 }
 
@@ -440,6 +488,7 @@ func (r *Recorder) destroy() {
 	if r.recording {
 		vulkan.EndCommandBuffer(r.cmd)
 	}
+	r.destroyViews()
 	for _, p := range r.dpools {
 		vulkan.DestroyDescriptorPool(d.dev, p, nil)
 		d.live.add("descriptor_pool", -1)

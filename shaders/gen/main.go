@@ -95,7 +95,7 @@ func generate(dir, glslc string) error {
 		fmt.Fprintf(&buf, "\t%q: {Name: %q, Source: %q, SourceSHA256: %q, PushSize: %d,\n", name, name, base, hex.EncodeToString(sum[:]), r.push)
 		buf.WriteString("\t\tBindings: []Binding{")
 		for _, b := range r.bindings {
-			fmt.Fprintf(&buf, "{%d, %s}, ", b.binding, b.access)
+			fmt.Fprintf(&buf, "{%d, %s, %s}, ", b.binding, b.access, b.kind)
 		}
 		buf.WriteString("},\n\t\tSpec: []SpecConstant{")
 		for _, s := range r.spec {

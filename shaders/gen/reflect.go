@@ -17,9 +17,19 @@ const (
 
 func (a access) String() string { return [...]string{"ReadWrite", "ReadOnly", "WriteOnly"}[a] }
 
+type kind int
+
+const (
+	storageBuffer kind = iota
+	uniformTexelBuffer
+)
+
+func (k kind) String() string { return [...]string{"StorageBuffer", "UniformTexelBuffer"}[k] }
+
 type binding struct {
 	binding uint32
 	access  access
+	kind    kind
 }
 
 type specConstant struct {
@@ -39,6 +49,10 @@ const (
 	opTypeArray                    = 28
 	opTypeStruct                   = 30
 	opTypePointer                  = 32
+	opTypeImage                    = 25
+	opTypeSampledImage             = 27
+	dimBuffer                      = 5
+	storageUniformConstant         = 0
 	opConstant                     = 43
 	opSpecConstantTrue             = 48
 	opSpecConstantFalse            = 49
@@ -124,6 +138,10 @@ func reflect(code []byte) (reflection, error) {
 			types[a[0]] = typeInfo{op: op, members: append([]uint32(nil), a[1:]...)}
 		case opTypePointer:
 			types[a[0]] = typeInfo{op: op, storage: a[1], elem: a[2]}
+		case opTypeImage:
+			types[a[0]] = typeInfo{op: op, count: a[2], width: a[6]} // count = Dim, width = Sampled
+		case opTypeSampledImage:
+			types[a[0]] = typeInfo{op: op, elem: a[1]}
 		case opConstant:
 			consts[a[1]] = a[2]
 		case opSpecConstant:
@@ -202,6 +220,17 @@ func reflect(code []byte) (reflection, error) {
 				return r, err
 			}
 			r.push = s
+		case storageUniformConstant:
+			b, ok := decor[id][decBinding]
+			if !ok {
+				continue
+			}
+			st := types[ptr.elem]
+			img := types[st.elem]
+			if st.op != opTypeSampledImage || img.count != dimBuffer {
+				return r, fmt.Errorf("spirv: %s: only samplerBuffer (uniform texel buffer) bindings are supported besides storage buffers", names[id])
+			}
+			r.bindings = append(r.bindings, binding{binding: b, access: readOnly, kind: uniformTexelBuffer})
 		case storageUniform, storageStorageBuffer:
 			b, ok := decor[id][decBinding]
 			if !ok {
@@ -219,6 +248,9 @@ func reflect(code []byte) (reflection, error) {
 	merged := r.bindings[:0]
 	for _, b := range r.bindings {
 		if n := len(merged); n > 0 && merged[n-1].binding == b.binding {
+			if merged[n-1].kind != b.kind {
+				return r, fmt.Errorf("spirv: binding %d is declared both as a texel buffer and a storage buffer", b.binding)
+			}
 			if merged[n-1].access != b.access {
 				merged[n-1].access = readWrite
 			}

@@ -89,6 +89,9 @@ func (o *Ops) MatMul(r *vk.Recorder, c, a, b, bias vk.Bindable, m, n, k int, tra
 	if err != nil {
 		return err
 	}
+	if vec4 {
+		a, b = vk.Texels(a, vk.RGBA32F), vk.Texels(b, vk.RGBA32F)
+	}
 	r.Dispatch(kern, o.MatMulConfig.grid(m, n), []uint32{uint32(m), uint32(n), uint32(k)}, a, b, bias, c)
 	return nil
 }
