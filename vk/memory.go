@@ -232,9 +232,11 @@ func (a *allocator) release(kind MemoryKind, b *block, off, size int64) {
 	}
 }
 
+// destroy frees every block, including the ranges of Buffers still held (Device.Close).
 func (a *allocator) destroy() {
 	for k := range a.blocks {
 		for _, b := range a.blocks[k] {
+			a.d.live.add("suballocation", -b.used)
 			a.destroyBlock(b)
 		}
 		a.blocks[k] = nil
