@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dsr4d/dsr4d/pipeline/scene"
+	"github.com/dsr4d/dsr4d/pipeline/scene/npy"
+)
+
+// writeConditionNPZ writes a 3-frame 4×5 depths/intrinsics/poses file (π³ condition layout):
+// a plane at depth 2, the camera moving 0.5 along x per frame.
+func writeConditionNPZ(t *testing.T) string {
+	t.Helper()
+	const n, h, w = 3, 4, 5
+	depth := make([]float32, n*h*w)
+	for i := range depth {
+		depth[i] = 2
+	}
+	ks := make([]float32, 0, 9*n)
+	poses := make([]float32, 0, 16*n)
+	for i := range n {
+		ks = append(ks, 4, 0, 2, 0, 4, 1.5, 0, 0, 1)
+		poses = append(poses, 1, 0, 0, 0.5*float32(i), 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1)
+	}
+	path := filepath.Join(t.TempDir(), "condition.npz")
+	err := npy.WriteNPZ(path, map[string]*npy.Array{
+		"depths":     npy.Of(depth, n, h, w),
+		"intrinsics": npy.Of(ks, n, 3, 3),
+		"poses":      npy.Of(poses, n, 4, 4),
+	}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// runScene runs one command line and returns its exit code and output.
+func runScene(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestImportDepthAndOrient(t *testing.T) {
+	t.Parallel()
+	in := writeConditionNPZ(t)
+	out := filepath.Join(t.TempDir(), "room")
+	// Flags after the positional input work too.
+	if code, _, stderr := runScene("import", "depth", in, "-out", out, "-fps", "10", "-stride", "5"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s, err := scene.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.N != 3 || s.VideoID != "room" || s.Timestamps[2] != 1 || s.ImageSize != [2]int{5, 4} {
+		t.Fatalf("imported %v, timestamps %v", s, s.Timestamps)
+	}
+	// Orientations for an object that does not exist: refused, scene unchanged.
+	op := filepath.Join(t.TempDir(), "o.json")
+	os.WriteFile(op, []byte(`{"1":[{"frame":0,"azimuth":0,"polar":0,"rotation":0,"confidence":1}]}`), 0o644)
+	code, _, stderr := runScene("import", "orient", "-scene", out, op)
+	if code != 1 || !strings.Contains(stderr, `orient.json: "1": no object with id 1`) {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, scene.OrientFile)); !os.IsNotExist(err) {
+		t.Fatal("failed import wrote orient.json")
+	}
+}
+
+func TestImportErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"import"}, 2, "Usage:"},
+		{[]string{"import", "blender"}, 2, `unknown kind "blender"`},
+		{[]string{"import", "depth", "x.npz"}, 2, "want -out SCENE"},
+		{[]string{"import", "depth", "-out", "/nonexistent/s", "/nonexistent/x.npz"}, 1, "no such file"},
+		{[]string{"import", "-h"}, 0, "dsr4d import pi3"},
+	}
+	for _, tt := range tests {
+		code, _, stderr := runScene(tt.args...)
+		if code != tt.code || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tt.args, code, stderr, tt.code, tt.want)
+		}
+	}
+	// A bad input writes nothing.
+	bad := filepath.Join(t.TempDir(), "bad.npz")
+	npy.WriteNPZ(bad, map[string]*npy.Array{"depths": npy.Of([]float32{1}, 1, 1, 1)}, false)
+	out := filepath.Join(t.TempDir(), "s")
+	code, _, stderr := runScene("import", "depth", "-out", out, bad)
+	if code != 1 || !strings.Contains(stderr, "intrinsics: missing") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Fatalf("exit %d: %q", code, stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatal("failed import created the scene")
+	}
+}
