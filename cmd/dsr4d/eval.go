@@ -71,8 +71,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	usageErr := func(format string, a ...any) error {
-		fmt.Fprintf(stderr, "dsr4d eval: "+format+"\n", a...)
-		fs.Usage()
+		fmt.Fprintf(stderr, "dsr4d eval: "+format+"\nRun 'dsr4d eval -h' for the flags.\n", a...)
 		return errUsage
 	}
 	if fs.NArg() > 0 {

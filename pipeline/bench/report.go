@@ -78,12 +78,8 @@ func (r *Report) WriteMarkdown(w io.Writer, charts bool) error {
 			*e.OptionsFallback, *e.OptionsFallbackCorrect)
 	}
 	b.WriteString("\n| letter | predicted | answer key |\n|---|---:|---:|\n")
-	for _, l := range append(Letters[:], "") {
-		name := l
-		if l == "" {
-			name = "unparsed"
-		}
-		fmt.Fprintf(&b, "| %s | %d | %d |\n", name, r.Predicted[l], r.Answers[l])
+	for _, l := range append(Letters[:], "unparsed") {
+		fmt.Fprintf(&b, "| %s | %d | %d |\n", l, r.Predicted[l], r.Answers[l])
 	}
 	if len(r.Paper) > 0 {
 		b.WriteString("\n## Comparison\n\n| model | Avg |")

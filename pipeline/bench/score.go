@@ -126,7 +126,7 @@ type Report struct {
 	// Classes are the scene classes, sorted, when the bench has them.
 	Classes    []Group         `json:"classes,omitempty"`
 	Extraction ExtractionStats `json:"extraction"`
-	// Predicted and Answers count letters: what the model chose ("" = unparsed) and the key.
+	// Predicted and Answers count letters: what the model chose ("unparsed" for none) and the key.
 	Predicted map[string]int `json:"predicted_letters"`
 	Answers   map[string]int `json:"answer_letters"`
 	// UnknownTypes lists types outside the 13 (counted as non-template).
@@ -185,7 +185,11 @@ func Score(b *Bench, replies []Reply, mode FallbackMode, model string) (*Report,
 				}
 			}
 		}
-		r.Predicted[e.Letter]++
+		if e.Letter == "" {
+			r.Predicted["unparsed"]++
+		} else {
+			r.Predicted[e.Letter]++
+		}
 		r.Answers[q.Answer]++
 		add(&all, ok)
 		if byType[q.Type] == nil {
