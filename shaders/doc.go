@@ -1,10 +1,11 @@
 // Package shaders holds dsr4d's GLSL compute and graphics shaders and their committed SPIR-V.
 //
 // Sources live next to this file (*.comp, *.vert, *.frag). `make shaders` (go run ./shaders/gen)
-// compiles each with `glslc --target-env=vulkan1.1 -O`, reflects the SPIR-V (descriptor bindings and
+// compiles each with `glslc --target-env=vulkan1.1 -O` into spv/, reflects the SPIR-V (descriptor bindings and
 // their read/write access, push-constant block size, specialization constants by name and default,
-// including the workgroup size constants local_size_x/y/z) and writes zshaders.go, which embeds the
-// SPIR-V and records each source's sha256. The package's test fails when a source no longer matches
+// including the workgroup size constants local_size_x/y/z) and writes one z_<source>.go per shader,
+// which embeds its SPIR-V and records the source's sha256 (one file each, so work on two shaders
+// never touches the same generated file). The package's test fails when a source no longer matches
 // its SPIR-V, so a change to a .comp file without `make shaders` cannot pass CI.
 //
 // Conventions every compute shader follows: storage buffers in set 0 at bindings 0..n-1, `readonly`

@@ -54,13 +54,17 @@ type Module struct {
 	Spec         []SpecConstant
 }
 
+// modules holds every embedded shader; each generated z_*.go file registers one.
+var modules = map[string]Module{}
+
+func register(m Module) { modules[m.Name] = m }
+
 // Lookup returns the embedded module called name.
 func Lookup(name string) (Module, error) {
 	m, ok := modules[name]
 	if !ok {
 		return Module{}, fmt.Errorf("shaders: no embedded shader %q (known: %v)", name, Names())
 	}
-	m.SPIRV = spirv(m.Source)
 	return m, nil
 }
 
@@ -82,12 +86,4 @@ func (m Module) SpecByName(name string) (SpecConstant, bool) {
 		}
 	}
 	return SpecConstant{}, false
-}
-
-func spirv(source string) []byte {
-	b, err := spvFS.ReadFile("spv/" + source + ".spv")
-	if err != nil {
-		panic("shaders: generated table names a missing file: " + err.Error())
-	}
-	return b
 }
