@@ -87,8 +87,16 @@ func TestReadParquet(t *testing.T) {
 		}
 	}
 	var buf bytes.Buffer
-	if err := parquet.Write(&buf, prows); err != nil {
+	// Several row groups and small pages, so the reader crosses both boundaries.
+	if err := parquet.Write(&buf, prows, parquet.MaxRowsPerRowGroup(7), parquet.PageBufferSize(256)); err != nil {
 		t.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(pf.RowGroups()); n < 2 {
+		t.Fatalf("test file has %d row groups, want several", n)
 	}
 	dir := t.TempDir()
 	pq := filepath.Join(dir, "benchmark.parquet")
