@@ -1,0 +1,46 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+)
+
+// MRoPETable returns the rotary tables cos and sin, each (len(pos), headDim) row-major, for
+// position triples pos (t, h, w), as Qwen2.5-VL's multimodal rotary embedding computes them:
+// inv_freq[j] = θ^(−2j/headDim) (float32, j < headDim/2); per axis the angles pos·inv_freq
+// in float32, duplicated to headDim (cat(f, f)); then dims are taken in the sections
+// (s₀, s₁, s₂, s₀, s₁, s₂) from axes t, h, w, t, h, w. sections must sum to headDim/2.
+// Text-like positions are (i, i, i), which reduces M-RoPE to plain RoPE.
+func MRoPETable(pos [][3]float32, headDim int, theta float64, sections [3]int) (cos, sin []float32, err error) {
+	half := headDim / 2
+	if headDim <= 0 || headDim%2 != 0 || sections[0]+sections[1]+sections[2] != half {
+		return nil, nil, fmt.Errorf("nn: MRoPETable: sections %v must sum to head dim %d / 2", sections, headDim)
+	}
+	inv := make([]float32, half)
+	for j := range inv {
+		// torch: 1.0 / (base ** (arange(0, dim, 2).float() / dim)) in float32.
+		e := float32(2*j) / float32(headDim)
+		inv[j] = float32(1 / float32(math.Pow(theta, float64(e))))
+	}
+	// axis of each of the headDim dims.
+	axis := make([]int, headDim)
+	d := 0
+	for rep := 0; rep < 2; rep++ {
+		for a, s := range sections {
+			for range s {
+				axis[d] = a
+				d++
+			}
+		}
+	}
+	cos = make([]float32, len(pos)*headDim)
+	sin = make([]float32, len(pos)*headDim)
+	for i, p := range pos {
+		for d := 0; d < headDim; d++ {
+			f := p[axis[d]] * inv[d%half]
+			cos[i*headDim+d] = float32(math.Cos(float64(f)))
+			sin[i*headDim+d] = float32(math.Sin(float64(f)))
+		}
+	}
+	return cos, sin, nil
+}
