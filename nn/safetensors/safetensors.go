@@ -1,0 +1,356 @@
+package safetensors
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// ErrNotFound is wrapped by errors about a tensor the checkpoint does not hold.
+var ErrNotFound = errors.New("tensor not found")
+
+// IndexName is the index file of a sharded checkpoint.
+const IndexName = "model.safetensors.index.json"
+
+// maxHeader bounds the JSON header (the format's own limit is 100 MB).
+const maxHeader = 100 << 20
+
+// Info describes one stored tensor.
+type Info struct {
+	Name  string // full name, prefix included
+	DType string // F32, F16, BF16, ...
+	Shape []int
+	File  string // the file holding it
+}
+
+type entry struct {
+	info Info
+	f    *file
+	data []byte
+}
+
+type file struct {
+	path  string
+	bytes []byte
+	unmap func() error
+}
+
+// Set is an opened checkpoint: one file or the shards of an index.
+type Set struct {
+	files    []*file
+	entries  map[string]*entry
+	prefix   string
+	source   string            // what Open was given, for errors
+	Metadata map[string]string // __metadata__ of the first file
+}
+
+type headerEntry struct {
+	DType   string  `json:"dtype"`
+	Shape   []int   `json:"shape"`
+	Offsets []int64 `json:"data_offsets"`
+}
+
+// Open opens a .safetensors file, an index JSON, or a directory with model.safetensors.index.json
+// or exactly one .safetensors file.
+func Open(path string) (*Set, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %w", err)
+	}
+	s := &Set{entries: map[string]*entry{}, source: path}
+	var shards []string
+	switch {
+	case st.IsDir():
+		if _, err := os.Stat(filepath.Join(path, IndexName)); err == nil {
+			shards, err = readIndex(filepath.Join(path, IndexName))
+			if err != nil {
+				return nil, err
+			}
+			break
+		}
+		m, _ := filepath.Glob(filepath.Join(path, "*.safetensors"))
+		if len(m) != 1 {
+			return nil, fmt.Errorf("safetensors: %s: want %s or one .safetensors file, found %d .safetensors files", path, IndexName, len(m))
+		}
+		shards = m
+	case strings.HasSuffix(path, ".json"):
+		if shards, err = readIndex(path); err != nil {
+			return nil, err
+		}
+	default:
+		shards = []string{path}
+	}
+	for _, p := range shards {
+		if err := s.add(p); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// readIndex returns the shard paths of an index, in order of first appearance.
+func readIndex(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %w", err)
+	}
+	var idx struct {
+		WeightMap map[string]string `json:"weight_map"`
+	}
+	if err := json.Unmarshal(b, &idx); err != nil {
+		return nil, fmt.Errorf("safetensors: %s: %w", path, err)
+	}
+	if len(idx.WeightMap) == 0 {
+		return nil, fmt.Errorf("safetensors: %s: empty weight_map", path)
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range idx.WeightMap {
+		if strings.Contains(f, "/") || strings.Contains(f, `\`) {
+			return nil, fmt.Errorf("safetensors: %s: shard name %q is not a plain file name", path, f)
+		}
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, filepath.Join(filepath.Dir(path), f))
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (s *Set) add(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("safetensors: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("safetensors: %w", err)
+	}
+	var lenb [8]byte
+	if _, err := io.ReadFull(f, lenb[:]); err != nil {
+		return fmt.Errorf("safetensors: %s: header length: %w", path, err)
+	}
+	n := binary.LittleEndian.Uint64(lenb[:])
+	if n > maxHeader || int64(n) > st.Size()-8 {
+		return fmt.Errorf("safetensors: %s: header length %d does not fit the %d-byte file", path, n, st.Size())
+	}
+	hb := make([]byte, n)
+	if _, err := io.ReadFull(f, hb); err != nil {
+		return fmt.Errorf("safetensors: %s: header: %w", path, err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(hb, &raw); err != nil {
+		return fmt.Errorf("safetensors: %s: header: %w", path, err)
+	}
+	bytes, unmap, err := mapFile(f, st.Size())
+	if err != nil {
+		return fmt.Errorf("safetensors: %s: mmap: %w", path, err)
+	}
+	fl := &file{path: path, bytes: bytes, unmap: unmap}
+	s.files = append(s.files, fl)
+	data := bytes[8+n:]
+	for name, msg := range raw {
+		if name == "__metadata__" {
+			if s.Metadata == nil {
+				if err := json.Unmarshal(msg, &s.Metadata); err != nil {
+					return fmt.Errorf("safetensors: %s: __metadata__: %w", path, err)
+				}
+			}
+			continue
+		}
+		var h headerEntry
+		if err := json.Unmarshal(msg, &h); err != nil {
+			return fmt.Errorf("safetensors: %s: %s: %w", path, name, err)
+		}
+		size, ok := dtypeSize[h.DType]
+		if !ok {
+			size = 0 // unknown dtypes are listed but cannot be read
+		}
+		elems := int64(1)
+		for _, d := range h.Shape {
+			if d < 0 {
+				return fmt.Errorf("safetensors: %s: %s: negative dimension in %v", path, name, h.Shape)
+			}
+			elems *= int64(d)
+		}
+		if len(h.Offsets) != 2 || h.Offsets[0] < 0 || h.Offsets[1] < h.Offsets[0] || h.Offsets[1] > int64(len(data)) {
+			return fmt.Errorf("safetensors: %s: %s: data_offsets %v outside the %d data bytes", path, name, h.Offsets, len(data))
+		}
+		if size > 0 && h.Offsets[1]-h.Offsets[0] != elems*size {
+			return fmt.Errorf("safetensors: %s: %s: %d bytes for %s %v, want %d", path, name, h.Offsets[1]-h.Offsets[0], h.DType, h.Shape, elems*size)
+		}
+		if old, dup := s.entries[name]; dup {
+			return fmt.Errorf("safetensors: %s: %s is also in %s", path, name, old.info.File)
+		}
+		s.entries[name] = &entry{info: Info{Name: name, DType: h.DType, Shape: h.Shape, File: path}, f: fl, data: data[h.Offsets[0]:h.Offsets[1]]}
+	}
+	return nil
+}
+
+var dtypeSize = map[string]int64{"F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
+
+// Close unmaps the files. Slices returned by Float32 stay valid (they are copies).
+func (s *Set) Close() error {
+	var first error
+	for _, f := range s.files {
+		if f.unmap != nil {
+			if err := f.unmap(); err != nil && first == nil {
+				first = err
+			}
+			f.unmap = nil
+		}
+	}
+	return first
+}
+
+// Prefix returns a view of the tensors whose names start with p, named without it. It shares the
+// files with s (closing either closes both).
+func (s *Set) Prefix(p string) *Set {
+	v := *s
+	v.prefix = s.prefix + p
+	return &v
+}
+
+// Names lists the tensors of the view, without its prefix, sorted.
+func (s *Set) Names() []string {
+	var out []string
+	for name := range s.entries {
+		if rest, ok := strings.CutPrefix(name, s.prefix); ok {
+			out = append(out, rest)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Info describes tensor name (without the view's prefix).
+func (s *Set) Info(name string) (Info, error) {
+	e, err := s.entry(name)
+	if err != nil {
+		return Info{}, err
+	}
+	return e.info, nil
+}
+
+func (s *Set) entry(name string) (*entry, error) {
+	e, ok := s.entries[s.prefix+name]
+	if !ok {
+		return nil, fmt.Errorf("safetensors: %s: %w in %s", s.prefix+name, ErrNotFound, s.source)
+	}
+	return e, nil
+}
+
+// Float32 returns tensor name converted to float32. If shape is given, the stored shape must equal
+// it.
+func (s *Set) Float32(name string, shape ...int) ([]float32, error) {
+	e, err := s.entry(name)
+	if err != nil {
+		return nil, err
+	}
+	if shape != nil && !slices.Equal(shape, e.info.Shape) {
+		return nil, fmt.Errorf("safetensors: %s in %s: shape %v, want %v", e.info.Name, e.info.File, e.info.Shape, shape)
+	}
+	b := e.data
+	switch e.info.DType {
+	case "F32":
+		out := make([]float32, len(b)/4)
+		for i := range out {
+			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+		return out, nil
+	case "BF16":
+		out := make([]float32, len(b)/2)
+		for i := range out {
+			out[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[2*i:])) << 16)
+		}
+		return out, nil
+	case "F16":
+		out := make([]float32, len(b)/2)
+		for i := range out {
+			out[i] = HalfToFloat32(binary.LittleEndian.Uint16(b[2*i:]))
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("safetensors: %s in %s: dtype %s, want F32, F16 or BF16", e.info.Name, e.info.File, e.info.DType)
+}
+
+// HalfToFloat32 converts IEEE 754 binary16 bits to float32 exactly.
+func HalfToFloat32(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	man := uint32(h) & 0x3ff
+	switch {
+	case exp == 0x1f:
+		return math.Float32frombits(sign | 0xff<<23 | man<<13)
+	case exp == 0:
+		if man == 0 {
+			return math.Float32frombits(sign)
+		}
+		// subnormal: value = man · 2^−24
+		f := float32(man) * (1.0 / (1 << 24))
+		if sign != 0 {
+			f = -f
+		}
+		return f
+	}
+	return math.Float32frombits(sign | (exp+112)<<23 | man<<13)
+}
+
+// Float32ToBF16 rounds to the nearest bfloat16, ties to even (as torch's .to(torch.bfloat16)).
+func Float32ToBF16(f float32) uint16 {
+	b := math.Float32bits(f)
+	if f != f {
+		return uint16(b>>16) | 0x40
+	}
+	b += 0x7fff + (b>>16)&1
+	return uint16(b >> 16)
+}
+
+// Float32ToHalf rounds to the nearest binary16, ties to even.
+func Float32ToHalf(f float32) uint16 {
+	b := math.Float32bits(f)
+	sign := uint16(b>>16) & 0x8000
+	exp := int32(b>>23) & 0xff
+	man := b & 0x7fffff
+	if exp == 0xff {
+		if man != 0 {
+			return sign | 0x7e00
+		}
+		return sign | 0x7c00
+	}
+	e := exp - 127 + 15
+	if e >= 0x1f {
+		return sign | 0x7c00
+	}
+	if e <= 0 {
+		if e < -10 {
+			return sign
+		}
+		man |= 0x800000
+		shift := uint32(14 - e)
+		h := man >> shift
+		rem := man & (1<<shift - 1)
+		half := uint32(1) << (shift - 1)
+		if rem > half || (rem == half && h&1 == 1) {
+			h++
+		}
+		return sign | uint16(h)
+	}
+	h := uint32(e)<<10 | man>>13
+	rem := man & 0x1fff
+	if rem > 0x1000 || (rem == 0x1000 && h&1 == 1) {
+		h++
+	}
+	return sign | uint16(h)
+}

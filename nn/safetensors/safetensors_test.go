@@ -1,0 +1,101 @@
+package safetensors_test
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dsr4d/dsr4d/nn/safetensors"
+)
+
+func TestRoundTripDTypes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "w.safetensors")
+	vals := []float32{0, 1, -2.5, 3.140625, 65504, 1e-7, -0.1}
+	require.NoError(t, safetensors.Write(path, []safetensors.Tensor{
+		{Name: "a.f32", Shape: []int{7}, Data: vals},
+		{Name: "a.bf16", Shape: []int{7, 1}, Data: vals, DType: "BF16"},
+		{Name: "b.f16", Shape: []int{1, 7}, Data: vals, DType: "F16"},
+	}, map[string]string{"k": "v"}))
+	s, err := safetensors.Open(path)
+	require.NoError(t, err)
+	defer s.Close()
+	require.Equal(t, map[string]string{"k": "v"}, s.Metadata)
+	require.Equal(t, []string{"a.bf16", "a.f32", "b.f16"}, s.Names())
+	got, err := s.Float32("a.f32", 7)
+	require.NoError(t, err)
+	require.Equal(t, vals, got)
+	bf, err := s.Float32("a.bf16")
+	require.NoError(t, err)
+	f16, err := s.Float32("b.f16")
+	require.NoError(t, err)
+	for i, v := range vals {
+		require.InDelta(t, v, bf[i], math.Abs(float64(v))/128+1e-30, "bf16 %v", v)
+		require.InDelta(t, v, f16[i], math.Abs(float64(v))/1024+6e-8, "f16 %v", v)
+	}
+	// Exact known encodings.
+	require.Equal(t, uint16(0x3f80), safetensors.Float32ToBF16(1))
+	require.Equal(t, uint16(0x7bff), safetensors.Float32ToHalf(65504))
+	require.Equal(t, float32(65504), safetensors.HalfToFloat32(0x7bff))
+	require.Equal(t, float32(5.960464477539063e-08), safetensors.HalfToFloat32(1))
+
+	p := s.Prefix("a.")
+	require.Equal(t, []string{"bf16", "f32"}, p.Names())
+	_, err = p.Float32("f32", 7, 1)
+	require.ErrorContains(t, err, "a.f32")
+	require.ErrorContains(t, err, "shape [7], want [7 1]")
+	require.ErrorContains(t, err, path)
+	_, err = p.Float32("missing")
+	require.True(t, errors.Is(err, safetensors.ErrNotFound))
+	require.ErrorContains(t, err, "a.missing")
+}
+
+func TestSharded(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, safetensors.Write(filepath.Join(dir, "model-00001-of-00002.safetensors"),
+		[]safetensors.Tensor{{Name: "visual.x", Shape: []int{2}, Data: []float32{1, 2}, DType: "BF16"}}, nil))
+	require.NoError(t, safetensors.Write(filepath.Join(dir, "model-00002-of-00002.safetensors"),
+		[]safetensors.Tensor{{Name: "visual.y", Shape: []int{1}, Data: []float32{3}}, {Name: "lm.z", Shape: []int{1}, Data: []float32{4}}}, nil))
+	idx, _ := json.Marshal(map[string]any{"metadata": map[string]any{"total_size": 14}, "weight_map": map[string]string{
+		"visual.x": "model-00001-of-00002.safetensors", "visual.y": "model-00002-of-00002.safetensors", "lm.z": "model-00002-of-00002.safetensors"}})
+	require.NoError(t, os.WriteFile(filepath.Join(dir, safetensors.IndexName), idx, 0o644))
+	for _, src := range []string{dir, filepath.Join(dir, safetensors.IndexName)} {
+		s, err := safetensors.Open(src)
+		require.NoError(t, err)
+		v := s.Prefix("visual.")
+		require.Equal(t, []string{"x", "y"}, v.Names())
+		y, err := v.Float32("y")
+		require.NoError(t, err)
+		require.Equal(t, []float32{3}, y)
+		info, err := v.Info("x")
+		require.NoError(t, err)
+		require.Equal(t, "BF16", info.DType)
+		require.Contains(t, info.File, "00001")
+		require.NoError(t, s.Close())
+	}
+}
+
+func TestMalformed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for name, content := range map[string][]byte{
+		"short":   {1, 2},
+		"toolong": {255, 255, 255, 0, 0, 0, 0, 0, '{', '}'},
+		"badjson": append([]byte{2, 0, 0, 0, 0, 0, 0, 0}, "{x"...),
+		"range":   append([]byte{60, 0, 0, 0, 0, 0, 0, 0}, `{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}    `...),
+		"size":    append([]byte{56, 0, 0, 0, 0, 0, 0, 0}, append([]byte(`{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}  `), make([]byte, 8)...)...),
+	} {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, content, 0o644))
+		_, err := safetensors.Open(p)
+		require.Error(t, err, name)
+		require.ErrorContains(t, err, p, name)
+	}
+}
