@@ -19,9 +19,11 @@ const maxDeflateRatio = 1100
 
 // NPZ reads arrays from a .npz archive (a zip of .npy members).
 type NPZ struct {
+	size    int64 // archive size in bytes
 	zr      *zip.Reader
 	f       *os.File
 	members map[string]*zip.File // by array name (member name without ".npy")
+	keys    []string             // sorted names (built from the archive's order, never from map order)
 }
 
 // OpenNPZ opens a .npz file. Close it when done.
@@ -50,14 +52,16 @@ func NewNPZ(r io.ReaderAt, size int64) (*NPZ, error) {
 	if err != nil {
 		return nil, formatErr("not a zip archive (%v)", err)
 	}
-	z := &NPZ{zr: zr, members: map[string]*zip.File{}}
+	z := &NPZ{size: size, zr: zr, members: map[string]*zip.File{}}
 	for _, f := range zr.File {
 		name := strings.TrimSuffix(f.Name, ".npy")
 		if _, dup := z.members[name]; dup {
 			return nil, formatErr("duplicate member %q", f.Name)
 		}
 		z.members[name] = f
+		z.keys = append(z.keys, name)
 	}
+	slices.Sort(z.keys)
 	return z, nil
 }
 
@@ -72,14 +76,7 @@ func (z *NPZ) Close() error {
 }
 
 // Keys returns the array names in the archive, sorted.
-func (z *NPZ) Keys() []string {
-	keys := make([]string, 0, len(z.members))
-	for k := range z.members {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func (z *NPZ) Keys() []string { return slices.Clone(z.keys) }
 
 // Has reports whether the archive holds the named array.
 func (z *NPZ) Has(name string) bool { _, ok := z.members[name]; return ok }
@@ -121,6 +118,9 @@ func (z *NPZ) Read(name string) (*Array, error) {
 	f, err := z.member(name)
 	if err != nil {
 		return nil, err
+	}
+	if f.CompressedSize64 > uint64(z.size) {
+		return nil, fmt.Errorf("%s: %w: compressed size %d exceeds the archive's %d bytes", name, ErrFormat, f.CompressedSize64, z.size)
 	}
 	a, err := readMember(f)
 	if err != nil {
