@@ -1,7 +1,21 @@
-// Shared helpers for dsr4d compute shaders (included, never compiled alone).
+// Shared helpers for dsr4d compute shaders (included after the local_size layout, never
+// compiled alone).
 
-// flatIndex turns a 2D dispatch into a linear element index: 1D work larger than
-// maxComputeWorkGroupCount[0] groups is spread over y (see vk/ops.grid1D).
-uint flatIndex() {
-	return gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+// WG_X is the workgroup width as a specialisation-constant expression. Use it, never
+// gl_WorkGroupSize inside a function: there glslang folds gl_WorkGroupSize to the default (1)
+// of local_size_x_id instead of the specialised value.
+const uint WG_X = gl_WorkGroupSize.x;
+
+// 1D kernels give each invocation PER elements (a specialisation constant) in a loop with a
+// constant trip count: element j of an invocation is (group·PER + j)·local_size_x + local id, so
+// neighbouring lanes touch neighbouring elements (coalesced on GPUs, contiguous on lavapipe).
+// Groups spread over y past maxComputeWorkGroupCount[0] (vk/ops.grid1D). A grid-stride loop with
+// a run-time trip count would be shorter, but on lavapipe a storage-buffer store inside such a
+// loop costs microseconds: keep trip counts constant.
+uint groupIndex() {
+	return gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+}
+
+uint elementIndex(uint j, uint per) {
+	return (groupIndex() * per + j) * WG_X + gl_LocalInvocationID.x;
 }

@@ -2,9 +2,10 @@
 // elementwise: out[i] = alpha * (a[i] OP b[j]) for i < n, where j = i, or j = i % cols when b is a
 // row vector broadcast over the rows of a (bcast = 1). OP (specialisation): 0 add, 1 mul, 2 scale
 // (out = alpha * a; b is not read).
-#include "common.glsl"
 layout(local_size_x_id = 0) in;
+#include "common.glsl"
 layout(constant_id = 1) const uint OP = 0;
+layout(constant_id = 2) const uint PER = 1;
 
 layout(std430, binding = 0) readonly buffer A { float a[]; };
 layout(std430, binding = 1) readonly buffer B { float b[]; };
@@ -12,13 +13,15 @@ layout(std430, binding = 2) writeonly buffer Out { float o[]; };
 layout(push_constant) uniform Push { uint n; uint cols; uint bcast; float alpha; } pc;
 
 void main() {
-	uint i = flatIndex();
-	if (i >= pc.n) return;
-	float x = a[i];
-	if (OP == 2) {
-		o[i] = pc.alpha * x;
-		return;
+	for (uint j = 0; j < PER; j++) {
+		uint i = elementIndex(j, PER);
+		if (i >= pc.n) continue;
+		float x = a[i];
+		if (OP == 2) {
+			o[i] = pc.alpha * x;
+			continue;
+		}
+		float y = b[pc.bcast != 0 ? i % pc.cols : i];
+		o[i] = pc.alpha * (OP == 0 ? x + y : x * y);
 	}
-	float y = b[pc.bcast != 0 ? i % pc.cols : i];
-	o[i] = pc.alpha * (OP == 0 ? x + y : x * y);
 }

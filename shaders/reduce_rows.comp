@@ -3,6 +3,7 @@
 // ROW_THREADS = 1: one invocation per row, no barriers (CPU devices such as lavapipe).
 // ROW_THREADS = local_size_x > 1: a workgroup per row, a shared-memory tree (GPUs).
 layout(local_size_x_id = 0) in;
+#include "common.glsl"
 layout(constant_id = 1) const uint OP = 0;
 layout(constant_id = 2) const uint ROW_THREADS = 1;
 
@@ -10,14 +11,14 @@ layout(std430, binding = 0) readonly buffer A { float a[]; };
 layout(std430, binding = 1) writeonly buffer Out { float o[]; };
 layout(push_constant) uniform Push { uint rows; uint cols; } pc;
 
-shared float partial[gl_WorkGroupSize.x];
+shared float partial[WG_X];
 
 float combine(float x, float y) { return OP == 0 ? x + y : max(x, y); }
 float identity() { return OP == 0 ? 0.0 : uintBitsToFloat(0xff800000u); } // -inf for max
 
 void main() {
 	if (ROW_THREADS == 1) {
-		uint r = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+		uint r = groupIndex() * WG_X + gl_LocalInvocationID.x;
 		if (r >= pc.rows) return;
 		float acc = identity();
 		uint base = r * pc.cols;
@@ -25,16 +26,16 @@ void main() {
 		o[r] = acc;
 		return;
 	}
-	uint r = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+	uint r = groupIndex();
 	uint t = gl_LocalInvocationID.x;
 	float acc = identity();
 	if (r < pc.rows) {
 		uint base = r * pc.cols;
-		for (uint c = t; c < pc.cols; c += gl_WorkGroupSize.x) acc = combine(acc, a[base + c]);
+		for (uint c = t; c < pc.cols; c += WG_X) acc = combine(acc, a[base + c]);
 	}
 	partial[t] = acc;
 	barrier();
-	for (uint s = gl_WorkGroupSize.x / 2; s > 0; s >>= 1) {
+	for (uint s = WG_X / 2; s > 0; s >>= 1) {
 		if (t < s) partial[t] = combine(partial[t], partial[t + s]);
 		barrier();
 	}

@@ -82,6 +82,9 @@ func compile(dir, glslc, src string) (spvPath, goPath string, err error) {
 	if err != nil {
 		return "", "", err
 	}
+	if err := lint(src, string(text)); err != nil {
+		return "", "", err
+	}
 	code, err := os.ReadFile(spvPath)
 	if err != nil {
 		return "", "", err
@@ -134,4 +137,19 @@ func compile(dir, glslc, src string) (spvPath, goPath string, err error) {
 	}
 	goPath = filepath.Join(dir, "z_"+ident+".go")
 	return spvPath, goPath, os.WriteFile(goPath, out, 0o644)
+}
+
+// lint rejects source patterns that compile but compute the wrong thing.
+func lint(src, text string) error {
+	for i, line := range strings.Split(text, "\n") {
+		code, _, _ := strings.Cut(line, "//")
+		code = strings.TrimSpace(code)
+		// Inside a function glslang replaces gl_WorkGroupSize by the default of local_size_x_id
+		// (1), not the specialised size: only global const/shared declarations may use it.
+		if strings.Contains(code, "gl_WorkGroupSize") && !strings.HasPrefix(code, "const ") && !strings.HasPrefix(code, "shared ") {
+			return fmt.Errorf("%s:%d: gl_WorkGroupSize inside a function is folded to its default (1) by glslang; "+
+				"use a global `const uint WG_X = gl_WorkGroupSize.x;` (common.glsl has one)", src, i+1)
+		}
+	}
+	return nil
 }

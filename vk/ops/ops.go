@@ -12,13 +12,15 @@ type Ops struct {
 	// MatMulConfig is the matmul schedule; New picks it for the device.
 	MatMulConfig MatMulConfig
 	wg1D         uint32 // workgroup size of 1D kernels
+	per1D        uint32 // elements per invocation of 1D kernels
 }
 
 // New returns Ops with variants chosen for d.
 func New(d *vk.Device) *Ops {
-	o := &Ops{d: d, MatMulConfig: DefaultMatMulConfig(d.Info()), wg1D: 256}
+	o := &Ops{d: d, MatMulConfig: DefaultMatMulConfig(d.Info()), wg1D: 256, per1D: 4}
 	if d.Info().IsCPU() {
-		o.wg1D = 64
+		// Fewer, longer workgroups: lavapipe pays per workgroup (measured in BENCHMARKS.md).
+		o.per1D = 16
 	}
 	return o
 }
@@ -44,9 +46,14 @@ func positive(what string, dims ...int) error {
 	return nil
 }
 
-// grid1D spreads n invocations of workgroup size wg over x and, past the device's x limit, y.
-func (o *Ops) grid1D(n int, wg uint32) [3]int {
-	groups := (n + int(wg) - 1) / int(wg)
+// grid1D returns the dispatch of a 1D kernel over n elements: PER elements per invocation.
+func (o *Ops) grid1D(n int) [3]int {
+	per := int(o.wg1D * o.per1D)
+	return o.spread((n + per - 1) / per)
+}
+
+// spread lays out groups workgroups over x and, past the device's x limit, y.
+func (o *Ops) spread(groups int) [3]int {
 	maxX := int(o.d.Info().MaxWorkgroupCount[0])
 	if groups <= maxX {
 		return [3]int{groups, 1, 1}
@@ -59,11 +66,11 @@ func (o *Ops) Fill(r *vk.Recorder, dst vk.Bindable, n int, value float32) error 
 	if err := firstErr(positive("Fill", n), need("Fill dst", dst, n)); err != nil {
 		return err
 	}
-	k, err := o.d.Kernel("fill", vk.Spec{"local_size_x": o.wg1D})
+	k, err := o.d.Kernel("fill", vk.Spec{"local_size_x": o.wg1D, "PER": o.per1D})
 	if err != nil {
 		return err
 	}
-	r.Dispatch(k, o.grid1D(n, o.wg1D), []uint32{uint32(n), vk.F32(value)}, dst)
+	r.Dispatch(k, o.grid1D(n), []uint32{uint32(n), vk.F32(value)}, dst)
 	return nil
 }
 
@@ -72,11 +79,11 @@ func (o *Ops) Copy(r *vk.Recorder, dst, src vk.Bindable, n int) error {
 	if err := firstErr(positive("Copy", n), need("Copy src", src, n), need("Copy dst", dst, n)); err != nil {
 		return err
 	}
-	k, err := o.d.Kernel("copy", vk.Spec{"local_size_x": o.wg1D})
+	k, err := o.d.Kernel("copy", vk.Spec{"local_size_x": o.wg1D, "PER": o.per1D})
 	if err != nil {
 		return err
 	}
-	r.Dispatch(k, o.grid1D(n, o.wg1D), []uint32{uint32(n)}, src, dst)
+	r.Dispatch(k, o.grid1D(n), []uint32{uint32(n)}, src, dst)
 	return nil
 }
 
@@ -106,11 +113,11 @@ func (o *Ops) binary(r *vk.Recorder, name string, op uint32, out, a, b vk.Bindab
 	if err := firstErr(positive(name, rows, cols, n), need(name+" a", a, n), need(name+" b", b, bn), need(name+" out", out, n)); err != nil {
 		return err
 	}
-	k, err := o.d.Kernel("elementwise", vk.Spec{"local_size_x": o.wg1D, "OP": op})
+	k, err := o.d.Kernel("elementwise", vk.Spec{"local_size_x": o.wg1D, "OP": op, "PER": o.per1D})
 	if err != nil {
 		return err
 	}
-	r.Dispatch(k, o.grid1D(n, o.wg1D), []uint32{uint32(n), uint32(cols), bc, vk.F32(1)}, a, b, out)
+	r.Dispatch(k, o.grid1D(n), []uint32{uint32(n), uint32(cols), bc, vk.F32(1)}, a, b, out)
 	return nil
 }
 
@@ -119,12 +126,12 @@ func (o *Ops) Scale(r *vk.Recorder, out, a vk.Bindable, n int, alpha float32) er
 	if err := firstErr(positive("Scale", n), need("Scale a", a, n), need("Scale out", out, n)); err != nil {
 		return err
 	}
-	k, err := o.d.Kernel("elementwise", vk.Spec{"local_size_x": o.wg1D, "OP": opScale})
+	k, err := o.d.Kernel("elementwise", vk.Spec{"local_size_x": o.wg1D, "OP": opScale, "PER": o.per1D})
 	if err != nil {
 		return err
 	}
 	// b is not read with OP = scale, but every binding needs a buffer: bind a again.
-	r.Dispatch(k, o.grid1D(n, o.wg1D), []uint32{uint32(n), 1, 0, vk.F32(alpha)}, a, a, out)
+	r.Dispatch(k, o.grid1D(n), []uint32{uint32(n), 1, 0, vk.F32(alpha)}, a, a, out)
 	return nil
 }
 
@@ -144,11 +151,12 @@ func (o *Ops) reduce(r *vk.Recorder, name string, op uint32, out, a vk.Bindable,
 	}
 	push := []uint32{uint32(rows), uint32(cols)}
 	if o.d.Info().IsCPU() {
-		k, err := o.d.Kernel("reduce_rows", vk.Spec{"local_size_x": o.wg1D, "OP": op, "ROW_THREADS": 1})
+		const wg = 64
+		k, err := o.d.Kernel("reduce_rows", vk.Spec{"local_size_x": wg, "OP": op, "ROW_THREADS": 1})
 		if err != nil {
 			return err
 		}
-		r.Dispatch(k, o.grid1D(rows, o.wg1D), push, a, out)
+		r.Dispatch(k, o.spread((rows+wg-1)/wg), push, a, out)
 		return nil
 	}
 	const threads = 256
@@ -156,7 +164,7 @@ func (o *Ops) reduce(r *vk.Recorder, name string, op uint32, out, a vk.Bindable,
 	if err != nil {
 		return err
 	}
-	r.Dispatch(k, o.grid1D(rows, 1), push, a, out)
+	r.Dispatch(k, o.spread(rows), push, a, out)
 	return nil
 }
 
