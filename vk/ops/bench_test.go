@@ -97,3 +97,56 @@ func vulkanMatMul(b *testing.B, d *vk.Device, n int, x, y []float32) func() {
 		}
 	}
 }
+
+// BenchmarkAdd times out = a + b over 4M floats on the device and as a plain Go loop in the same
+// run (x_go is the ratio of their throughputs).
+func BenchmarkAdd(b *testing.B) {
+	d, err := vk.Open(vk.Options{})
+	if err != nil {
+		b.Skipf("no Vulkan device: %v", err)
+	}
+	defer d.Close()
+	const rows, cols = 1024, 4096
+	n := rows * cols
+	x, y, z := make([]float32, n), make([]float32, n), make([]float32, n)
+	var goNs float64
+	b.Run("go", func(b *testing.B) {
+		goNs = float64(perOp(b, func() {
+			for i := range z {
+				z[i] = x[i] + y[i]
+			}
+		}).Nanoseconds())
+		b.ReportMetric(12*float64(n)/goNs, "GB/s")
+	})
+	b.Run("vulkan", func(b *testing.B) {
+		bufs := make([]*vk.Buffer, 3)
+		for i := range bufs {
+			buf, err := d.NewBuffer(vk.DeviceLocal, int64(4*n))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer buf.Release()
+			bufs[i] = buf
+		}
+		o := ops.New(d)
+		r, err := d.NewRecorder()
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer r.Release()
+		run := func() {
+			if err := o.Add(r, bufs[2], bufs[0], bufs[1], rows, cols, false); err != nil {
+				b.Fatal(err)
+			}
+			if err := r.Submit(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		run()
+		ns := float64(perOp(b, run).Nanoseconds())
+		b.ReportMetric(12*float64(n)/ns, "GB/s")
+		if goNs > 0 {
+			b.ReportMetric(goNs/ns, "x_go")
+		}
+	})
+}

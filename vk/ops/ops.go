@@ -11,16 +11,21 @@ type Ops struct {
 	d *vk.Device
 	// MatMulConfig is the matmul schedule; New picks it for the device.
 	MatMulConfig MatMulConfig
-	wg1D         uint32 // workgroup size of 1D kernels
-	per1D        uint32 // elements per invocation of 1D kernels
+	// RowThreads is the number of invocations that reduce one row: 1 (one invocation per row, no
+	// barriers: CPU devices) or a power of two up to 1024 (a workgroup per row with a
+	// shared-memory tree: GPUs). New picks it for the device.
+	RowThreads uint32
+	wg1D       uint32 // workgroup size of 1D kernels
+	per1D      uint32 // elements per invocation of 1D kernels
 }
 
 // New returns Ops with variants chosen for d.
 func New(d *vk.Device) *Ops {
-	o := &Ops{d: d, MatMulConfig: DefaultMatMulConfig(d.Info()), wg1D: 256, per1D: 4}
+	o := &Ops{d: d, MatMulConfig: DefaultMatMulConfig(d.Info()), RowThreads: 256, wg1D: 256, per1D: 4}
 	if d.Info().IsCPU() {
 		// Fewer, longer workgroups: lavapipe pays per workgroup (measured in BENCHMARKS.md).
 		o.per1D = 16
+		o.RowThreads = 1
 	}
 	return o
 }
@@ -149,22 +154,21 @@ func (o *Ops) reduce(r *vk.Recorder, name string, op uint32, out, a vk.Bindable,
 	if err := firstErr(positive(name, rows, cols, rows*cols), need(name+" a", a, rows*cols), need(name+" out", out, rows)); err != nil {
 		return err
 	}
-	push := []uint32{uint32(rows), uint32(cols)}
-	if o.d.Info().IsCPU() {
-		const wg = 64
-		k, err := o.d.Kernel("reduce_rows", vk.Spec{"local_size_x": wg, "OP": op, "ROW_THREADS": 1})
-		if err != nil {
-			return err
-		}
-		r.Dispatch(k, o.spread((rows+wg-1)/wg), push, a, out)
-		return nil
+	t := o.RowThreads
+	if t == 0 || t > 1024 || t&(t-1) != 0 {
+		return fmt.Errorf("ops: %s: RowThreads %d is not a power of two in 1..1024", name, t)
 	}
-	const threads = 256
-	k, err := o.d.Kernel("reduce_rows", vk.Spec{"local_size_x": threads, "OP": op, "ROW_THREADS": threads})
+	push := []uint32{uint32(rows), uint32(cols)}
+	wg, groups := t, rows
+	if t == 1 {
+		wg = 64
+		groups = (rows + 63) / 64
+	}
+	k, err := o.d.Kernel("reduce_rows", vk.Spec{"local_size_x": wg, "OP": op, "ROW_THREADS": t})
 	if err != nil {
 		return err
 	}
-	r.Dispatch(k, o.spread(rows), push, a, out)
+	r.Dispatch(k, o.spread(groups), push, a, out)
 	return nil
 }
 

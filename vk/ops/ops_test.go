@@ -106,6 +106,14 @@ func TestElementwiseAndReductions(t *testing.T) {
 		add("rowsum", o, rows, ops.RowSumRef(a, rows, cols), e.ops.RowSum(r, o, va, rows, cols))
 		o = e.view(rows, nil)
 		add("rowmax", o, rows, ops.RowMaxRef(a, rows, cols), e.ops.RowMax(r, o, va, rows, cols))
+		// The other device class's reduction: a workgroup per row (GPUs) or an invocation (CPUs).
+		saved := e.ops.RowThreads
+		e.ops.RowThreads = map[uint32]uint32{1: 64, 256: 1}[saved]
+		o = e.view(rows, nil)
+		add("rowsum-other", o, rows, ops.RowSumRef(a, rows, cols), e.ops.RowSum(r, o, va, rows, cols))
+		o = e.view(rows, nil)
+		add("rowmax-other", o, rows, ops.RowMaxRef(a, rows, cols), e.ops.RowMax(r, o, va, rows, cols))
+		e.ops.RowThreads = saved
 		o = e.view(n, nil)
 		add("transpose", o, n, ops.TransposeRef(a, rows, cols), e.ops.Transpose(r, o, va, rows, cols))
 		o = e.view(n, nil)
