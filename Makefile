@@ -7,7 +7,8 @@ APT     := libvulkan1 libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan
            xvfb libx11-dev libxrandr-dev libxinerama-dev libxcursor-dev libxi-dev libxxf86vm-dev \
            libgl1-mesa-dev
 # Fuzz targets run briefly in `make test`: package:FuzzName.
-FUZZ    :=
+FUZZ    := ./geom:FuzzReadTrajectory ./pipeline/scene:FuzzParseMeta ./pipeline/scene:FuzzParseOrient \
+           ./pipeline/scene/npy:FuzzReadNPY ./pipeline/scene/npy:FuzzReadNPZ ./pipeline/bench:FuzzExtract
 FUZZTIME ?= 10s
 
 .PHONY: all deps build run test fuzz bench shaders clean
