@@ -31,6 +31,17 @@ func (t DeviceType) String() string {
 // MarshalText makes DeviceType print as its name in JSON.
 func (t DeviceType) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
 
+// UnmarshalText reads a name written by MarshalText, so `dsr4d devices -json` round-trips.
+func (t *DeviceType) UnmarshalText(b []byte) error {
+	for i, n := range typeNames {
+		if n == string(b) {
+			*t = DeviceType(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("vk: unknown device type %q", b)
+}
+
 // rank orders device types for automatic selection: discrete > integrated > virtual > CPU > other.
 func (t DeviceType) rank() int {
 	switch t {

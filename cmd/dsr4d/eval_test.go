@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -50,12 +49,6 @@ func writeEvalBench(t *testing.T) (benchPath, predPath string, n int) {
 	os.WriteFile(benchPath, []byte(bb.String()), 0o644)
 	os.WriteFile(predPath, []byte(pb.String()), 0o644)
 	return benchPath, predPath, n
-}
-
-func runCmd(args ...string) (code int, stdout, stderr string) {
-	var o, e bytes.Buffer
-	code = run(args, &o, &e)
-	return code, o.String(), e.String()
 }
 
 func TestEvalUsage(t *testing.T) {

@@ -22,7 +22,7 @@ func TestExport(t *testing.T) {
 	} {
 		out := filepath.Join(outDir, tc.file)
 		args := append([]string{"export", tc.kind, "-scene", dir, "-out", out}, tc.extra...)
-		if code, _, stderr := runScene(args...); code != 0 {
+		if code, _, stderr := runCmd(args...); code != 0 {
 			t.Fatalf("%s: exit %d: %s", tc.kind, code, stderr)
 		}
 		b, err := os.ReadFile(out)
@@ -41,7 +41,7 @@ func TestExport(t *testing.T) {
 		{[]string{"export", "ply", "-scene", dir, "-out", filepath.Join(outDir, "bad.ply"), "-frames", "9"}, 1, "frame 9, want 0..2"},
 		{[]string{"export", "tum", "-scene", filepath.Join(outDir, "none"), "-out", filepath.Join(outDir, "bad.tum")}, 1, "missing"},
 	} {
-		code, _, stderr := runScene(tc.args...)
+		code, _, stderr := runCmd(tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, %q; want %d and %q", tc.args, code, stderr, tc.code, tc.want)
 		}

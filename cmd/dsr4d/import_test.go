@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,19 +37,12 @@ func writeConditionNPZ(t *testing.T) string {
 	return path
 }
 
-// runScene runs one command line and returns its exit code and output.
-func runScene(args ...string) (code int, stdout, stderr string) {
-	var o, e bytes.Buffer
-	code = run(args, &o, &e)
-	return code, o.String(), e.String()
-}
-
 func TestImportDepthAndOrient(t *testing.T) {
 	t.Parallel()
 	in := writeConditionNPZ(t)
 	out := filepath.Join(t.TempDir(), "room")
 	// Flags after the positional input work too.
-	if code, _, stderr := runScene("import", "depth", in, "-out", out, "-fps", "10", "-stride", "5"); code != 0 {
+	if code, _, stderr := runCmd("import", "depth", in, "-out", out, "-fps", "10", "-stride", "5"); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	s, err := scene.Load(out)
@@ -63,7 +55,7 @@ func TestImportDepthAndOrient(t *testing.T) {
 	// Orientations for an object that does not exist: refused, scene unchanged.
 	op := filepath.Join(t.TempDir(), "o.json")
 	os.WriteFile(op, []byte(`{"1":[{"frame":0,"azimuth":0,"polar":0,"rotation":0,"confidence":1}]}`), 0o644)
-	code, _, stderr := runScene("import", "orient", "-scene", out, op)
+	code, _, stderr := runCmd("import", "orient", "-scene", out, op)
 	if code != 1 || !strings.Contains(stderr, `orient.json: "1": no object with id 1`) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -86,7 +78,7 @@ func TestImportErrors(t *testing.T) {
 		{[]string{"import", "-h"}, 0, "dsr4d import pi3"},
 	}
 	for _, tt := range tests {
-		code, _, stderr := runScene(tt.args...)
+		code, _, stderr := runCmd(tt.args...)
 		if code != tt.code || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tt.args, code, stderr, tt.code, tt.want)
 		}
@@ -95,7 +87,7 @@ func TestImportErrors(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.npz")
 	npy.WriteNPZ(bad, map[string]*npy.Array{"depths": npy.Of([]float32{1}, 1, 1, 1)}, false)
 	out := filepath.Join(t.TempDir(), "s")
-	code, _, stderr := runScene("import", "depth", "-out", out, bad)
+	code, _, stderr := runCmd("import", "depth", "-out", out, bad)
 	if code != 1 || !strings.Contains(stderr, "intrinsics: missing") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 		t.Fatalf("exit %d: %q", code, stderr)
 	}

@@ -13,7 +13,7 @@ import (
 func importedScene(t *testing.T) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "room")
-	if code, _, stderr := runScene("import", "depth", "-out", out, "-stride", "30", writeConditionNPZ(t)); code != 0 {
+	if code, _, stderr := runCmd("import", "depth", "-out", out, "-stride", "30", writeConditionNPZ(t)); code != 0 {
 		t.Fatalf("import: %s", stderr)
 	}
 	return out
@@ -22,7 +22,7 @@ func importedScene(t *testing.T) string {
 func TestInspect(t *testing.T) {
 	t.Parallel()
 	dir := importedScene(t)
-	code, stdout, stderr := runScene("inspect", dir)
+	code, stdout, stderr := runCmd("inspect", dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -31,18 +31,18 @@ func TestInspect(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
 	}
-	code, stdout, _ = runScene("inspect", "-json", dir)
+	code, stdout, _ = runCmd("inspect", "-json", dir)
 	var sum scene.Summary
 	if code != 0 || json.Unmarshal([]byte(stdout), &sum) != nil || sum.Frames != 3 || sum.PathLength != 1 {
 		t.Fatalf("json: exit %d %s", code, stdout)
 	}
 	// A broken scene: one clear line, exit 1.
 	os.WriteFile(filepath.Join(dir, "scene.json"), []byte(`{"format":"dsr4d-scene/1","video_id":"x"}`), 0o644)
-	code, _, stderr = runScene("inspect", dir)
+	code, _, stderr = runCmd("inspect", dir)
 	if code != 1 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, `scene.json: missing field "fps"`) {
 		t.Fatalf("broken scene: exit %d, %q", code, stderr)
 	}
-	if code, _, _ := runScene("inspect"); code != 2 {
+	if code, _, _ := runCmd("inspect"); code != 2 {
 		t.Fatalf("no argument: exit %d, want 2", code)
 	}
 }

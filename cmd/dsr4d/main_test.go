@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/dsr4d/dsr4d/vk"
+	"github.com/dsr4d/dsr4d/vk/vktest"
+)
+
+// runCmd runs one command line and returns its exit code and output.
+func runCmd(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestUsage(t *testing.T) {
+	code, out, _ := runCmd("help")
+	if code != 0 || !strings.Contains(out, "devices") || !strings.Contains(out, "check") {
+		t.Errorf("help: code %d, output %q", code, out)
+	}
+	code, _, errOut := runCmd("no-such-command")
+	if code != 2 || !strings.Contains(errOut, `unknown command "no-such-command"`) {
+		t.Errorf("unknown command: code %d, stderr %q", code, errOut)
+	}
+	if code, _, _ := runCmd("check", "-n", "0"); code != 2 {
+		t.Errorf("check -n 0: code %d, want 2", code)
+	}
+	if code, _, _ := runCmd("devices", "-bogus"); code != 2 {
+		t.Errorf("devices -bogus: code %d, want 2", code)
+	}
+}
+
+func TestDevicesJSON(t *testing.T) {
+	vktest.Open(t) // fails in CI, skips elsewhere, without a device
+	code, out, errOut := runCmd("devices", "-json")
+	if code != 0 {
+		t.Fatalf("devices -json: code %d, stderr %s", code, errOut)
+	}
+	var infos []vk.Info
+	if err := json.Unmarshal([]byte(out), &infos); err != nil {
+		t.Fatalf("devices -json is not JSON: %v\n%s", err, out)
+	}
+	selected := 0
+	for _, d := range infos {
+		if d.Selected {
+			selected++
+		}
+		if strings.Contains(d.Name, "llvmpipe") && (d.MaxStorageBufferRange != 134217728 || d.SubgroupSize != 8) {
+			t.Errorf("llvmpipe: storage range %d, subgroup %d; want 134217728 and 8", d.MaxStorageBufferRange, d.SubgroupSize)
+		}
+	}
+	if selected != 1 {
+		t.Errorf("%d devices marked selected, want 1", selected)
+	}
+	code, out, _ = runCmd("devices")
+	if code != 0 || !strings.Contains(out, "*") || !strings.Contains(out, "subgroup") {
+		t.Errorf("devices table: code %d\n%s", code, out)
+	}
+	t.Setenv("DSR4D_DEVICE", "no-such-device")
+	if code, _, errOut := runCmd("devices"); code != 1 || !strings.Contains(errOut, "matches no device") {
+		t.Errorf("unknown DSR4D_DEVICE: code %d, stderr %q", code, errOut)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	vktest.Open(t)
+	if os.Getenv("CI") != "" {
+		t.Setenv("DSR4D_VALIDATE", "1")
+	}
+	code, out, errOut := runCmd("check", "-n", "96")
+	if code != 0 || !strings.Contains(out, "verified") {
+		t.Errorf("check: code %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+}
