@@ -16,7 +16,7 @@ import (
 func TestGSMInitAndRun(t *testing.T) {
 	dir := t.TempDir()
 	w := filepath.Join(dir, "w.safetensors")
-	if code, _, stderr := runScene("gsm", "init", "--config", "tiny", "--out", w, "--seed", "4"); code != 0 {
+	if code, _, stderr := runCmd("gsm", "init", "--config", "tiny", "--out", w, "--seed", "4"); code != 0 {
 		t.Fatalf("init: exit %d: %s", code, stderr)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -41,7 +41,7 @@ func TestGSMInitAndRun(t *testing.T) {
 	}
 	for _, dev := range devices {
 		out := filepath.Join(dir, dev+".npy")
-		code, stdout, stderr := runScene("gsm", "--weights", w, "--text", text, "--features", feats, "--grid", "2,4,6", "--spgt", "0.5", "--out", out, "--device", dev)
+		code, stdout, stderr := runCmd("gsm", "--weights", w, "--text", text, "--features", feats, "--grid", "2,4,6", "--spgt", "0.5", "--out", out, "--device", dev)
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", dev, code, stderr)
 		}
@@ -64,17 +64,17 @@ func TestGSMInitAndRun(t *testing.T) {
 		}
 	}
 	// Usage errors exit 2; a wrong features shape is a failure naming the file.
-	if code, _, _ := runScene("gsm", "--weights", w); code != 2 {
+	if code, _, _ := runCmd("gsm", "--weights", w); code != 2 {
 		t.Errorf("missing flags: exit %d, want 2", code)
 	}
-	if code, _, _ := runScene("gsm", "--weights", w, "--text", text, "--features", feats, "--grid", "2,3,6", "--out", "x.npy"); code != 2 {
+	if code, _, _ := runCmd("gsm", "--weights", w, "--text", text, "--features", feats, "--grid", "2,3,6", "--out", "x.npy"); code != 2 {
 		t.Errorf("odd grid: exit %d, want 2", code)
 	}
-	code, _, stderr := runScene("gsm", "--weights", w, "--text", text, "--features", feats, "--grid", "1,4,6", "--out", filepath.Join(dir, "x.npy"), "--device", "cpu")
+	code, _, stderr := runCmd("gsm", "--weights", w, "--text", text, "--features", feats, "--grid", "1,4,6", "--out", filepath.Join(dir, "x.npy"), "--device", "cpu")
 	if code != 1 || !strings.Contains(stderr, feats) || !strings.Contains(stderr, "want (2, 24, 16)") {
 		t.Errorf("bad features: exit %d, %q", code, stderr)
 	}
-	if code, _, _ := runScene("gsm", "init", "--config", "huge", "--out", w); code != 2 {
+	if code, _, _ := runCmd("gsm", "init", "--config", "huge", "--out", w); code != 2 {
 		t.Errorf("bad config: exit %d, want 2", code)
 	}
 }

@@ -16,7 +16,7 @@ func TestSynth(t *testing.T) {
 	t.Parallel()
 	out := filepath.Join(t.TempDir(), "s")
 	args := append([]string{"synth", "--out", out, "--seed", "5", "--preset", "street", "--objects", "3", "--noise", "light,orient=2"}, smallSynth...)
-	if code, _, stderr := runScene(args...); code != 0 {
+	if code, _, stderr := runCmd(args...); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	s, err := scene.Load(out)
@@ -26,7 +26,7 @@ func TestSynth(t *testing.T) {
 	if s.N != 4 || s.W != 48 || s.H != 27 || s.ImageSize != [2]int{96, 54} || len(s.Objects) != 4 || s.GT == nil || len(s.Frames) != 4 {
 		t.Fatalf("scene %v", s)
 	}
-	if code, stdout, stderr := runScene("inspect", out); code != 0 || !strings.Contains(stdout, "ground truth") {
+	if code, stdout, stderr := runCmd("inspect", out); code != 0 || !strings.Contains(stdout, "ground truth") {
 		t.Fatalf("inspect: exit %d: %s%s", code, stdout, stderr)
 	}
 }
@@ -35,7 +35,7 @@ func TestSynthCount(t *testing.T) {
 	t.Parallel()
 	out := t.TempDir()
 	args := append([]string{"synth", "--cpu", "--out", out, "--seed", "10", "--count", "2", "--preset", "static"}, smallSynth...)
-	if code, _, stderr := runScene(args...); code != 0 {
+	if code, _, stderr := runCmd(args...); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, id := range []string{"synth-static-10", "synth-static-11"} {
@@ -47,7 +47,7 @@ func TestSynthCount(t *testing.T) {
 
 func TestSynthUsage(t *testing.T) {
 	t.Parallel()
-	code, _, stderr := runScene("synth", "-h")
+	code, _, stderr := runCmd("synth", "-h")
 	if code != 0 {
 		t.Fatalf("-h: exit %d", code)
 	}
@@ -75,7 +75,7 @@ func TestSynthUsage(t *testing.T) {
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
 		args := append([]string{"synth", "--out", filepath.Join(dir, "x")}, c.args...)
-		code, _, stderr := runScene(args...)
+		code, _, stderr := runCmd(args...)
 		if code != 2 || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, stderr, c.want)
 		}
