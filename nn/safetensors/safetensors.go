@@ -12,6 +12,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/dsr4d/dsr4d/internal/float16"
 )
 
 // ErrNotFound is wrapped by errors about a tensor the checkpoint does not hold.
@@ -272,85 +274,15 @@ func (s *Set) Float32(name string, shape ...int) ([]float32, error) {
 	case "BF16":
 		out := make([]float32, len(b)/2)
 		for i := range out {
-			out[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[2*i:])) << 16)
+			out[i] = float16.BF16ToFloat32(binary.LittleEndian.Uint16(b[2*i:]))
 		}
 		return out, nil
 	case "F16":
 		out := make([]float32, len(b)/2)
 		for i := range out {
-			out[i] = HalfToFloat32(binary.LittleEndian.Uint16(b[2*i:]))
+			out[i] = float16.ToFloat32(binary.LittleEndian.Uint16(b[2*i:]))
 		}
 		return out, nil
 	}
 	return nil, fmt.Errorf("safetensors: %s in %s: dtype %s, want F32, F16 or BF16", e.info.Name, e.info.File, e.info.DType)
-}
-
-// HalfToFloat32 converts IEEE 754 binary16 bits to float32 exactly.
-func HalfToFloat32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	man := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f:
-		return math.Float32frombits(sign | 0xff<<23 | man<<13)
-	case exp == 0:
-		if man == 0 {
-			return math.Float32frombits(sign)
-		}
-		// subnormal: value = man · 2^−24
-		f := float32(man) * (1.0 / (1 << 24))
-		if sign != 0 {
-			f = -f
-		}
-		return f
-	}
-	return math.Float32frombits(sign | (exp+112)<<23 | man<<13)
-}
-
-// Float32ToBF16 rounds to the nearest bfloat16, ties to even (as torch's .to(torch.bfloat16)).
-func Float32ToBF16(f float32) uint16 {
-	b := math.Float32bits(f)
-	if f != f {
-		return uint16(b>>16) | 0x40
-	}
-	b += 0x7fff + (b>>16)&1
-	return uint16(b >> 16)
-}
-
-// Float32ToHalf rounds to the nearest binary16, ties to even.
-func Float32ToHalf(f float32) uint16 {
-	b := math.Float32bits(f)
-	sign := uint16(b>>16) & 0x8000
-	exp := int32(b>>23) & 0xff
-	man := b & 0x7fffff
-	if exp == 0xff {
-		if man != 0 {
-			return sign | 0x7e00
-		}
-		return sign | 0x7c00
-	}
-	e := exp - 127 + 15
-	if e >= 0x1f {
-		return sign | 0x7c00
-	}
-	if e <= 0 {
-		if e < -10 {
-			return sign
-		}
-		man |= 0x800000
-		shift := uint32(14 - e)
-		h := man >> shift
-		rem := man & (1<<shift - 1)
-		half := uint32(1) << (shift - 1)
-		if rem > half || (rem == half && h&1 == 1) {
-			h++
-		}
-		return sign | uint16(h)
-	}
-	h := uint32(e)<<10 | man>>13
-	rem := man & 0x1fff
-	if rem > 0x1000 || (rem == 0x1000 && h&1 == 1) {
-		h++
-	}
-	return sign | uint16(h)
 }

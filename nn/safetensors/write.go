@@ -8,6 +8,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+
+	"github.com/dsr4d/dsr4d/internal/float16"
 )
 
 // Tensor is one tensor to write.
@@ -80,10 +82,10 @@ func Write(path string, tensors []Tensor, metadata map[string]string) (err error
 		for _, v := range t.Data {
 			switch t.DType {
 			case "BF16":
-				binary.LittleEndian.PutUint16(b8[:], Float32ToBF16(v))
+				binary.LittleEndian.PutUint16(b8[:], float16.BF16FromFloat32(v))
 				w.Write(b8[:2])
 			case "F16":
-				binary.LittleEndian.PutUint16(b8[:], Float32ToHalf(v))
+				binary.LittleEndian.PutUint16(b8[:], float16.FromFloat32(v))
 				w.Write(b8[:2])
 			default:
 				binary.LittleEndian.PutUint32(b8[:], math.Float32bits(v))

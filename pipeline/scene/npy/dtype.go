@@ -2,8 +2,9 @@ package npy
 
 import (
 	"fmt"
-	"math"
 	"unsafe"
+
+	"github.com/dsr4d/dsr4d/internal/float16"
 )
 
 // Dtype is an array element type.
@@ -195,62 +196,8 @@ func swapBytes(b []byte, size int) {
 type Half uint16
 
 // Float32 returns f as a float32 (exact).
-func (f Half) Float32() float32 {
-	sign := uint32(f>>15) << 31
-	exp := uint32(f>>10) & 0x1f
-	mant := uint32(f) & 0x3ff
-	switch {
-	case exp == 0x1f: // Inf or NaN
-		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
-	case exp == 0:
-		if mant == 0 {
-			return math.Float32frombits(sign)
-		}
-		// subnormal: value = mant · 2⁻²⁴
-		v := float32(mant) * (1.0 / (1 << 24))
-		if sign != 0 {
-			v = -v
-		}
-		return v
-	}
-	return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
-}
+func (f Half) Float32() float32 { return float16.ToFloat32(uint16(f)) }
 
 // HalfFrom converts a float32 to the nearest float16, rounding ties to even; values too
 // large become ±Inf and NaN stays NaN.
-func HalfFrom(v float32) Half {
-	b := math.Float32bits(v)
-	sign := uint16(b>>16) & 0x8000
-	exp := int32(b>>23) & 0xff
-	mant := b & 0x7fffff
-	if exp == 0xff {
-		if mant != 0 {
-			return Half(sign | 0x7e00 | uint16(mant>>13))
-		}
-		return Half(sign | 0x7c00)
-	}
-	e := exp - 127 + 15
-	if e >= 0x1f {
-		return Half(sign | 0x7c00)
-	}
-	if e <= 0 {
-		if e < -10 {
-			return Half(sign)
-		}
-		m := mant | 0x800000
-		shift := uint32(14 - e)
-		h := m >> shift
-		rem := m & (1<<shift - 1)
-		half := uint32(1) << (shift - 1)
-		if rem > half || (rem == half && h&1 == 1) {
-			h++
-		}
-		return Half(sign | uint16(h))
-	}
-	h := uint32(e)<<10 | mant>>13
-	rem := mant & 0x1fff
-	if rem > 0x1000 || (rem == 0x1000 && h&1 == 1) {
-		h++ // may carry into the exponent, up to Inf: that is correct rounding
-	}
-	return Half(sign | uint16(h))
-}
+func HalfFrom(v float32) Half { return Half(float16.FromFloat32(v)) }
