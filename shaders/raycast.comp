@@ -13,13 +13,15 @@
 // The ray of pixel (u, v) leaves the camera centre t along R·((u − cx)/fx, (v − cy)/fy, 1); its
 // parameter at a hit, divided by the length of that vector, is the hit's camera z (depth).
 // Output (binding 1), one uvec2 per pixel, row-major: x = float bits of the depth (0 for sky),
-// y = (index of the nearest primitive + 1, 0 for sky) | (shade as 16-bit unorm) << 16, where
+// y = (index of the nearest primitive in the shape-sorted list + 1, 0 for sky) | (shade as 16-bit unorm) << 16, where
 // shade = 0.3 + 0.7·max(0, n·L) with the normal n facing the ray and L the light direction.
 // The Go reference (pipeline/synth/cpu.go) mirrors every step in float64.
 layout(local_size_x_id = 0, local_size_y_id = 1) in;
+// CULL tests each primitive's bounding sphere before intersecting it.
+layout(constant_id = 2) const bool CULL = false;
 
 layout(binding = 0) uniform samplerBuffer Prims;
-layout(std430, binding = 1) writeonly buffer Out { uvec2 o[]; };
+layout(std430, binding = 1) writeonly buffer Out { uvec2 outp[]; };
 layout(push_constant) uniform Push {
 	vec4 r0;   // camera-to-world rotation row 0 (xyz), fx (w)
 	vec4 r1;   // row 1, fy
@@ -28,7 +30,11 @@ layout(push_constant) uniform Push {
 	uint W;
 	uint H;
 	uint base; // first texel of this view's primitives
-	uint n;    // number of primitives
+	uint pad;
+	// Primitives are sorted by shape: n[0] spheres, then n[1] boxes, n[2] cylinders, n[3]
+	// capsules and n[4] disks. Each shape has its own loop, so no lane ever runs the code of
+	// another shape (on lavapipe every branch taken by any lane costs all of them).
+	uint n[5];
 } pc;
 
 const float INF = 3.0e38;
@@ -87,6 +93,15 @@ float box(vec3 o, vec3 d, vec3 h, inout vec3 n) {
 	return tnear;
 }
 
+// bounding-sphere test: false when the ray (ow, dw) misses the sphere of radius br about c or
+// it lies wholly beyond the nearest hit so far.
+bool near(vec3 rel, vec3 dw, float br, float best) {
+	if (!CULL) return true;
+	float b = dot(rel, dw);
+	vec3 q = rel - b * dw;
+	return dot(q, q) <= br * br * 1.0001 && -b - br <= best;
+}
+
 void main() {
 	uint u = gl_GlobalInvocationID.x, v = gl_GlobalInvocationID.y;
 	if (u >= pc.W || v >= pc.H) return;
@@ -98,44 +113,65 @@ void main() {
 	float best = INF;
 	uint hit = 0u;
 	vec3 bestN = vec3(0.0);
-	for (uint i = 0u; i < pc.n; i++) {
-		int b = int(pc.base + 4u * i);
-		vec4 t0 = texelFetch(Prims, b);
-		vec4 ax = texelFetch(Prims, b + 1);
-		vec4 ay = texelFetch(Prims, b + 2);
-		vec4 az = texelFetch(Prims, b + 3);
-		vec3 rel = ow - t0.xyz;
-		vec3 o = vec3(dot(ax.xyz, rel), dot(ay.xyz, rel), dot(az.xyz, rel));
-		vec3 d = vec3(dot(ax.xyz, dw), dot(ay.xyz, dw), dot(az.xyz, dw));
-		uint shape = uint(t0.w);
+	uint i = 0u;
+	vec4 t0, ax, ay, az;
+	vec3 o, d, rel;
+#define LOAD() \
+	int b = int(pc.base + 4u * i); \
+	t0 = texelFetch(Prims, b); ax = texelFetch(Prims, b + 1); ay = texelFetch(Prims, b + 2); az = texelFetch(Prims, b + 3); \
+	rel = ow - t0.xyz;
+#define LOCAL() \
+	o = vec3(dot(ax.xyz, rel), dot(ay.xyz, rel), dot(az.xyz, rel)); \
+	d = vec3(dot(ax.xyz, dw), dot(ay.xyz, dw), dot(az.xyz, dw));
+#define KEEP(t, n) \
+	if (t < best) { best = t; hit = i + 1u; bestN = n.x * ax.xyz + n.y * ay.xyz + n.z * az.xyz; }
+
+	for (uint e = i + pc.n[0]; i < e; i++) {
+		LOAD()
+		if (!near(rel, dw, ax.w, best)) continue;
+		LOCAL()
 		vec3 n = vec3(0.0);
-		float t = INF;
-		if (shape == 0u) {
-			t = sphere(o, d, ax.w, n);
-		} else if (shape == 1u) {
-			t = box(o, d, vec3(ax.w, ay.w, az.w), n);
-		} else if (shape == 2u) {
-			vec3 n1 = vec3(0.0);
-			t = side(o, d, ax.w, az.w, n);
-			float t1 = cap(o, d, ax.w, az.w, n1);
-			if (t1 < t) { t = t1; n = n1; }
-			t1 = cap(o, d, ax.w, -az.w, n1);
-			if (t1 < t) { t = t1; n = n1; }
-		} else if (shape == 3u) {
-			vec3 n1 = vec3(0.0);
-			t = side(o, d, ax.w, az.w, n);
-			float t1 = sphere(o - vec3(0.0, 0.0, az.w), d, ax.w, n1);
-			if (t1 < t) { t = t1; n = n1; }
-			t1 = sphere(o + vec3(0.0, 0.0, az.w), d, ax.w, n1);
-			if (t1 < t) { t = t1; n = n1; }
-		} else {
-			t = cap(o, d, ax.w, 0.0, n);
-		}
-		if (t < best) {
-			best = t;
-			hit = i + 1u;
-			bestN = n.x * ax.xyz + n.y * ay.xyz + n.z * az.xyz;
-		}
+		float t = sphere(o, d, ax.w, n);
+		KEEP(t, n)
+	}
+	for (uint e = i + pc.n[1]; i < e; i++) {
+		LOAD()
+		if (!near(rel, dw, length(vec3(ax.w, ay.w, az.w)), best)) continue;
+		LOCAL()
+		vec3 n = vec3(0.0);
+		float t = box(o, d, vec3(ax.w, ay.w, az.w), n);
+		KEEP(t, n)
+	}
+	for (uint e = i + pc.n[2]; i < e; i++) {
+		LOAD()
+		if (!near(rel, dw, length(vec2(ax.w, az.w)), best)) continue;
+		LOCAL()
+		vec3 n = vec3(0.0), n1 = vec3(0.0);
+		float t = side(o, d, ax.w, az.w, n);
+		float t1 = cap(o, d, ax.w, az.w, n1);
+		if (t1 < t) { t = t1; n = n1; }
+		t1 = cap(o, d, ax.w, -az.w, n1);
+		if (t1 < t) { t = t1; n = n1; }
+		KEEP(t, n)
+	}
+	for (uint e = i + pc.n[3]; i < e; i++) {
+		LOAD()
+		if (!near(rel, dw, ax.w + az.w, best)) continue;
+		LOCAL()
+		vec3 n = vec3(0.0), n1 = vec3(0.0);
+		float t = side(o, d, ax.w, az.w, n);
+		float t1 = sphere(o - vec3(0.0, 0.0, az.w), d, ax.w, n1);
+		if (t1 < t) { t = t1; n = n1; }
+		t1 = sphere(o + vec3(0.0, 0.0, az.w), d, ax.w, n1);
+		if (t1 < t) { t = t1; n = n1; }
+		KEEP(t, n)
+	}
+	for (uint e = i + pc.n[4]; i < e; i++) {
+		LOAD()
+		LOCAL()
+		vec3 n = vec3(0.0);
+		float t = cap(o, d, ax.w, 0.0, n);
+		KEEP(t, n)
 	}
 	uvec2 res = uvec2(0u);
 	if (hit != 0u) {
@@ -144,5 +180,5 @@ void main() {
 		float shade = 0.3 + 0.7 * max(0.0, dot(nw, LIGHT));
 		res = uvec2(floatBitsToUint(best / len), hit | (uint(round(clamp(shade, 0.0, 1.0) * 65535.0)) << 16));
 	}
-	o[v * pc.W + u] = res;
+	outp[v * pc.W + u] = res;
 }

@@ -8,7 +8,7 @@ import _ "embed"
 var spv_raycast_comp []byte
 
 func init() {
-	register(Module{Name: "raycast", Source: "raycast.comp", SourceSHA256: "29ff73dd2f130993dcbd2c8abcf9e03b9d695b94d3cd83d98d707caf47251cdc", SPIRV: spv_raycast_comp, PushSize: 80,
+	register(Module{Name: "raycast", Source: "raycast.comp", SourceSHA256: "48570b7051ff03b653e31bc7fd3ab0a6dc72635d22a3db7ddf42cd491ee43bd1", SPIRV: spv_raycast_comp, PushSize: 100,
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, WriteOnly, StorageBuffer}},
-		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "local_size_y", 1}}})
+		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "local_size_y", 1}, {2, "CULL", 0}}})
 }

@@ -48,11 +48,17 @@ func interior(h Hits, x, y int) bool {
 // non-boundary pixel, depth within 1e-4 relative and the shade within 1e-3.
 func TestGPUMatchesCPU(t *testing.T) {
 	d := vktest.Open(t)
-	g, err := NewGPU(d)
-	if err != nil {
-		t.Fatal(err)
+	for _, cull := range []bool{false, true} {
+		g, err := newGPU(d, [2]int{16, 4}, cull)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer g.Release()
+		compareCasters(t, g)
 	}
-	defer g.Release()
+}
+
+func compareCasters(t *testing.T, g *GPU) {
 	for _, preset := range []string{"default", "street", "orbit"} {
 		cfg := smallConfig(preset, 7)
 		cfg.Objects = 6

@@ -21,9 +21,22 @@ type GPU struct {
 const maxBatchBytes = 64 << 20
 
 // NewGPU builds the ray-casting kernel on d.
+// On CPU devices (lavapipe) it uses 16×4 workgroups without bounding-sphere culling: a
+// branch there costs every lane whether taken or not, so the test only adds work (measured by
+// BenchmarkRender32); on GPUs, 16×8 workgroups with culling.
 func NewGPU(d *vk.Device) (*GPU, error) {
-	wg := [2]int{8, 8}
-	k, err := d.Kernel("raycast", vk.Spec{"local_size_x": uint32(wg[0]), "local_size_y": uint32(wg[1])})
+	if d.Info().IsCPU() {
+		return newGPU(d, [2]int{16, 4}, false)
+	}
+	return newGPU(d, [2]int{16, 8}, true)
+}
+
+func newGPU(d *vk.Device, wg [2]int, cull bool) (*GPU, error) {
+	c := uint32(0)
+	if cull {
+		c = 1
+	}
+	k, err := d.Kernel("raycast", vk.Spec{"local_size_x": uint32(wg[0]), "local_size_y": uint32(wg[1]), "CULL": c})
 	if err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
@@ -77,13 +90,24 @@ func (g *GPU) outBytes(v View) int64 {
 func (g *GPU) cast(jobs []Job, outSize int64) ([]Hits, error) {
 	var texels []float32
 	bases := make([]int, len(jobs))
+	counts := make([][numShapes]uint32, len(jobs))
+	perms := make([][]int32, len(jobs)) // sorted position → index in the job's Prims
 	for i, j := range jobs {
 		if j.View.W <= 0 || j.View.H <= 0 {
 			return nil, fmt.Errorf("synth: view %d×%d", j.View.W, j.View.H)
 		}
+		if len(j.Prims) >= 1<<16-1 {
+			return nil, fmt.Errorf("synth: %d primitives in one view, at most %d", len(j.Prims), 1<<16-2)
+		}
 		bases[i] = len(texels) / 4
-		for _, p := range j.Prims {
-			texels = p.pack(texels)
+		for sh := range Shape(numShapes) {
+			for k, p := range j.Prims {
+				if p.Shape == sh {
+					texels = p.pack(texels)
+					perms[i] = append(perms[i], int32(k))
+					counts[i][sh]++
+				}
+			}
 		}
 	}
 	if len(texels) == 0 {
@@ -120,8 +144,9 @@ func (g *GPU) cast(jobs []Job, outSize int64) ([]Hits, error) {
 			f(r[1][0]), f(r[1][1]), f(r[1][2]), f(k.Fy),
 			f(r[2][0]), f(r[2][1]), f(r[2][2]), f(k.Cx),
 			f(v.Pose.T.X), f(v.Pose.T.Y), f(v.Pose.T.Z), f(k.Cy),
-			uint32(v.W), uint32(v.H), uint32(bases[i]), uint32(len(j.Prims)),
+			uint32(v.W), uint32(v.H), uint32(bases[i]), 0,
 		}
+		push = append(push, counts[i][:]...)
 		groups := [3]int{(v.W + g.wg[0] - 1) / g.wg[0], (v.H + g.wg[1] - 1) / g.wg[1], 1}
 		g.rec.Dispatch(g.k, groups, push, prims, view)
 	}
@@ -139,7 +164,11 @@ func (g *GPU) cast(jobs []Job, outSize int64) ([]Hits, error) {
 		for p := range v.W * v.H {
 			h.Depth[p] = math.Float32frombits(raw[2*p])
 			w := raw[2*p+1]
-			h.Prim[p] = int32(w&0xffff) - 1
+			if k := int32(w&0xffff) - 1; k >= 0 {
+				h.Prim[p] = perms[i][k]
+			} else {
+				h.Prim[p] = -1
+			}
 			h.Shade[p] = float32(w>>16) / 65535
 		}
 		out[i] = h

@@ -20,6 +20,8 @@ const (
 	Cylinder              // Size.X radius, Size.Z half height along local z (capped)
 	Capsule               // Size.X radius, Size.Z half height of the straight part along local z
 	Disk                  // Size.X radius, in the local z = 0 plane (the ground); no volume
+
+	numShapes = 5
 )
 
 var shapeNames = [...]string{"sphere", "box", "cylinder", "capsule", "disk"}
