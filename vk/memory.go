@@ -366,12 +366,20 @@ const (
 	R32F TexelFormat = iota
 	// RGBA32F reads four floats per texel.
 	RGBA32F
+	// R16F reads one IEEE half per texel, converted to float by the fetch: 16-bit weights cost
+	// half the memory and need no 16-bit storage feature (both formats are mandatory for
+	// uniform texel buffers).
+	R16F
+	// RGBA16F reads four halves per texel.
+	RGBA16F
 )
 
-func (f TexelFormat) bytes() int64 { return [...]int64{4, 16}[f] }
+// Bytes is the size of one texel.
+func (f TexelFormat) Bytes() int64 { return [...]int64{4, 16, 2, 8}[f] }
 
 func (f TexelFormat) vulkan() vulkan.Format {
-	return [...]vulkan.Format{vulkan.FormatR32Sfloat, vulkan.FormatR32g32b32a32Sfloat}[f]
+	return [...]vulkan.Format{vulkan.FormatR32Sfloat, vulkan.FormatR32g32b32a32Sfloat,
+		vulkan.FormatR16Sfloat, vulkan.FormatR16g16b16a16Sfloat}[f]
 }
 
 // Texels binds b to a texel-buffer binding read in format f. A plain Bindable given to a texel

@@ -286,7 +286,7 @@ func (r *Recorder) descriptor(b shaders.Binding, a Bindable, what string) (vulka
 	if align := int64(info.MinTexelBufferOffsetAlignment); off%align != 0 {
 		return w, fmt.Errorf("vk: %s: offset %d is not a multiple of minTexelBufferOffsetAlignment %d", what, v.off, align)
 	}
-	texel := format.bytes()
+	texel := format.Bytes()
 	size -= size % texel // a partial last texel is not addressable
 	if size == 0 || size/texel > int64(info.MaxTexelBufferElements) {
 		return w, fmt.Errorf("vk: %s: a %d-byte texel view holds %d texels; the device allows 1..%d", what, v.size, size/texel, info.MaxTexelBufferElements)

@@ -72,13 +72,28 @@ func (c MatMulConfig) grid(m, n int) [3]int {
 // MatMul sets c (m×n) = a (m×k) · b + bias, where b is k×n, or n×k when transB; bias, if not
 // nil, is a row of n added to every row of c.
 func (o *Ops) MatMul(r *vk.Recorder, c, a, b, bias vk.Bindable, m, n, k int, transB bool) error {
-	if err := firstErr(positive("MatMul", m, n, k, m*k, k*n, m*n), o.MatMulConfig.validate(),
-		need("MatMul a", a, m*k), need("MatMul b", b, k*n), need("MatMul c", c, m*n)); err != nil {
+	return o.matmul(r, "MatMul", c, a, b, bias, m, n, k, transB, false)
+}
+
+// MatMulHalf is MatMul with b stored as IEEE binary16 (2 bytes per element, see Float32ToHalf):
+// the texel fetch converts it, so weights take half the memory and need no 16-bit storage
+// feature. Accumulation stays f32.
+func (o *Ops) MatMulHalf(r *vk.Recorder, c, a, b, bias vk.Bindable, m, n, k int, transB bool) error {
+	return o.matmul(r, "MatMulHalf", c, a, b, bias, m, n, k, transB, true)
+}
+
+func (o *Ops) matmul(r *vk.Recorder, name string, c, a, b, bias vk.Bindable, m, n, k int, transB, halfB bool) error {
+	bBytes := int64(f32)
+	if halfB {
+		bBytes = 2
+	}
+	if err := firstErr(positive(name, m, n, k, m*k, k*n, m*n), o.MatMulConfig.validate(),
+		need(name+" a", a, m*k), needBytes(name+" b", b, int64(k*n)*bBytes), need(name+" c", c, m*n)); err != nil {
 		return err
 	}
 	hasBias := bias != nil
 	if hasBias {
-		if err := need("MatMul bias", bias, n); err != nil {
+		if err := need(name+" bias", bias, n); err != nil {
 			return err
 		}
 	} else {
@@ -89,9 +104,14 @@ func (o *Ops) MatMul(r *vk.Recorder, c, a, b, bias vk.Bindable, m, n, k int, tra
 	if err != nil {
 		return err
 	}
+	fa, fb := vk.R32F, vk.R32F
 	if vec4 {
-		a, b = vk.Texels(a, vk.RGBA32F), vk.Texels(b, vk.RGBA32F)
+		fa, fb = vk.RGBA32F, vk.RGBA32F
 	}
-	r.Dispatch(kern, o.MatMulConfig.grid(m, n), []uint32{uint32(m), uint32(n), uint32(k)}, a, b, bias, c)
+	if halfB {
+		fb = map[vk.TexelFormat]vk.TexelFormat{vk.R32F: vk.R16F, vk.RGBA32F: vk.RGBA16F}[fb]
+	}
+	r.Dispatch(kern, o.MatMulConfig.grid(m, n), []uint32{uint32(m), uint32(n), uint32(k)},
+		vk.Texels(a, fa), vk.Texels(b, fb), bias, c)
 	return nil
 }

@@ -32,11 +32,16 @@ func New(d *vk.Device) *Ops {
 
 const f32 = 4
 
+// need checks that b holds elems float32.
 func need(what string, b vk.Bindable, elems int) error {
+	return needBytes(what, b, int64(elems)*f32)
+}
+
+func needBytes(what string, b vk.Bindable, want int64) error {
 	if b == nil {
 		return fmt.Errorf("ops: %s: nil buffer", what)
 	}
-	if want := int64(elems) * f32; b.Size() < want {
+	if b.Size() < want {
 		return fmt.Errorf("ops: %s: %d bytes, shape needs %d", what, b.Size(), want)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dsr4d/dsr4d/internal/float16"
 	"github.com/dsr4d/dsr4d/vk"
 	"github.com/dsr4d/dsr4d/vk/ops"
 	"github.com/dsr4d/dsr4d/vk/vktest"
@@ -174,6 +175,49 @@ func TestMatMul(t *testing.T) {
 			e.check(res.name, e.download(res.out, len(res.want)), res.want, tolMatMul)
 		}
 	}
+}
+
+// TestMatMulHalf multiplies by B stored as binary16: the result must equal the f32 product with
+// B rounded to half (the rounding is the only difference), for both fetch widths and transB.
+func TestMatMulHalf(t *testing.T) {
+	e := newEnv(t)
+	r, err := e.d.NewRecorder()
+	require.NoError(t, err)
+	defer r.Release()
+	type result struct {
+		name string
+		out  vk.View
+		want []float64
+	}
+	var results []result
+	for i, c := range [][3]int{{7, 33, 65}, {33, 64, 128}, {65, 128, 32}, {1, 1, 1}} {
+		m, n, k := c[0], c[1], c[2]
+		for _, transB := range []bool{false, true} {
+			a, b, bias := e.random(m*k), e.random(k*n), e.random(n)
+			b16 := make([]uint16, len(b))
+			rounded := make([]float32, len(b))
+			for j, x := range b {
+				b16[j] = float16.FromFloat32(x)
+				rounded[j] = float16.ToFloat32(b16[j])
+			}
+			buf, err := e.d.NewBuffer(vk.DeviceLocal, offset+int64(2*len(b16))+64)
+			require.NoError(t, err)
+			t.Cleanup(buf.Release)
+			vb := buf.View(offset, int64(2*len(b16)))
+			require.NoError(t, vk.Upload(vb, b16))
+			out := e.view(m*n, nil)
+			require.NoError(t, e.ops.MatMulHalf(r, out, e.view(m*k, a), vb, e.view(n, bias), m, n, k, transB))
+			results = append(results, result{fmt.Sprintf("case %d %dx%dx%d transB=%v", i, m, n, k, transB), out,
+				ops.MatMulRef(a, rounded, bias, m, n, k, transB)})
+		}
+	}
+	require.NoError(t, r.Submit())
+	for _, res := range results {
+		// Tighter than tolMatMul: against unrounded B the NMSE would be ~1e-7.
+		e.check(res.name, e.download(res.out, len(res.want)), res.want, 1e-10)
+	}
+	small := e.view(4, nil)
+	require.ErrorContains(t, e.ops.MatMulHalf(r, small, small, small, nil, 1, 4, 4, false), "MatMulHalf b: 16 bytes, shape needs 32")
 }
 
 func TestShapeErrors(t *testing.T) {
