@@ -96,3 +96,10 @@ func lookAt(fwd r3.Vec) geom.Mat3 {
 	y := r3.Cross(z, x)
 	return geom.Mat3{{x.X, y.X, z.X}, {x.Y, y.Y, z.Y}, {x.Z, y.Z, z.Z}}
 }
+
+// UnmarshalText reads a camera motion's name.
+func (m *CameraMotion) UnmarshalText(b []byte) error {
+	i, err := lookup("camera motion", cameraNames[:], string(b))
+	*m = CameraMotion(i)
+	return err
+}

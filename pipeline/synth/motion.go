@@ -37,14 +37,11 @@ func (m Motion) String() string {
 // MarshalText writes the motion's name.
 func (m Motion) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
 
-// ParseMotion returns the motion with the given name.
-func ParseMotion(s string) (Motion, error) {
-	for i, n := range motionNames {
-		if n == s {
-			return Motion(i), nil
-		}
-	}
-	return 0, fmt.Errorf("synth: unknown motion %q", s)
+// UnmarshalText reads a motion's name.
+func (m *Motion) UnmarshalText(b []byte) error {
+	i, err := lookup("motion", motionNames[:], string(b))
+	*m = Motion(i)
+	return err
 }
 
 // Path is one object's motion with its parameters (ground-plane, metres, seconds).

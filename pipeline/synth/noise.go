@@ -11,7 +11,7 @@ import (
 // (its own stream, so changing the noise never changes the layout); the zero value is
 // noise-free, and gt.json always holds the noise-free truth.
 type Noise struct {
-	Depth   float64 `json:"depth"`   // std of the multiplicative point-map depth noise: z·(1 + Depth·n)
+	Depth   float64 `json:"depth"`   // std of the multiplicative point-map depth error (smooth per frame, see depthField)
 	Jitter  float64 `json:"jitter"`  // std of each stored pose's translation error (m), per frame
 	Rot     float64 `json:"rot"`     // std of each stored pose's rotation error (degrees per axis), per frame
 	Drift   float64 `json:"drift"`   // std of the per-frame step of a random walk added to stored positions (m)

@@ -76,3 +76,19 @@ func (p Prim) pack(dst []float32) []float32 {
 		f(ay.X), f(ay.Y), f(ay.Z), f(p.Size.Y),
 		f(az.X), f(az.Y), f(az.Z), f(p.Size.Z))
 }
+
+// UnmarshalText reads a shape's name.
+func (s *Shape) UnmarshalText(b []byte) error {
+	i, err := lookup("shape", shapeNames[:], string(b))
+	*s = Shape(i)
+	return err
+}
+
+func lookup(what string, names []string, s string) (int, error) {
+	for i, n := range names {
+		if n == s {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("synth: unknown %s %q", what, s)
+}

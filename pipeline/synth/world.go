@@ -110,14 +110,14 @@ func (c Class) halfHeight() float64 {
 
 // ObjectSpec is one tracked object of a World.
 type ObjectSpec struct {
-	ID      int      `json:"id"`
-	Class   string   `json:"class"`
-	Agent   bool     `json:"agent"`
-	Dynamic bool     `json:"dynamic"`
-	Shape   Shape    `json:"shape"`
-	Size    r3.Vec   `json:"size"` // Prim.Size
-	Colour  [3]uint8 `json:"colour"`
-	Path    Path     `json:"path"`
+	ID      int        `json:"id"`
+	Class   string     `json:"class"`
+	Agent   bool       `json:"agent"`
+	Dynamic bool       `json:"dynamic"`
+	Shape   Shape      `json:"shape"`
+	Size    [3]float64 `json:"size"` // Prim.Size (x, y, z)
+	Colour  [3]uint8   `json:"colour"`
+	Path    Path       `json:"path"`
 }
 
 // SceneryPrim is an untracked primitive (ground, buildings) with its colour.
@@ -220,7 +220,7 @@ func NewWorld(cfg Config) (*World, error) {
 			path = Path{Motion: Follow, Leader: leader, Lag: min(2.2/speed, dur/2), Start: start}
 		}
 		w.Objects = append(w.Objects, ObjectSpec{
-			ID: k + 1, Class: c.Name, Agent: c.Agent, Dynamic: true, Shape: c.Shape, Size: c.Size,
+			ID: k + 1, Class: c.Name, Agent: c.Agent, Dynamic: true, Shape: c.Shape, Size: vec3(c.Size),
 			Colour: jitterColour(rng, c.Colour), Path: path,
 		})
 	}
@@ -228,7 +228,7 @@ func NewWorld(cfg Config) (*World, error) {
 		c := Classes[name]
 		start := take()
 		w.Objects = append(w.Objects, ObjectSpec{
-			ID: len(w.Objects) + 1, Class: c.Name, Agent: c.Agent, Shape: c.Shape, Size: c.Size,
+			ID: len(w.Objects) + 1, Class: c.Name, Agent: c.Agent, Shape: c.Shape, Size: vec3(c.Size),
 			Colour: jitterColour(rng, c.Colour), Path: Path{Motion: Still, Start: start, Dir: 2 * math.Pi * rng.Float64()},
 		})
 	}
@@ -365,7 +365,7 @@ func (w *World) At(t float64) Snapshot {
 		centre := r3.Vec{X: pos.X, Y: pos.Y, Z: c.halfHeight()}
 		R := yawMat(yaw)
 		s.Objects = append(s.Objects, ObjectState{Centre: centre, Yaw: yaw, Facing: R.Col(0), Up: R.Col(2)})
-		s.Prims = append(s.Prims, Prim{Shape: o.Shape, Centre: centre, R: R, Size: o.Size, Label: o.ID})
+		s.Prims = append(s.Prims, Prim{Shape: o.Shape, Centre: centre, R: R, Size: r3.Vec{X: o.Size[0], Y: o.Size[1], Z: o.Size[2]}, Label: o.ID})
 	}
 	for _, p := range w.Scenery {
 		s.Prims = append(s.Prims, p.Prim)
