@@ -4,6 +4,8 @@ import (
 	"math"
 	"runtime"
 	"sync"
+
+	"github.com/dsr4d/dsr4d/internal/float16"
 )
 
 // CPU is the reference backend: plain Go, float32 storage, float64 accumulation in norms,
@@ -32,6 +34,14 @@ func (c *CPU) New(data []float32, shape ...int) *Tensor {
 	}
 	copy(t.data, data)
 	return t
+}
+
+func (c *CPU) NewHalf(bits []uint16, shape ...int) *Tensor {
+	data := make([]float32, len(bits))
+	for i, h := range bits {
+		data[i] = float16.ToFloat32(h)
+	}
+	return c.New(data, shape...)
 }
 
 func (c *CPU) Zeros(shape ...int) *Tensor { return c.tensor(shape) }

@@ -13,6 +13,7 @@ type Tensor struct {
 	be    Backend
 	data  []float32  // CPU
 	buf   *vk.Buffer // Vulkan
+	half  bool       // Vulkan: stored as binary16 (a Linear weight made by NewHalf)
 }
 
 // Shape returns a copy of the tensor's dimensions.
@@ -36,7 +37,7 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 	if numel(shape) != t.Len() {
 		panic(&ShapeError{Op: "Reshape", Msg: fmt.Sprintf("%v has %d elements, want %d", shape, numel(shape), t.Len())})
 	}
-	return &Tensor{shape: append([]int(nil), shape...), be: t.be, data: t.data, buf: t.buf}
+	return &Tensor{shape: append([]int(nil), shape...), be: t.be, data: t.data, buf: t.buf, half: t.half}
 }
 
 func numel(shape []int) int {
@@ -91,6 +92,10 @@ type Backend interface {
 	Name() string
 	// New returns a tensor holding a copy of data (len(data) must equal the shape's size).
 	New(data []float32, shape ...int) *Tensor
+	// NewHalf returns a Linear weight from binary16 bits (see internal/float16). The Vulkan
+	// backend keeps it in 16 bits (half the memory; the matmul's texel fetch converts it) and
+	// accepts it only as Linear's w; the CPU backend converts it to float32.
+	NewHalf(bits []uint16, shape ...int) *Tensor
 	// Zeros returns a zero-filled tensor.
 	Zeros(shape ...int) *Tensor
 	// Read waits for the ops recorded so far and returns a copy of t's elements.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/dsr4d/dsr4d/internal/float16"
 	"github.com/dsr4d/dsr4d/vk"
 	"github.com/dsr4d/dsr4d/vk/ops"
 )
@@ -36,6 +37,15 @@ func NewVulkan(d *vk.Device) (*Vulkan, error) {
 
 var _ Backend = (*Vulkan)(nil)
 
+// Bytes is the device memory held by the backend's live tensors.
+func (v *Vulkan) Bytes() int64 {
+	var n int64
+	for b := range v.live {
+		n += b.Size()
+	}
+	return n
+}
+
 // Device is the device the backend runs on.
 func (v *Vulkan) Device() *vk.Device { return v.d }
 
@@ -54,16 +64,18 @@ func (v *Vulkan) Err() error {
 	return v.rec.Err()
 }
 
-// tensor allocates an uninitialised tensor. After a failure it returns a tensor without memory;
-// ops on such tensors are skipped.
-func (v *Vulkan) tensor(shape []int) *Tensor {
+// tensor allocates an uninitialised float32 tensor. After a failure it returns a tensor without
+// memory; ops on such tensors are skipped.
+func (v *Vulkan) tensor(shape []int) *Tensor { return v.alloc(shape, false) }
+
+func (v *Vulkan) alloc(shape []int, half bool) *Tensor {
 	checkShape("New", shape)
-	t := &Tensor{shape: append([]int(nil), shape...), be: v}
+	t := &Tensor{shape: append([]int(nil), shape...), be: v, half: half}
 	if v.err != nil {
 		return t
 	}
-	// Round up to 16 bytes so that RGBA32F texel views of the whole tensor are exact.
-	size := (int64(numel(shape))*4 + 15) &^ 15
+	// Round up to 16 bytes so that vec4 texel views of the whole tensor are exact.
+	size := (int64(numel(shape))*elemBytes(t) + 15) &^ 15
 	b, err := v.d.NewBuffer(vk.DeviceLocal, size)
 	if err != nil {
 		v.fail(err)
@@ -74,8 +86,34 @@ func (v *Vulkan) tensor(shape []int) *Tensor {
 	return t
 }
 
-// view is the tensor's elements (without the 16-byte padding).
-func view(t *Tensor) vk.View { return t.buf.View(0, int64(t.Len())*4) }
+func elemBytes(t *Tensor) int64 {
+	if t.half {
+		return 2
+	}
+	return 4
+}
+
+// view is a float32 tensor's elements (without the 16-byte padding). Only Linear reads 16-bit
+// tensors (through weightView); any other op given one is a programming error.
+func view(t *Tensor) vk.View {
+	if t.half {
+		shapeErr("view", "a 16-bit tensor %v is only usable as a Linear weight", t.shape)
+	}
+	return t.buf.View(0, int64(t.Len())*4)
+}
+
+func weightView(t *Tensor) vk.View { return t.buf.View(0, int64(t.Len())*elemBytes(t)) }
+
+func (v *Vulkan) NewHalf(bits []uint16, shape ...int) *Tensor {
+	t := v.alloc(shape, true)
+	if len(bits) != t.Len() {
+		shapeErr("NewHalf", "%d values for shape %v", len(bits), shape)
+	}
+	if t.buf != nil {
+		v.fail(vk.Upload(weightView(t), bits))
+	}
+	return t
+}
 
 func (v *Vulkan) New(data []float32, shape ...int) *Tensor {
 	t := v.tensor(shape)
@@ -116,6 +154,16 @@ func (v *Vulkan) Read(t *Tensor) ([]float32, error) {
 		return nil, errors.New("nn: vulkan: Read of a released tensor")
 	}
 	out := make([]float32, t.Len())
+	if t.half {
+		bits := make([]uint16, t.Len())
+		if err := vk.Download(weightView(t), bits); err != nil {
+			return nil, fmt.Errorf("nn: vulkan: %w", err)
+		}
+		for i, h := range bits {
+			out[i] = float16.ToFloat32(h)
+		}
+		return out, nil
+	}
 	if err := vk.Download(view(t), out); err != nil {
 		return nil, fmt.Errorf("nn: vulkan: %w", err)
 	}
@@ -191,7 +239,11 @@ func (v *Vulkan) Linear(x, w, b *Tensor) *Tensor {
 	if b != nil {
 		bias = view(b)
 	}
-	v.fail(v.ops.MatMul(v.rec, view(out), view(x), view(w), bias, m, n, k, true))
+	if w.half {
+		v.fail(v.ops.MatMulHalf(v.rec, view(out), view(x), weightView(w), bias, m, n, k, true))
+	} else {
+		v.fail(v.ops.MatMul(v.rec, view(out), view(x), view(w), bias, m, n, k, true))
+	}
 	return out
 }
 

@@ -223,3 +223,52 @@ func TestConfig(t *testing.T) {
 	t.Logf("official parameters: %d", n)
 	require.InDelta(t, 0.56e9, float64(n), 0.01e9, fmt.Sprint(n))
 }
+
+// TestHalfWeights loads a BF16 and an F16 checkpoint: Vulkan keeps the Linear weights in 16 bits
+// (half the memory) and must give the tokens the CPU gives from the same stored values.
+func TestHalfWeights(t *testing.T) {
+	cfg := gsm.Tiny()
+	rng := rand.New(rand.NewPCG(8, 9))
+	sample := randomSample(rng, cfg, [3]int{2, 4, 4}, 5, 0.5)
+	for _, dtype := range []string{"BF16", "F16"} {
+		ws := gsm.Random(cfg, 11)
+		for i := range ws {
+			ws[i].DType = dtype
+			ws[i].Name = "visual." + ws[i].Name
+		}
+		path := filepath.Join(t.TempDir(), "w.safetensors")
+		require.NoError(t, safetensors.Write(path, ws, nil))
+		set, err := safetensors.Open(path)
+		require.NoError(t, err)
+		var outs [][]float32
+		var sizes []int64
+		for _, be := range backends(t) {
+			var before int64
+			if v, ok := be.(*nn.Vulkan); ok {
+				before = v.Bytes()
+			}
+			m, err := gsm.Load(be, set, "visual.", cfg)
+			require.NoError(t, err)
+			if v, ok := be.(*nn.Vulkan); ok {
+				sizes = append(sizes, v.Bytes()-before)
+			}
+			out, err := m.Forward([]gsm.Sample{sample})
+			require.NoError(t, err)
+			outs = append(outs, out[0])
+			m.Close()
+		}
+		e := nmse(outs[1], outs[0])
+		t.Logf("%s: vulkan (16-bit weights) vs cpu NMSE %.3g; weights on the device %d bytes", dtype, e, sizes[0])
+		require.LessOrEqual(t, e, tol, dtype)
+		var params int64
+		for _, p := range cfg.Params() {
+			n := int64(1)
+			for _, d := range p.Shape {
+				n *= int64(d)
+			}
+			params += n
+		}
+		require.Less(t, sizes[0], params*3, "%s: 16-bit weights must take well under 4 bytes per parameter", dtype)
+		set.Close()
+	}
+}

@@ -114,6 +114,13 @@ type Source interface {
 	Float32(name string, shape ...int) ([]float32, error)
 }
 
+// HalfSource is a Source that also hands out 16-bit tensors as binary16 bits (ok false for
+// other dtypes); *safetensors.Set implements it. Linear weights found in 16 bits stay 16-bit on
+// backends that keep them so (see nn.Backend.NewHalf).
+type HalfSource interface {
+	Half(name string, shape ...int) (bits []uint16, ok bool, err error)
+}
+
 // Load reads every parameter of cfg from w (names under prefix, e.g. "visual.") onto be. A
 // missing or mis-shaped tensor is an error naming it and its file.
 func Load(be nn.Backend, w *safetensors.Set, prefix string, cfg Config) (*Model, error) {
@@ -151,13 +158,13 @@ func LoadFrom(be nn.Backend, src Source, cfg Config) (*Model, error) {
 			byName[p+name] = t
 		}
 	}
+	half, _ := src.(HalfSource)
 	for _, p := range cfg.Params() {
-		data, err := src.Float32(p.Name, p.Shape...)
+		t, err := load(be, src, half, p)
 		if err != nil {
 			m.Close()
 			return nil, fmt.Errorf("gsm: %w", err)
 		}
-		t := be.New(data, p.Shape...)
 		*byName[p.Name] = t
 		m.all = append(m.all, t)
 	}
@@ -166,6 +173,24 @@ func LoadFrom(be nn.Backend, src Source, cfg Config) (*Model, error) {
 		return nil, fmt.Errorf("gsm: load: %w", err)
 	}
 	return m, nil
+}
+
+// load reads one parameter; a Linear weight (2-D, not the queries) stored in 16 bits stays so.
+func load(be nn.Backend, src Source, half HalfSource, p Param) (*nn.Tensor, error) {
+	if half != nil && len(p.Shape) == 2 && p.Name != "q_former_queries" {
+		bits, ok, err := half.Half(p.Name, p.Shape...)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return be.NewHalf(bits, p.Shape...), nil
+		}
+	}
+	data, err := src.Float32(p.Name, p.Shape...)
+	if err != nil {
+		return nil, err
+	}
+	return be.New(data, p.Shape...), nil
 }
 
 // Backend is the backend the model lives on.

@@ -253,15 +253,47 @@ func (s *Set) entry(name string) (*entry, error) {
 	return e, nil
 }
 
-// Float32 returns tensor name converted to float32. If shape is given, the stored shape must equal
-// it.
-func (s *Set) Float32(name string, shape ...int) ([]float32, error) {
+// shaped returns the entry of name, checking its shape against shape when given.
+func (s *Set) shaped(name string, shape []int) (*entry, error) {
 	e, err := s.entry(name)
 	if err != nil {
 		return nil, err
 	}
 	if shape != nil && !slices.Equal(shape, e.info.Shape) {
 		return nil, fmt.Errorf("safetensors: %s in %s: shape %v, want %v", e.info.Name, e.info.File, e.info.Shape, shape)
+	}
+	return e, nil
+}
+
+// Half returns a 16-bit tensor as IEEE binary16 bits without widening it (ok false for other
+// dtypes). F16 is copied as stored; BF16 is converted, exactly for every value of binary16's
+// normal range (|x| in [6.1e-5, 65504]; smaller values lose low bits, larger become ±Inf).
+func (s *Set) Half(name string, shape ...int) (bits []uint16, ok bool, err error) {
+	e, err := s.shaped(name, shape)
+	if err != nil {
+		return nil, false, err
+	}
+	b := e.data
+	switch e.info.DType {
+	case "F16", "BF16":
+		out := make([]uint16, len(b)/2)
+		for i := range out {
+			out[i] = binary.LittleEndian.Uint16(b[2*i:])
+			if e.info.DType == "BF16" {
+				out[i] = float16.FromFloat32(float16.BF16ToFloat32(out[i]))
+			}
+		}
+		return out, true, nil
+	}
+	return nil, false, nil
+}
+
+// Float32 returns tensor name converted to float32. If shape is given, the stored shape must equal
+// it.
+func (s *Set) Float32(name string, shape ...int) ([]float32, error) {
+	e, err := s.shaped(name, shape)
+	if err != nil {
+		return nil, err
 	}
 	b := e.data
 	switch e.info.DType {
