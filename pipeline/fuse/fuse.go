@@ -1,0 +1,97 @@
+package fuse
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/dsr4d/dsr4d/pipeline/qa"
+	"github.com/dsr4d/dsr4d/pipeline/scene"
+	"gonum.org/v1/gonum/spatial/r3"
+)
+
+// Centres are per-object, per-frame pixel counts and point sums over mask ∧ valid.
+type Centres struct {
+	N     int
+	IDs   []int          // object ids in scene order
+	Count [][]int        // [object][frame]
+	Sum   [][][3]float64 // [object][frame], local (camera-frame) coordinates
+}
+
+// Centre returns object k's (index in IDs) centre at frame i, false when not visible.
+func (c *Centres) Centre(k, i int) (r3.Vec, bool) {
+	if c.Count[k][i] == 0 {
+		return r3.Vec{}, false
+	}
+	n := float64(c.Count[k][i])
+	s := c.Sum[k][i]
+	return r3.Vec{X: s[0] / n, Y: s[1] / n, Z: s[2] / n}, true
+}
+
+// Cues returns the reference's cues for s from these centres.
+func (c *Centres) Cues(s *scene.Scene) *qa.Estimated {
+	idx := map[int]int{}
+	for k, id := range c.IDs {
+		idx[id] = k
+	}
+	return &qa.Estimated{S: s, Index: idx, Count: c.Count, Sum: c.Sum}
+}
+
+func newCentres(s *scene.Scene) *Centres {
+	c := &Centres{N: s.N, Count: make([][]int, len(s.Objects)), Sum: make([][][3]float64, len(s.Objects))}
+	for k, o := range s.Objects {
+		c.IDs = append(c.IDs, o.ID)
+		c.Count[k] = make([]int, s.N)
+		c.Sum[k] = make([][3]float64, s.N)
+	}
+	return c
+}
+
+// CPU computes the centres of every object at every frame with the CPU reference
+// (scene.ValidMask, scene.VisiblePixels), frames spread over workers goroutines
+// (GOMAXPROCS when ≤ 0).
+func CPU(s *scene.Scene, workers int) *Centres {
+	c := newCentres(s)
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(workers, max(s.N, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			valid := make([]bool, s.H*s.W)
+			for i := range next {
+				s.ValidMask(i, valid)
+				for k, id := range c.IDs {
+					c.Count[k][i], c.Sum[k][i] = s.VisiblePixels(id, i, valid)
+				}
+			}
+		}()
+	}
+	for i := range s.N {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return c
+}
+
+// WorldCloud returns frame i's valid points in world coordinates (x, y, z per point, float32),
+// with valid from scene.ValidMask (computed when nil): what export and the viewer draw.
+func WorldCloud(s *scene.Scene, i int, valid []bool) []float32 {
+	if valid == nil {
+		valid = s.ValidMask(i, nil)
+	}
+	pose := s.Pose(i)
+	pix := s.PointMap(i).Pix
+	var out []float32
+	for k, ok := range valid {
+		if !ok {
+			continue
+		}
+		p := pose.Apply(r3.Vec{X: float64(pix[3*k]), Y: float64(pix[3*k+1]), Z: float64(pix[3*k+2])})
+		out = append(out, float32(p.X), float32(p.Y), float32(p.Z))
+	}
+	return out
+}
