@@ -5,6 +5,7 @@
 //   out[i+hd/2] = x[i + hd/2]·cos[i+hd/2] + x[i]·sin[i+hd/2]        for i < hd/2.
 // One invocation per (row, head, i).
 layout(local_size_x_id = 0) in;
+#include "common.glsl"
 
 layout(binding = 0) uniform samplerBuffer X;
 layout(binding = 1) uniform samplerBuffer COS;
@@ -12,9 +13,7 @@ layout(binding = 2) uniform samplerBuffer SIN;
 layout(std430, binding = 3) writeonly buffer Out { float o[]; };
 // flatIndex: the element of this invocation; 1D work past maxComputeWorkGroupCount[0] groups is
 // spread over y (nn's grid1D).
-uint flatIndex() {
-	return gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
-}
+uint flatIndex() { return groupIndex() * WG_X + gl_LocalInvocationID.x; }
 
 layout(push_constant) uniform Push { uint rows; uint heads; uint hd; } pc;
 

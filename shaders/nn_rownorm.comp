@@ -5,6 +5,7 @@
 // Inputs are texel buffers (vector gathers on lavapipe); VEC4 (cols % 4 == 0, 16-byte aligned)
 // binds them as RGBA32F and reads four columns per fetch.
 layout(local_size_x_id = 0) in;
+#include "common.glsl"
 layout(constant_id = 1) const uint MODE = 0;
 layout(constant_id = 2) const bool VEC4 = false;
 
@@ -14,9 +15,7 @@ layout(binding = 2) uniform samplerBuffer B;
 layout(std430, binding = 3) writeonly buffer Out { float o[]; };
 // flatIndex: the element of this invocation; 1D work past maxComputeWorkGroupCount[0] groups is
 // spread over y (nn's grid1D).
-uint flatIndex() {
-	return gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
-}
+uint flatIndex() { return groupIndex() * WG_X + gl_LocalInvocationID.x; }
 
 layout(push_constant) uniform Push { uint rows; uint cols; float eps; } pc;
 

@@ -2,14 +2,13 @@
 // nn_softmax: row softmax of X (rows × cols), one invocation per row, no barriers:
 // m = max(x), out = exp(x − m) / Σ exp(x − m).
 layout(local_size_x_id = 0) in;
+#include "common.glsl"
 
 layout(binding = 0) uniform samplerBuffer X;
 layout(std430, binding = 1) writeonly buffer Out { float o[]; };
 // flatIndex: the element of this invocation; 1D work past maxComputeWorkGroupCount[0] groups is
 // spread over y (nn's grid1D).
-uint flatIndex() {
-	return gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
-}
+uint flatIndex() { return groupIndex() * WG_X + gl_LocalInvocationID.x; }
 
 layout(push_constant) uniform Push { uint rows; uint cols; } pc;
 

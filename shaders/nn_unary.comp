@@ -6,6 +6,7 @@
 //  OP 3 SwiGLU:      SiLU(x)·y
 // X and Y are texel buffers; Y is read only by OP 3 (bind X again otherwise).
 layout(local_size_x_id = 0) in;
+#include "common.glsl"
 layout(constant_id = 1) const uint OP = 0;
 
 layout(binding = 0) uniform samplerBuffer X;
@@ -13,9 +14,7 @@ layout(binding = 1) uniform samplerBuffer Y;
 layout(std430, binding = 2) writeonly buffer Out { float o[]; };
 // flatIndex: the element of this invocation; 1D work past maxComputeWorkGroupCount[0] groups is
 // spread over y (nn's grid1D).
-uint flatIndex() {
-	return gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
-}
+uint flatIndex() { return groupIndex() * WG_X + gl_LocalInvocationID.x; }
 
 layout(push_constant) uniform Push { uint n; } pc;
 

@@ -8,7 +8,7 @@ import _ "embed"
 var spv_nn_gather_comp []byte
 
 func init() {
-	register(Module{Name: "nn_gather", Source: "nn_gather.comp", SourceSHA256: "fda0e6c71fc673d58707ce02f40964a53b766b4575ae829317832b736ce6a98d", SPIRV: spv_nn_gather_comp, PushSize: 8,
+	register(Module{Name: "nn_gather", Source: "nn_gather.comp", SourceSHA256: "45251208cf3e26be5994288177cb52bf3b0f2742721a75905219027177c6e67a", SPIRV: spv_nn_gather_comp, PushSize: 8,
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, StorageBuffer}, {2, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}}})
 }

@@ -8,7 +8,7 @@ import _ "embed"
 var spv_nn_rope_comp []byte
 
 func init() {
-	register(Module{Name: "nn_rope", Source: "nn_rope.comp", SourceSHA256: "4d8558436cccaebd34d668189578c5c43b8b3f1127e6bf137cb1de642298a817", SPIRV: spv_nn_rope_comp, PushSize: 12,
+	register(Module{Name: "nn_rope", Source: "nn_rope.comp", SourceSHA256: "c6cc2c7f3342c51394e2c69b4925dd9727f39b8296f17dcd53f0c0f611fbc5f1", SPIRV: spv_nn_rope_comp, PushSize: 12,
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, ReadOnly, UniformTexelBuffer}, {3, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}}})
 }
