@@ -9,9 +9,8 @@ const uint WG_X = gl_WorkGroupSize.x;
 // 1D kernels give each invocation PER elements (a specialisation constant) in a loop with a
 // constant trip count: element j of an invocation is (group·PER + j)·local_size_x + local id, so
 // neighbouring lanes touch neighbouring elements (coalesced on GPUs, contiguous on lavapipe).
-// Groups spread over y past maxComputeWorkGroupCount[0] (vk/ops.grid1D). A grid-stride loop with
-// a run-time trip count would be shorter, but on lavapipe a storage-buffer store inside such a
-// loop costs microseconds: keep trip counts constant.
+// Groups spread over y past maxComputeWorkGroupCount[0] (vk/ops.grid1D). A grid-stride loop would
+// be shorter, but on lavapipe a storage-buffer store inside one costs microseconds (doc.go).
 uint groupIndex() {
 	return gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
 }
