@@ -47,7 +47,7 @@ type SpecConstant struct {
 type Module struct {
 	Name         string // the source file name without extension, e.g. "matmul_rb"
 	Source       string // the source file name, e.g. "matmul_rb.comp"
-	SourceSHA256 string // hex sha256 of the source the SPIR-V was built from
+	SourceSHA256 string // hex sha256 of the source and its includes when the SPIR-V was built
 	SPIRV        []byte
 	Bindings     []Binding
 	PushSize     uint32 // bytes of the push-constant block, 0 if none

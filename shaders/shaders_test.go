@@ -1,13 +1,13 @@
 package shaders
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dsr4d/dsr4d/shaders/internal/srchash"
 )
 
 // TestSourcesMatchSPIRV fails when a shader source changed (or appeared) without `make shaders`.
@@ -27,12 +27,11 @@ func TestSourcesMatchSPIRV(t *testing.T) {
 			t.Errorf("%s is not embedded: run 'make shaders'", src)
 			continue
 		}
-		text, err := os.ReadFile(src)
+		got, err := srchash.Sum(src)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sum := sha256.Sum256(text)
-		if got := hex.EncodeToString(sum[:]); got != m.SourceSHA256 {
+		if got != m.SourceSHA256 {
 			t.Errorf("%s changed since its SPIR-V was built (sha256 %s, built from %s): run 'make shaders'", src, got[:12], m.SourceSHA256[:12])
 		}
 	}

@@ -8,7 +8,7 @@ import _ "embed"
 var spv_copy_comp []byte
 
 func init() {
-	register(Module{Name: "copy", Source: "copy.comp", SourceSHA256: "f70acc7646c2ee61e94e8dadea0b928dac6d89e7dcf228402c8ee3bbc0216217", SPIRV: spv_copy_comp, PushSize: 4,
+	register(Module{Name: "copy", Source: "copy.comp", SourceSHA256: "a5973323f701143e7a4eb083b09192b7d08cda5169bca558e2f6f9df92a118ae", SPIRV: spv_copy_comp, PushSize: 4,
 		Bindings: []Binding{{0, ReadOnly, StorageBuffer}, {1, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "PER", 1}}})
 }

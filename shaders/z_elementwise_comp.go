@@ -8,7 +8,7 @@ import _ "embed"
 var spv_elementwise_comp []byte
 
 func init() {
-	register(Module{Name: "elementwise", Source: "elementwise.comp", SourceSHA256: "f531904f8fa1381dd9c1fb81cd62d66f4d2ad09384be123b7e8d88fc2aaf8750", SPIRV: spv_elementwise_comp, PushSize: 16,
+	register(Module{Name: "elementwise", Source: "elementwise.comp", SourceSHA256: "e3b68deedb8ef4f1e2cb4165b68c26244b13d9a316252a13462357bc8b803a1e", SPIRV: spv_elementwise_comp, PushSize: 16,
 		Bindings: []Binding{{0, ReadOnly, StorageBuffer}, {1, ReadOnly, StorageBuffer}, {2, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "OP", 0}, {2, "PER", 1}}})
 }

@@ -8,7 +8,7 @@ import _ "embed"
 var spv_fill_comp []byte
 
 func init() {
-	register(Module{Name: "fill", Source: "fill.comp", SourceSHA256: "963aea1a761fc19fa9a78a46c21ba89a0c8408bf3317b34d219af843dbf4a846", SPIRV: spv_fill_comp, PushSize: 8,
+	register(Module{Name: "fill", Source: "fill.comp", SourceSHA256: "da4688ed5a6b5585cd1eb21998d8e9d3f0aab8b0d22e16a12cc9922b89f2b89d", SPIRV: spv_fill_comp, PushSize: 8,
 		Bindings: []Binding{{0, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "PER", 1}}})
 }

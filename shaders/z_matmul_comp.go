@@ -8,7 +8,7 @@ import _ "embed"
 var spv_matmul_comp []byte
 
 func init() {
-	register(Module{Name: "matmul", Source: "matmul.comp", SourceSHA256: "d74136d4acdb673906a5c9e6cff9e24bbc29b8d4e0ecb461440057b330210c1e", SPIRV: spv_matmul_comp, PushSize: 12,
+	register(Module{Name: "matmul", Source: "matmul.comp", SourceSHA256: "050ff962bf3e8848457e930f04edda96c6cf3b24f4a2d041ea9834b2a8f790c7", SPIRV: spv_matmul_comp, PushSize: 12,
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, ReadOnly, StorageBuffer}, {3, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "local_size_y", 1}, {2, "TM", 4}, {3, "TN", 4}, {4, "BK", 16}, {5, "TILED", 0}, {6, "TRANS_B", 0}, {7, "HAS_BIAS", 0}, {8, "VEC4", 0}}})
 }

@@ -8,7 +8,7 @@ import _ "embed"
 var spv_nn_gather_comp []byte
 
 func init() {
-	register(Module{Name: "nn_gather", Source: "nn_gather.comp", SourceSHA256: "45251208cf3e26be5994288177cb52bf3b0f2742721a75905219027177c6e67a", SPIRV: spv_nn_gather_comp, PushSize: 8,
+	register(Module{Name: "nn_gather", Source: "nn_gather.comp", SourceSHA256: "a4f71b5d0430657a66c6d4e5b139740a90840624296a6e92cc414d1667334678", SPIRV: spv_nn_gather_comp, PushSize: 8,
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, StorageBuffer}, {2, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}}})
 }

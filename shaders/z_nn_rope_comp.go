@@ -8,7 +8,7 @@ import _ "embed"
 var spv_nn_rope_comp []byte
 
 func init() {
-	register(Module{Name: "nn_rope", Source: "nn_rope.comp", SourceSHA256: "c6cc2c7f3342c51394e2c69b4925dd9727f39b8296f17dcd53f0c0f611fbc5f1", SPIRV: spv_nn_rope_comp, PushSize: 12,
+	register(Module{Name: "nn_rope", Source: "nn_rope.comp", SourceSHA256: "72bde0a2ac9d6efc2c2e83c88450b40424fd34fc453ee8d2c68f3493d02b5cd3", SPIRV: spv_nn_rope_comp, PushSize: 12,
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, ReadOnly, UniformTexelBuffer}, {3, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}}})
 }

@@ -8,7 +8,7 @@ import _ "embed"
 var spv_nn_rownorm_comp []byte
 
 func init() {
-	register(Module{Name: "nn_rownorm", Source: "nn_rownorm.comp", SourceSHA256: "c8e54e5e850aa66e1991160029f30aa564ab368d93305f54d1c7de9dbdb31727", SPIRV: spv_nn_rownorm_comp, PushSize: 12,
+	register(Module{Name: "nn_rownorm", Source: "nn_rownorm.comp", SourceSHA256: "3d071c8408c44110ab94fae13b2a324566f9931b899124afd3ad7707d5fc5700", SPIRV: spv_nn_rownorm_comp, PushSize: 12,
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, ReadOnly, UniformTexelBuffer}, {3, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "MODE", 0}, {2, "VEC4", 0}}})
 }

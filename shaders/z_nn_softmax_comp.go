@@ -8,7 +8,7 @@ import _ "embed"
 var spv_nn_softmax_comp []byte
 
 func init() {
-	register(Module{Name: "nn_softmax", Source: "nn_softmax.comp", SourceSHA256: "40f7bec3bbf9df81752b411e168b993539466e3955047f1f9293fd02f72de64e", SPIRV: spv_nn_softmax_comp, PushSize: 8,
+	register(Module{Name: "nn_softmax", Source: "nn_softmax.comp", SourceSHA256: "4fdf8e93ea81dc6dd8939958996dcb57a65259d0b9cb7ecf5110b06fc9fe25b4", SPIRV: spv_nn_softmax_comp, PushSize: 8,
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}}})
 }

@@ -8,7 +8,7 @@ import _ "embed"
 var spv_nn_unary_comp []byte
 
 func init() {
-	register(Module{Name: "nn_unary", Source: "nn_unary.comp", SourceSHA256: "124b7b5164c2b08ce03f15d114d484cccb7d8f9fae196c43e9f5b4d5bc799c78", SPIRV: spv_nn_unary_comp, PushSize: 4,
+	register(Module{Name: "nn_unary", Source: "nn_unary.comp", SourceSHA256: "76faab696778788acd2293b34161eff499e28c80a6a25e4edf0188ce9d0aa4cd", SPIRV: spv_nn_unary_comp, PushSize: 4,
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "OP", 0}}})
 }

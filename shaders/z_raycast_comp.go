@@ -8,7 +8,7 @@ import _ "embed"
 var spv_raycast_comp []byte
 
 func init() {
-	register(Module{Name: "raycast", Source: "raycast.comp", SourceSHA256: "48570b7051ff03b653e31bc7fd3ab0a6dc72635d22a3db7ddf42cd491ee43bd1", SPIRV: spv_raycast_comp, PushSize: 100,
+	register(Module{Name: "raycast", Source: "raycast.comp", SourceSHA256: "128d074d30976a7427e44a873d6cc8235cbc9cb5afd37657bb0761fa1795f8a9", SPIRV: spv_raycast_comp, PushSize: 100,
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "local_size_y", 1}, {2, "CULL", 0}}})
 }

@@ -8,7 +8,7 @@ import _ "embed"
 var spv_reduce_rows_comp []byte
 
 func init() {
-	register(Module{Name: "reduce_rows", Source: "reduce_rows.comp", SourceSHA256: "df9aa7b592abde6b5d25f3c370fcc185da1e9fe4ad0901d5106a88bf2ada1df3", SPIRV: spv_reduce_rows_comp, PushSize: 8,
+	register(Module{Name: "reduce_rows", Source: "reduce_rows.comp", SourceSHA256: "991cc29e4453ce86082143a94ad9b5222e06d289e7af3df396f25d7db4d46e93", SPIRV: spv_reduce_rows_comp, PushSize: 8,
 		Bindings: []Binding{{0, ReadOnly, StorageBuffer}, {1, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "OP", 0}, {2, "ROW_THREADS", 1}}})
 }

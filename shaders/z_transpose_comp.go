@@ -8,7 +8,7 @@ import _ "embed"
 var spv_transpose_comp []byte
 
 func init() {
-	register(Module{Name: "transpose", Source: "transpose.comp", SourceSHA256: "353171109641da0d44e293ad99bdd325f1c72e977a8477ce59030c10c2d9e03e", SPIRV: spv_transpose_comp, PushSize: 8,
+	register(Module{Name: "transpose", Source: "transpose.comp", SourceSHA256: "cae422b804cc90d47d09ee8e6fb80e623ed5a6b2083da1a2d6953f42bdebc09f", SPIRV: spv_transpose_comp, PushSize: 8,
 		Bindings: []Binding{{0, ReadOnly, StorageBuffer}, {1, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "local_size_y", 1}}})
 }
