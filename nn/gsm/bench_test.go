@@ -3,6 +3,7 @@ package gsm_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/dsr4d/dsr4d/nn"
@@ -33,11 +34,25 @@ func benchBackends(b *testing.B) []nn.Backend {
 	return append(bes, g)
 }
 
+// official is the size of the paper's setting: 32 frames at 448×448 (grid 16×32×32 → 4096 3D
+// tokens), 128 text tokens, BF16 weights (kept 16-bit on Vulkan). Minutes per backend on 2 cores.
+func official() (gsm.Config, [3]int, int) { return gsm.Official(), [3]int{16, 32, 32}, 128 }
+
 // BenchmarkGSM times the stages of the forward pass (merger, Q-Former 1, Q-Former 2) and the whole
-// pass at the reduced size on the CPU backend and the Vulkan device, in the same run.
+// pass on the CPU backend and the Vulkan device, in the same run: at the reduced size, or at the
+// official size with DSR4D_GSM_BENCH=official (run it with -benchtime 1x).
 func BenchmarkGSM(b *testing.B) {
+	size, dtype := "reduced", "F32"
 	cfg, grid, textLen := reduced()
-	w := gsm.Tensors(gsm.Random(cfg, 1))
+	if os.Getenv("DSR4D_GSM_BENCH") == "official" {
+		size, dtype = "official", "BF16"
+		cfg, grid, textLen = official()
+	}
+	ws := gsm.Random(cfg, 1)
+	for i := range ws {
+		ws[i].DType = dtype
+	}
+	w := gsm.Tensors(ws)
 	s := randomSample(rand.New(rand.NewPCG(1, 1)), cfg, grid, textLen, 1)
 	n3 := s.Tokens()
 	flops := map[string]float64{
@@ -71,7 +86,7 @@ func BenchmarkGSM(b *testing.B) {
 			{"forward", func() *nn.Tensor { return m.Run(p) }},
 		}
 		for _, st := range stages {
-			b.Run(fmt.Sprintf("reduced/%s/%s", st.name, be.Name()), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/%s/%s", size, st.name, be.Name()), func(b *testing.B) {
 				for b.Loop() {
 					out := st.run()
 					if err := be.Sync(); err != nil {

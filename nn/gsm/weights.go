@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/dsr4d/dsr4d/internal/float16"
 	"github.com/dsr4d/dsr4d/nn"
 	"github.com/dsr4d/dsr4d/nn/safetensors"
 )
@@ -218,10 +219,42 @@ func (t tensorMap) Float32(name string, shape ...int) ([]float32, error) {
 			return nil, fmt.Errorf("%s: shape %v, want %v", name, x.Shape, shape)
 		}
 	}
+	switch x.DType { // round as a file of that type would store the values
+	case "BF16":
+		out := make([]float32, len(x.Data))
+		for i, v := range x.Data {
+			out[i] = float16.BF16ToFloat32(float16.BF16FromFloat32(v))
+		}
+		return out, nil
+	case "F16":
+		out := make([]float32, len(x.Data))
+		for i, v := range x.Data {
+			out[i] = float16.ToFloat32(float16.FromFloat32(v))
+		}
+		return out, nil
+	}
 	return x.Data, nil
 }
 
-// Tensors makes a Source of in-memory tensors.
+// Half hands out a tensor marked F16 or BF16 as binary16 bits, so in-memory weights load as a
+// checkpoint would.
+func (t tensorMap) Half(name string, shape ...int) ([]uint16, bool, error) {
+	x, ok := t[name]
+	if !ok || (x.DType != "F16" && x.DType != "BF16") {
+		return nil, false, nil
+	}
+	data, err := t.Float32(name, shape...)
+	if err != nil {
+		return nil, false, err
+	}
+	bits := make([]uint16, len(data))
+	for i, v := range data {
+		bits[i] = float16.FromFloat32(v)
+	}
+	return bits, true, nil
+}
+
+// Tensors makes a Source of in-memory tensors (a HalfSource for those marked F16 or BF16).
 func Tensors(ts []safetensors.Tensor) Source {
 	m := tensorMap{}
 	for _, t := range ts {
