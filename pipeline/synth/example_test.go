@@ -36,10 +36,10 @@ func Example() {
 	fmt.Printf("object 1 starts at (%.2f, %.2f, %.2f)\n", c[0], c[1], c[2])
 	// Output:
 	// scene "synth-default-42": 4 frames, point maps 32×18, video 64×36, 5 objects
-	// 1 dog agent=true recede
-	// 2 car agent=true turn_in_place
-	// 3 ball agent=false pass_by
-	// 4 person agent=true circle
+	// 1 person agent=true stop_and_go
+	// 2 ball agent=false approach
+	// 3 car agent=true circle
+	// 4 dog agent=true recede
 	// 5 tree agent=false still
-	// object 1 starts at (-0.23, 4.62, 0.30)
+	// object 1 starts at (0.12, 1.23, 0.85)
 }

@@ -35,7 +35,7 @@ var Presets = map[string]Preset{
 		Statics: []string{"bench"}, Camera: Dolly, CameraAmount: 2, Shake: 0.015},
 	"park": {Name: "park", Summary: "people, dogs and balls circling, following and turning; camera pans",
 		Classes: []string{"person", "dog", "ball", "person"}, Motions: []Motion{Circle, Follow, TurnInPlace, StopAndGo, PassBy},
-		Statics: []string{"tree", "bench"}, Camera: Pan, CameraAmount: 0.25, Shake: 0.01},
+		Statics: []string{"tree", "bench"}, Camera: Pan, CameraAmount: 0.15, Shake: 0.01},
 	"orbit": {Name: "orbit", Summary: "every class and motion; camera orbits a quarter turn, steady",
 		Classes: []string{"person", "car", "dog", "robot", "ball", "cart"}, Motions: allMotions, Statics: []string{"barrel"},
 		Camera: Orbit, CameraAmount: 1.57},
