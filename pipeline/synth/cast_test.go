@@ -56,6 +56,13 @@ func TestGPUMatchesCPU(t *testing.T) {
 		defer g.Release()
 		compareCasters(t, g)
 	}
+	// A whole scene rendered on Vulkan: points on the true surfaces, masks exact.
+	g, err := NewGPU(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Release()
+	pointsOnSurfaces(t, g)
 }
 
 func compareCasters(t *testing.T, g *GPU) {

@@ -37,6 +37,7 @@ func DefaultConfig() Config {
 const (
 	MinObjects = 2
 	MaxSide    = 8192
+	MaxPixels  = 3840 * 2160 // per image: one view's ray-cast output must fit one 128 MiB binding
 	MaxFrames  = 10000
 )
 
@@ -59,6 +60,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("size: %dx%d, want each side in 1..%d", c.Size[0], c.Size[1], MaxSide)
 	case c.PointsSize[0] < 1 || c.PointsSize[1] < 1 || c.PointsSize[0] > MaxSide || c.PointsSize[1] > MaxSide:
 		return fmt.Errorf("points-size: %dx%d, want each side in 1..%d", c.PointsSize[0], c.PointsSize[1], MaxSide)
+	case c.Size[0]*c.Size[1] > MaxPixels:
+		return fmt.Errorf("size: %dx%d has more than %d pixels", c.Size[0], c.Size[1], MaxPixels)
+	case c.PointsSize[0]*c.PointsSize[1] > MaxPixels:
+		return fmt.Errorf("points-size: %dx%d has more than %d pixels", c.PointsSize[0], c.PointsSize[1], MaxPixels)
 	case !(c.FOV >= 10 && c.FOV <= 150):
 		return fmt.Errorf("fov: %v degrees, want 10..150", c.FOV)
 	}
