@@ -224,7 +224,9 @@ func inShard(key string, shard [2]int) bool {
 type centresFunc func(s *scene.Scene) (*fuse.Centres, error)
 
 func openCentres(device string, workers int) (centresFunc, string, func(), error) {
-	cpu := func(s *scene.Scene) (*fuse.Centres, error) { return fuse.CPU(s, max(1, runtime.GOMAXPROCS(0)/workers)), nil }
+	cpu := func(s *scene.Scene) (*fuse.Centres, error) {
+		return fuse.CPU(s, max(1, runtime.GOMAXPROCS(0)/workers)), nil
+	}
 	if device == "cpu" {
 		return cpu, "cpu", func() {}, nil
 	}
