@@ -8,6 +8,7 @@ import (
 
 	"github.com/dsr4d/dsr4d/pipeline/fuse"
 	"github.com/dsr4d/dsr4d/pipeline/qa"
+	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"github.com/dsr4d/dsr4d/pipeline/synth"
 )
 
@@ -98,5 +99,38 @@ func TestGenerateDeterministic(t *testing.T) {
 	}
 	if bytes.Equal(ba.Bytes(), bc.Bytes()) {
 		t.Error("different seeds, same output")
+	}
+}
+
+// TestGenerateUnusableOrientations: with every orientation below 0.6 no question takes an
+// agent's viewpoint or asks an agent's orientation; the attempts are counted, never a crash.
+func TestGenerateUnusableOrientations(t *testing.T) {
+	t.Parallel()
+	r := small(t)
+	s := *r.Scene
+	s.Orient = map[int][]scene.Orientation{}
+	for id, list := range r.Scene.Orient {
+		for _, o := range list {
+			o.Confidence = 0.5
+			s.Orient[id] = append(s.Orient[id], o)
+		}
+	}
+	c := fuse.CPU(&s, 0)
+	qs, st := qa.Generate(&s, c.Cues(&s), qa.Options{PerVideo: 200, Seed: 5})
+	for _, q := range qs {
+		fam := qa.Family(q.Type)
+		if q.Viewpoint != qa.Camera && q.Type != "rel_dis" {
+			t.Errorf("%s uses agent %d's viewpoint: %s", q.Type, q.Viewpoint, q.Question)
+		}
+		if fam == "ori" && q.Objects[0] != qa.Camera {
+			t.Errorf("%s asks agent %d's orientation", q.Type, q.Objects[0])
+		}
+	}
+	rejected := 0
+	for _, n := range st.Rejected {
+		rejected += n
+	}
+	if st.Generated+rejected != st.Attempts || st.Attempts != 200 {
+		t.Errorf("stats don't add up: %+v", st)
 	}
 }
