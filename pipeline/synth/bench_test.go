@@ -2,6 +2,7 @@ package synth
 
 import (
 	"testing"
+	"time"
 
 	"github.com/dsr4d/dsr4d/vk/vktest"
 )
@@ -87,4 +88,36 @@ func BenchmarkGenerate(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkRender32Ratio alternates the Vulkan kernel and the CPU reference on the same 32
+// frames at 640×360 within each iteration (so that a shared machine's load hits both alike)
+// and reports seconds per 32 frames for each and their ratio.
+func BenchmarkRender32Ratio(b *testing.B) {
+	d := vktest.Open(b)
+	g, err := NewGPU(d)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Release()
+	jobs := benchJobs(b)
+	if _, err := g.Cast(jobs); err != nil {
+		b.Fatal(err)
+	}
+	var tg, tc time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := g.Cast(jobs); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := (CPU{}).Cast(jobs); err != nil {
+			b.Fatal(err)
+		}
+		tg, tc = tg+t1.Sub(t0), tc+time.Since(t1)
+	}
+	n := float64(b.N)
+	b.ReportMetric(tg.Seconds()/n, "vulkan-s/32frames")
+	b.ReportMetric(tc.Seconds()/n, "cpu-s/32frames")
+	b.ReportMetric(tc.Seconds()/tg.Seconds(), "cpu/vulkan")
 }

@@ -104,13 +104,27 @@ func (n Noise) String() string {
 
 // morph erodes (r < 0) or dilates (r > 0) a w×h mask by |r| pixels: each step takes the
 // minimum (erosion) or maximum (dilation) over the 3×3 window clipped at the image border.
+// Only the mask's bounding box grown by |r| is visited.
 func morph(m []bool, w, h, r int) []bool {
 	grow := r > 0
+	steps := max(r, -r)
+	x0, y0, x1, y1 := w, h, -1, -1
+	for y := range h {
+		for x := range w {
+			if m[y*w+x] {
+				x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+			}
+		}
+	}
+	if x1 < 0 {
+		return m
+	}
+	x0, y0, x1, y1 = max(0, x0-steps), max(0, y0-steps), min(w-1, x1+steps), min(h-1, y1+steps)
 	cur := m
-	for range max(r, -r) {
+	for range steps {
 		next := make([]bool, len(cur))
-		for y := range h {
-			for x := range w {
+		for y := y0; y <= y1; y++ {
+			for x := x0; x <= x1; x++ {
 				v := !grow
 				for yy := max(y-1, 0); yy <= min(y+1, h-1); yy++ {
 					for xx := max(x-1, 0); xx <= min(x+1, w-1); xx++ {

@@ -123,3 +123,38 @@ func TestNoise(t *testing.T) {
 		}
 	}
 }
+
+// TestMorph: dilation and erosion by one pixel of a 3×3 square in a 7×7 image.
+func TestMorph(t *testing.T) {
+	t.Parallel()
+	const w, h = 7, 7
+	m := make([]bool, w*h)
+	for y := 2; y <= 4; y++ {
+		for x := 2; x <= 4; x++ {
+			m[y*w+x] = true
+		}
+	}
+	count := func(m []bool) (n int) {
+		for _, v := range m {
+			if v {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(morph(m, w, h, 1)); n != 25 {
+		t.Errorf("dilate: %d pixels, want 25", n)
+	}
+	if n := count(morph(m, w, h, 2)); n != 49 {
+		t.Errorf("dilate 2: %d pixels, want 49", n)
+	}
+	if e := morph(m, w, h, -1); count(e) != 1 || !e[3*w+3] {
+		t.Errorf("erode: %d pixels, want the centre", count(e))
+	}
+	if n := count(morph(m, w, h, -2)); n != 0 {
+		t.Errorf("erode 2: %d pixels, want 0", n)
+	}
+	if n := count(morph(make([]bool, w*h), w, h, 2)); n != 0 {
+		t.Errorf("dilating nothing gives %d pixels", n)
+	}
+}
