@@ -69,24 +69,39 @@ func testScene(t testing.TB, n, w, h int) *scene.Scene {
 			}
 		}
 		a, po, ro := agentAngles(R, r3.Vec{X: 1})
+		po, ro = math.Max(-89.9, math.Min(89.9, po)), math.Max(-89.9, math.Min(89.9, ro))
 		s.Orient[1] = append(s.Orient[1], scene.Orientation{Frame: i, Azimuth: a, Polar: po, Rotation: ro, Confidence: 0.9})
 	}
 	return s
 }
 
-// agentAngles finds Orient Anything angles whose facing (geom.Facing) is the world direction
-// facing seen from a camera with rotation R, by a coarse search (enough for a test).
+// agentAngles finds Orient Anything angles whose agent frame (geom.AgentRotation rows: facing,
+// left, up in camera axes) matches an agent facing the world direction facing with world up +z,
+// seen from a camera with rotation R, by a coarse-to-fine search (enough for a test).
 func agentAngles(R geom.Mat3, facing r3.Vec) (az, po, ro float64) {
-	want := R.T().MulVec(facing)
+	up := r3.Vec{Z: 1}
+	want := [3]r3.Vec{R.T().MulVec(facing), R.T().MulVec(r3.Cross(up, facing)), R.T().MulVec(up)}
+	cost := func(a, p, r float64) float64 {
+		m := geom.AgentRotation(a, p, r)
+		return r3.Norm(r3.Sub(m.Row(0), want[0])) + r3.Norm(r3.Sub(m.Row(1), want[1])) + r3.Norm(r3.Sub(m.Row(2), want[2]))
+	}
 	best := math.Inf(1)
-	for a := 0.0; a < 360; a += 1 {
-		for p := -89.0; p < 90; p += 1 {
-			if d := r3.Norm(r3.Sub(geom.Facing(a, p, 0), want)); d < best {
-				best, az, po = d, a, p
+	search := func(a0, p0, r0, span, step float64) {
+		for a := a0 - span; a <= a0+span; a += step {
+			for p := p0 - span; p <= p0+span; p += step {
+				for r := r0 - span; r <= r0+span; r += step {
+					if c := cost(a, p, r); c < best {
+						best, az, po, ro = c, a, p, r
+					}
+				}
 			}
 		}
 	}
-	return az, po, 0
+	search(180, 0, 0, 180, 10)
+	search(az, po, ro, 10, 1)
+	search(az, po, ro, 1, 0.1)
+	az = math.Mod(az+360, 360)
+	return az, po, ro
 }
 
 func hitSphere(o, d, c r3.Vec, r float64) (float64, bool) {

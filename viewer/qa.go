@@ -28,7 +28,8 @@ import (
 //	objects    []int    asked-about object ids (0 = the camera)
 //	start, end int      first and last frame of the interval (also "s"/"e", or "frames": [s, e])
 //	question   string   the question text (also "Question")
-//	options    []string the options, "A. ..." (also an object {"A": ..} or fields "A".."D")
+//	options    []string the options in letter order, with or without "A. " (also an object
+//	                    {"A": ..} or fields "A".."D")
 //	answer     string   the correct letter (also "Correct")
 //	video_id   string   optional (also "videoID"); checked against the scene when present
 type Question struct {
@@ -145,7 +146,13 @@ func parseQuestion(b []byte) (*Question, error) {
 	}
 	_, _ = get(&q.VideoID, "video_id", "videoID")
 	if raw, ok := m["options"]; ok {
-		if err := json.Unmarshal(raw, &q.Options); err != nil {
+		if err := json.Unmarshal(raw, &q.Options); err == nil {
+			for i, o := range q.Options {
+				if l := string(rune('A' + i)); i < 26 && !strings.HasPrefix(o, l+".") && !strings.HasPrefix(o, l+" ") {
+					q.Options[i] = l + ". " + o // pipeline/qa writes the bare option texts
+				}
+			}
+		} else {
 			var byLetter map[string]string
 			if err2 := json.Unmarshal(raw, &byLetter); err2 != nil {
 				errs = append(errs, fmt.Errorf("field \"options\": want a list of strings or an object of letters"))
