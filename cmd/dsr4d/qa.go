@@ -351,7 +351,7 @@ func processScene(dir string, centres centresFunc, cfg qaConfig) sceneResult {
 		}
 		var g synth.GT
 		if json.Unmarshal(s.GT, &g) == nil {
-			r.Group = g.Noise.String()
+			r.Group = noiseName(g.Noise)
 		}
 		if cfg.oracle {
 			cues = qa.Oracle{Gate: cues, Truth: truth}
@@ -365,6 +365,17 @@ func processScene(dir string, centres centresFunc, cfg qaConfig) sceneResult {
 		r.Checks = qa.Audit(r.Questions, truth)
 	}
 	return r
+}
+
+// noiseName names a scene's noise setting: a level's name (none, light, heavy) or its
+// key=value form.
+func noiseName(n synth.Noise) string {
+	for name, l := range synth.NoiseLevels {
+		if l == n {
+			return name
+		}
+	}
+	return n.String()
 }
 
 func writeResult(path string, r sceneResult) error {
