@@ -153,11 +153,22 @@ func AgreementChart(groups []Agreement) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// SortGroups orders groups by name with "none" first.
+// SortGroups orders groups none, light, heavy, then the others by name.
 func SortGroups(g []Agreement) {
+	rank := func(s string) int {
+		switch s {
+		case "none":
+			return 0
+		case "light":
+			return 1
+		case "heavy":
+			return 2
+		}
+		return 3
+	}
 	sort.Slice(g, func(i, j int) bool {
-		if (g[i].Group == "none") != (g[j].Group == "none") {
-			return g[i].Group == "none"
+		if ri, rj := rank(g[i].Group), rank(g[j].Group); ri != rj {
+			return ri < rj
 		}
 		return g[i].Group < g[j].Group
 	})
