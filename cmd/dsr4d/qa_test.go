@@ -235,3 +235,45 @@ func TestQAUsage(t *testing.T) {
 		t.Errorf("-h: exit %d: %s", code, stderr)
 	}
 }
+
+// TestQADefaultScene: on the default synthetic scene (`dsr4d synth` with no flags but --out),
+// `dsr4d qa` writes every format on Vulkan and on the CPU with the same answers, and every
+// answer is recomputed from its provenance. Not parallel: it builds Vulkan pipelines (see
+// TestSynth).
+func TestQADefaultScene(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "example")
+	if code, _, stderr := runCmd("synth", "--out", dir); code != 0 {
+		t.Fatalf("synth: exit %d: %s", code, stderr)
+	}
+	outs := map[string]string{}
+	for _, dev := range []string{"vulkan", "cpu"} {
+		out := filepath.Join(t.TempDir(), dev)
+		code, stdout, stderr := runCmd("qa", "--device", dev, "--out", out, dir)
+		if code != 0 {
+			if dev == "vulkan" && os.Getenv("CI") == "" && strings.Contains(stderr, "no Vulkan device") {
+				t.Log("no Vulkan device: CPU only")
+				continue
+			}
+			t.Fatalf("%s: exit %d: %s", dev, code, stderr)
+		}
+		t.Logf("%s: %s", dev, stdout)
+		outs[dev] = out
+		for _, f := range qa.Formats {
+			if st, err := os.Stat(filepath.Join(out, f.File)); err != nil || st.Size() == 0 {
+				t.Errorf("%s: %s missing or empty", dev, f.File)
+			}
+		}
+		qs, err := qa.ReadDSR4D(bytes.NewReader(readFile(t, filepath.Join(out, "questions.jsonl"))))
+		if err != nil || len(qs) == 0 {
+			t.Fatalf("%s: %d questions, %v", dev, len(qs), err)
+		}
+		for i, q := range qs {
+			if a, err := qa.Answer(q.Type, q.Series); err != nil || a != q.AnswerText() {
+				t.Errorf("%s question %d: recomputed %q (%v), stored %q", dev, i, a, err, q.AnswerText())
+			}
+		}
+	}
+	if outs["vulkan"] != "" && !bytes.Equal(readFile(t, filepath.Join(outs["vulkan"], "qa_pairs.json")), readFile(t, filepath.Join(outs["cpu"], "qa_pairs.json"))) {
+		t.Error("qa_pairs.json differs between --device vulkan and --device cpu")
+	}
+}
