@@ -494,6 +494,9 @@ func qaMerge(cfg qaConfig, dir string) (*qaSummary, error) {
 
 func printSummary(w io.Writer, s *qaSummary, cfg qaConfig) {
 	fmt.Fprintf(w, "%d scenes (%d failed), %d attempts, %d questions written to %s\n", s.Scenes, s.Scenes-len(s.Videos), s.Stats.Attempts, s.Stats.Generated, cfg.out)
+	if s.Stats.NearThreshold > 0 {
+		fmt.Fprintf(w, "  %d questions have a value within %g (relative) of a threshold: float32 centres could flip them\n", s.Stats.NearThreshold, qa.NearTol)
+	}
 	for _, kv := range sortedCounts(s.ScenesFailed) {
 		fmt.Fprintf(w, "  scenes failed %-22s %d\n", kv.k, kv.v)
 	}

@@ -54,16 +54,19 @@ type Question struct {
 
 // Stats count what Generate did.
 type Stats struct {
-	Attempts  int            `json:"attempts"`
-	Generated int            `json:"generated"`
-	ByType    map[string]int `json:"by_type"`
-	Rejected  map[string]int `json:"rejected"`
+	Attempts  int `json:"attempts"`
+	Generated int `json:"generated"`
+	// NearThreshold counts generated questions with a value within NearTol of a threshold.
+	NearThreshold int            `json:"near_threshold"`
+	ByType        map[string]int `json:"by_type"`
+	Rejected      map[string]int `json:"rejected"`
 }
 
 // Add accumulates o into s.
 func (s *Stats) Add(o Stats) {
 	s.Attempts += o.Attempts
 	s.Generated += o.Generated
+	s.NearThreshold += o.NearThreshold
 	for _, m := range []struct {
 		dst *map[string]int
 		src map[string]int
@@ -141,6 +144,9 @@ func Generate(s *scene.Scene, c Cues, opt Options) ([]Question, Stats) {
 		counts[indexOf(typ)]++
 		st.Generated++
 		st.ByType[typ]++
+		if NearThreshold(typ, q.Series) {
+			st.NearThreshold++
+		}
 	}
 	return out, st
 }

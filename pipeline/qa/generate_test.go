@@ -2,6 +2,7 @@ package qa_test
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -132,5 +133,25 @@ func TestGenerateUnusableOrientations(t *testing.T) {
 	}
 	if st.Generated+rejected != st.Attempts || st.Attempts != 200 {
 		t.Errorf("stats don't add up: %+v", st)
+	}
+}
+
+func TestNearThreshold(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		typ  string
+		s    qa.Series
+		want bool
+	}{
+		{"rel_dis", qa.Series{{1}, {1.2}, {2}}, true},
+		{"rel_dis", qa.Series{{1}, {1.1}, {2}}, false},
+		{"abs_dis", qa.Series{{0.1}, {0.5}}, true},
+		{"rel_dir", qa.Series{{0.3, 0, math.Sqrt(1 - 0.09)}}, true},
+		{"rel_dir", qa.Series{{1, 0, 0}}, false},
+		{"abs_spd_comp", qa.Series{{0, 0, 0, 0, 0, 0}, {1.2, 0, 0, 1, 0, 0}}, true},
+	} {
+		if got := qa.NearThreshold(c.typ, c.s); got != c.want {
+			t.Errorf("%s %v: %v, want %v", c.typ, c.s, got, c.want)
+		}
 	}
 }

@@ -106,7 +106,7 @@ func TestGoldenDescribe(t *testing.T) {
 	t.Logf("conformance: %d describe_dist_runs, %d describe_dir, %d describe_spd_comp cases", len(g.Dist), len(g.Dir), len(g.SpdComp))
 }
 
-func near(a, b r3.Vec) bool {
+func nearVec(a, b r3.Vec) bool {
 	d := r3.Norm(r3.Sub(a, b))
 	return d <= 1e-12*(1+r3.Norm(b))
 }
@@ -129,7 +129,7 @@ func TestGoldenTransforms(t *testing.T) {
 	for i, c := range g.Mutual {
 		rel := rigid4(c.M1).RelativeTo(rigid4(c.M2))
 		for j, p := range vecs(c.P) {
-			if got, want := rel.Apply(p), vecs(c.Output)[j]; !near(got, want) {
+			if got, want := rel.Apply(p), vecs(c.Output)[j]; !nearVec(got, want) {
 				t.Errorf("camera_mutual_coordinate_transform %d/%d: got %v, want %v", i, j, got, want)
 			}
 		}
@@ -144,7 +144,7 @@ func TestGoldenTransforms(t *testing.T) {
 	for i, c := range g.Agent {
 		a := geom.NewAgentFrame(c.Azimuth, c.Polar, c.Rotation, r3.Vec{X: c.Trans[0], Y: c.Trans[1], Z: c.Trans[2]})
 		for j, p := range vecs(c.P) {
-			if got, want := a.ToAgent(p), vecs(c.Output)[j]; !near(got, want) {
+			if got, want := a.ToAgent(p), vecs(c.Output)[j]; !nearVec(got, want) {
 				t.Errorf("camera_agent_coord_trans %d/%d: got %v, want %v", i, j, got, want)
 			}
 		}
@@ -152,7 +152,7 @@ func TestGoldenTransforms(t *testing.T) {
 	for i, c := range g.AgentInv {
 		a := geom.NewAgentFrame(c.Azimuth, c.Polar, c.Rotation, r3.Vec{X: c.Trans[0], Y: c.Trans[1], Z: c.Trans[2]})
 		for j, p := range vecs(c.P) {
-			if got, want := a.FromAgent(p), vecs(c.Output)[j]; !near(got, want) {
+			if got, want := a.FromAgent(p), vecs(c.Output)[j]; !nearVec(got, want) {
 				t.Errorf("agent_camera_coord_trans %d/%d: got %v, want %v", i, j, got, want)
 			}
 		}
