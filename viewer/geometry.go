@@ -58,6 +58,11 @@ type Geometry struct {
 	Points []PointVertex
 	Bg     []Range // per frame: background points
 	Obj    []Range // per frame: object points
+	// Static is the background of all frames merged on a voxel grid (one point per voxel of
+	// Voxel metres, the first frame's): what ModeAccumulate draws, since a static surface seen
+	// in every frame would otherwise be drawn N times. It follows the per-frame ranges.
+	Static Range
+	Voxel  float64
 
 	Lines   []LineVertex
 	Path    Range   // the camera path (all frames)
@@ -201,6 +206,7 @@ func Build(s *scene.Scene, opt BuildOptions) (*Geometry, error) {
 	g.layoutPoints(bg, obj)
 	g.rankConfidence(slices.Concat(slices.Concat(bgC...), slices.Concat(objC...)))
 	g.bounds(s)
+	g.mergeStatic(s)
 	g.buildLines(s, opt.Question)
 	return g, nil
 }
@@ -458,4 +464,40 @@ func (g *Geometry) planeUp(camUp r3.Vec, step int) r3.Vec {
 		normal = r3.Scale(-1, normal)
 	}
 	return normal
+}
+
+// mergeStatic appends the voxel-merged background (Static). The voxel is one point-map pixel's
+// footprint at the median depth of frame 0, so a surface keeps its sampling density.
+func (g *Geometry) mergeStatic(s *scene.Scene) {
+	var zs []float64
+	pts := s.PointMap(0).Pix
+	for k := 2; k < len(pts); k += 3 * 7 {
+		if z := float64(pts[k]); z > 0 && !math.IsInf(z, 0) {
+			zs = append(zs, z)
+		}
+	}
+	g.Voxel = 1e-3 * g.Radius
+	if len(zs) > 0 {
+		slices.Sort(zs)
+		g.Voxel = max(zs[len(zs)/2]*2*math.Tan(g.FOVY/2)/float64(s.H), 1e-6)
+	}
+	g.Static = mergeVoxels(g, g.Voxel)
+}
+
+// mergeVoxels appends the first background point of every voxel of size v and returns the range.
+func mergeVoxels(g *Geometry, v float64) Range {
+	bg := span(g.Bg, 0, g.N-1)
+	type key [3]int32
+	seen := make(map[key]struct{}, bg.Count/4)
+	first := len(g.Points)
+	for k := bg.First; k < bg.First+bg.Count; k++ {
+		p := g.Points[k]
+		kk := key{int32(math.Floor(float64(p.Pos[0]) / v)), int32(math.Floor(float64(p.Pos[1]) / v)), int32(math.Floor(float64(p.Pos[2]) / v))}
+		if _, ok := seen[kk]; ok {
+			continue
+		}
+		seen[kk] = struct{}{}
+		g.Points = append(g.Points, p)
+	}
+	return Range{first, len(g.Points) - first}
 }

@@ -30,6 +30,10 @@ func TestBuild(t *testing.T) {
 			}
 		}
 	}
+	if g.Static.First != next || next+g.Static.Count != len(g.Points) || g.Static.Count == 0 || g.Static.Count > span(g.Bg, 0, 3).Count {
+		t.Fatalf("static %v after %d of %d points", g.Static, next, len(g.Points))
+	}
+	next += g.Static.Count
 	if next != len(g.Points) || g.Obj[0].Count == 0 || g.Bg[0].Count == 0 {
 		t.Fatalf("ranges cover %d of %d points; bg %v obj %v", next, len(g.Points), g.Bg, g.Obj)
 	}

@@ -317,7 +317,10 @@ func (r *renderer) draws(st *State, aspect float64) []draw {
 	case ModeCurrent:
 		bg, obj = geo.Bg[t], geo.Obj[t]
 	case ModeAccumulate:
-		bg, obj = span(geo.Bg, 0, geo.N-1), geo.Obj[t]
+		bg, obj = geo.Static, geo.Obj[t]
+		if bg.Count == 0 {
+			bg = span(geo.Bg, 0, geo.N-1)
+		}
 	case ModeTrail:
 		k := max(st.Trail, 1)
 		bg, obj = span(geo.Bg, t-k+1, t), span(geo.Obj, t-k+1, t)
