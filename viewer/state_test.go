@@ -44,22 +44,25 @@ func TestPressAndCamera(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := NewState(geo)
-	for k, check := range map[Key]func() bool{
-		KeyMode:         func() bool { return st.Mode == ModeTrail },
-		KeyColor3:       func() bool { return st.ColorBy == ColorTime },
-		KeyBracketLeft:  func() bool { return st.Speed == 0.5 },
-		KeyTrailMore:    func() bool { return st.Trail == 3 }, // clamped to N
-		KeyFrustums:     func() bool { return !st.Frustums },
-		KeyObjects:      func() bool { return !st.Objects },
-		KeyHUD:          func() bool { return !st.HUD },
-		KeySmaller:      func() bool { return st.PointSize == 1 },
-		KeyLoop:         func() bool { return !st.Loop },
-		KeyEscape:       func() bool { return st.Quit },
-		KeyEnd:          func() bool { return st.Frame == 2 },
-		KeyBracketRight: func() bool { return true },
+	for _, c := range []struct {
+		k     Key
+		check func() bool
+	}{
+		{KeyMode, func() bool { return st.Mode == ModeTrail }},
+		{KeyColor3, func() bool { return st.ColorBy == ColorTime }},
+		{KeyBracketLeft, func() bool { return st.Speed == 0.5 }},
+		{KeyTrailMore, func() bool { return st.Trail == 3 }}, // clamped to N
+		{KeyFrustums, func() bool { return !st.Frustums }},
+		{KeyObjects, func() bool { return !st.Objects }},
+		{KeyHUD, func() bool { return !st.HUD }},
+		{KeySmaller, func() bool { return st.PointSize == 1 }},
+		{KeyLoop, func() bool { return !st.Loop }},
+		{KeyEscape, func() bool { return st.Quit }},
+		{KeyEnd, func() bool { return st.Frame == 2 }},
+		{KeyBracketRight, func() bool { return st.Speed == 1 }},
 	} {
-		if !st.Press(k) || !check() {
-			t.Errorf("key %d did not apply", k)
+		if !st.Press(c.k) || !c.check() {
+			t.Errorf("key %d did not apply", c.k)
 		}
 	}
 	if st.Press(KeyNone) {
