@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	vulkan "github.com/vulkan-go/vulkan"
+
+	"github.com/dsr4d/dsr4d/internal/cgokeep"
 )
 
 // Options configure Open. The zero value picks the best device without validation.
@@ -57,6 +59,7 @@ type instance struct {
 }
 
 func newInstance(appName string, validate bool) (*instance, error) {
+	defer cgokeep.Hold()()
 	if err := initLoader(); err != nil {
 		return nil, err
 	}
@@ -122,6 +125,7 @@ func (in *instance) destroy() {
 }
 
 func hasInstanceLayer(name string) bool {
+	defer cgokeep.Hold()()
 	var n uint32
 	if vulkan.EnumerateInstanceLayerProperties(&n, nil) != vulkan.Success || n == 0 {
 		return false
@@ -140,6 +144,7 @@ func hasInstanceLayer(name string) bool {
 }
 
 func (in *instance) physicalDevices() ([]vulkan.PhysicalDevice, []Info, error) {
+	defer cgokeep.Hold()()
 	var n uint32
 	if err := check("vkEnumeratePhysicalDevices", vulkan.EnumeratePhysicalDevices(in.vk, &n, nil)); err != nil {
 		return nil, nil, err
@@ -279,6 +284,7 @@ func Open(opts Options) (*Device, error) {
 }
 
 func (d *Device) createDevice() error {
+	defer cgokeep.Hold()()
 	var n uint32
 	vulkan.GetPhysicalDeviceQueueFamilyProperties(d.pd, &n, nil)
 	fams := make([]vulkan.QueueFamilyProperties, n)

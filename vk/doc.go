@@ -24,6 +24,10 @@
 //     access; Submit adds a host-read barrier, waits on a fence and recycles descriptor sets.
 //     The first error sticks and comes back from Submit.
 //
+// vulkan-go frees the C copies of slices inside Vulkan structs by finalizers that can run before
+// the call reading them returns; every such call here runs under internal/cgokeep, which holds
+// the garbage collector off meanwhile.
+//
 // Errors: ErrNoDevice (with the one line saying what to install), ErrOutOfDeviceMemory,
 // ErrDeviceLost, ErrClosed; any other failed call is a *ResultError naming the Vulkan function.
 // Close waits for the device and releases everything in reverse order; Live counts live Vulkan

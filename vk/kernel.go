@@ -8,6 +8,8 @@ import (
 
 	vulkan "github.com/vulkan-go/vulkan"
 
+	"github.com/dsr4d/dsr4d/internal/cgokeep"
+
 	"github.com/dsr4d/dsr4d/shaders"
 )
 
@@ -110,6 +112,7 @@ func (d *Device) Kernel(name string, spec Spec) (*Kernel, error) {
 
 // shaderModule returns the cached VkShaderModule of mod; d.mu is held.
 func (d *Device) shaderModule(mod shaders.Module) (vulkan.ShaderModule, error) {
+	defer cgokeep.Hold()()
 	if m, ok := d.modules[mod.Name]; ok {
 		return m, nil
 	}
@@ -134,6 +137,7 @@ func (d *Device) shaderModule(mod shaders.Module) (vulkan.ShaderModule, error) {
 }
 
 func (k *Kernel) build() error {
+	defer cgokeep.Hold()()
 	d := k.d
 	binds := make([]vulkan.DescriptorSetLayoutBinding, len(k.mod.Bindings))
 	for i, b := range k.mod.Bindings {

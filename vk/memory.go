@@ -6,6 +6,8 @@ import (
 	"unsafe"
 
 	vulkan "github.com/vulkan-go/vulkan"
+
+	"github.com/dsr4d/dsr4d/internal/cgokeep"
 )
 
 // MemoryKind says where a buffer lives and how the host reaches it.
@@ -495,6 +497,7 @@ func (v View) read(p []byte) error {
 // flush makes host writes visible to the device (write) or device writes visible to the host
 // (!write) for non-coherent memory, rounding the range to nonCoherentAtomSize.
 func (d *Device) flush(b *block, off, size int64, write bool) error {
+	defer cgokeep.Hold()()
 	atom := int64(d.info.NonCoherentAtomSize)
 	if atom < 1 {
 		atom = 1

@@ -8,6 +8,8 @@ import (
 
 	vulkan "github.com/vulkan-go/vulkan"
 
+	"github.com/dsr4d/dsr4d/internal/cgokeep"
+
 	"github.com/dsr4d/dsr4d/shaders"
 )
 
@@ -53,6 +55,7 @@ const (
 
 // NewRecorder creates a Recorder with its own command pool, fence and descriptor pools.
 func (d *Device) NewRecorder() (*Recorder, error) {
+	defer cgokeep.Hold()()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
@@ -166,6 +169,7 @@ func (r *Recorder) hazard(reads, writes []byteRange) {
 }
 
 func (r *Recorder) barrier(src vulkan.PipelineStageFlagBits, srcAccess vulkan.AccessFlags, dst vulkan.PipelineStageFlagBits, dstAccess vulkan.AccessFlags) {
+	defer cgokeep.Hold()()
 	mb := []vulkan.MemoryBarrier{{
 		SType:         vulkan.StructureTypeMemoryBarrier,
 		SrcAccessMask: srcAccess,
@@ -183,6 +187,7 @@ func rangeOf(v View) byteRange {
 // Dispatch records k over groups workgroups with the given push constants (32-bit words; see
 // F32) and storage buffers, one per binding in order.
 func (r *Recorder) Dispatch(k *Kernel, groups [3]int, push []uint32, args ...Bindable) {
+	defer cgokeep.Hold()()
 	if !r.begin() {
 		return
 	}
@@ -321,6 +326,7 @@ func F32(x float32) uint32 { return math.Float32bits(x) }
 
 // Copy records a copy of all of src into the start of dst.
 func (r *Recorder) Copy(dst, src Bindable) {
+	defer cgokeep.Hold()()
 	if !r.begin() {
 		return
 	}
@@ -369,6 +375,7 @@ func (r *Recorder) Fill(dst Bindable, word uint32) {
 }
 
 func (r *Recorder) allocSet(layout vulkan.DescriptorSetLayout) (vulkan.DescriptorSet, error) {
+	defer cgokeep.Hold()()
 	for {
 		if r.dcur == len(r.dpools) {
 			ps := []vulkan.DescriptorPoolSize{{Type: vulkan.DescriptorTypeStorageBuffer, DescriptorCount: setsPerPool * maxBindings}}
@@ -436,7 +443,8 @@ func (r *Recorder) submit() error {
 		PCommandBuffers:    []vulkan.CommandBuffer{r.cmd},
 	}}
 	r.d.submitMu.Lock()
-	res := vulkan.QueueSubmit(r.d.queue, 1, si, r.fence)
+	var res vulkan.Result
+	cgokeep.Do(func() { res = vulkan.QueueSubmit(r.d.queue, 1, si, r.fence) })
 	r.d.submitMu.Unlock()
 	if err := check("vkQueueSubmit", res); err != nil {
 		return err
