@@ -1,8 +1,10 @@
 package fuse
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"github.com/dsr4d/dsr4d/vk"
@@ -88,7 +90,8 @@ func edgeMid(c float32) (m uint32, e int32, tieUp uint32) {
 }
 
 // packMasks writes object ids' masks for frames [f0, f1) bit-packed by row: for each object,
-// frame and row, words uint32 with bit b of word j the pixel 32j+b.
+// frame and row, words uint32 with bit b of word j the pixel 32j+b. Eight mask bytes (Go
+// bools are 0 or 1) become one byte of bits with a multiply.
 func packMasks(s *scene.Scene, f0, f1, words int) []uint32 {
 	w, h := s.ImageSize[0], s.ImageSize[1]
 	out := make([]uint32, len(s.Objects)*(f1-f0)*h*words)
@@ -96,10 +99,22 @@ func packMasks(s *scene.Scene, f0, f1, words int) []uint32 {
 	for _, o := range s.Objects {
 		for i := f0; i < f1; i++ {
 			m := s.Mask(o.ID, i)
+			if len(m) == 0 {
+				k += h * words
+				continue
+			}
+			b := unsafe.Slice((*byte)(unsafe.Pointer(&m[0])), len(m))
 			for y := range h {
-				row := m[y*w : (y+1)*w]
-				for x, in := range row {
-					if in {
+				row := b[y*w : (y+1)*w]
+				x := 0
+				for ; x+8 <= w; x += 8 {
+					v := binary.LittleEndian.Uint64(row[x:])
+					if v != 0 {
+						out[k+x>>5] |= uint32((v*0x0102040810204080)>>56) << (x & 31)
+					}
+				}
+				for ; x < w; x++ {
+					if row[x] != 0 {
 						out[k+x>>5] |= 1 << (x & 31)
 					}
 				}
