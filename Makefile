@@ -21,9 +21,12 @@ deps:
 build:
 	$(GO) build -o $(BIN) ./cmd/dsr4d
 
+# The main job on the built-in example: a synthetic scene, its questions in every format audited
+# against the ground truth, baselines scored, a screenshot of one question; all under out/.
 run: deps build
 	$(BIN) devices
 	$(BIN) check
+	$(BIN) demo --out out
 
 test: deps
 	$(GO) vet ./...

@@ -77,3 +77,24 @@ func TestCheck(t *testing.T) {
 		t.Errorf("check: code %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
 }
+
+// TestDemo runs the main job end to end on a small example and checks that its summary lists
+// every output; a second run over the same directory must succeed (it replaces its outputs).
+func TestDemo(t *testing.T) {
+	vktest.Open(t)
+	dir := t.TempDir()
+	for run := range 2 {
+		code, out, errOut := runCmd("demo", "--out", dir, "--frames", "12")
+		if code != 0 {
+			t.Fatalf("run %d: demo: code %d\n%s\n%s", run, code, out, errOut)
+		}
+		for _, want := range []string{"scene/geometry.npz", "qa/bench.parquet", "qa/audit.md", "eval/oracle/report.md", "view/question0.png", "Vulkan device:"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("run %d: the summary does not list %s:\n%s", run, want, out)
+			}
+		}
+	}
+	if code, _, _ := runCmd("demo", "--frames", "2"); code != 2 {
+		t.Errorf("demo --frames 2: code %d, want 2", code)
+	}
+}
