@@ -134,6 +134,9 @@ func buildHUD(st *State, w, h int) []HUDVertex {
 	if st.Cam.Through >= 0 {
 		view = "through camera"
 	}
+	if st.FrameTime > 0 {
+		view += fmt.Sprintf("  %.1f ms", float64(st.FrameTime.Microseconds())/1000)
+	}
 	status := []string{
 		fmt.Sprintf("frame %d/%d  t=%.2fs  %s", st.Frame, st.N-1, st.Time(), play),
 		fmt.Sprintf("%s  colour %s  size %g  stride %d  conf>=p%g  %s", mode, st.ColorBy, st.PointSize, st.Stride, st.ConfPct, view),

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -178,6 +179,8 @@ type State struct {
 	Title    string
 	Help     bool // show the key list in the HUD
 	Quit     bool
+	// FrameTime is the last frame's duration, shown in the HUD when > 0 (the window sets it).
+	FrameTime time.Duration
 
 	home Camera
 	geo  *Geometry

@@ -302,6 +302,7 @@ func (wd *Window) Frame() (bool, error) {
 	}
 	now := time.Now()
 	wd.st.Tick(now.Sub(wd.last).Seconds())
+	wd.st.FrameTime = now.Sub(wd.last)
 	wd.last = now
 	defer noGC()()
 	if fw, fh := wd.win.GetFramebufferSize(); fw != wd.w || fh != wd.h || wd.sc == vulkan.NullSwapchain {
