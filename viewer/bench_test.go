@@ -63,16 +63,22 @@ func benchState(g *Geometry, mode Mode) *State {
 // buffers avoid).
 func BenchmarkFrame(b *testing.B) {
 	g := benchGeometry(1 << 20)
-	o := openOffscreen(b, g, 1280, 720)
+	o, err := NewOffscreen(g, 1280, 720, false) // timings without the validation layer
+	if err != nil {
+		b.Skip(err)
+	}
+	defer o.Close()
 	for _, c := range []struct {
-		name string
-		mode Mode
-		hide bool
-		size float32
-	}{{"1M_accumulate", ModeAccumulate, false, 2}, {"1M_accumulate_size1", ModeAccumulate, false, 1}, {"31k_current", ModeCurrent, false, 2}, {"empty", ModeCurrent, true, 2}} {
+		name   string
+		mode   Mode
+		hide   bool
+		size   float32
+		stride int
+	}{{"1M_accumulate", ModeAccumulate, false, 2, 1}, {"1M_accumulate_size1", ModeAccumulate, false, 1, 1},
+		{"1M_stride8", ModeAccumulate, false, 2, 8}, {"31k_current", ModeCurrent, false, 2, 1}, {"empty", ModeCurrent, true, 2, 1}} {
 		b.Run(c.name, func(b *testing.B) {
 			st := benchState(g, c.mode)
-			st.PointSize = c.size
+			st.PointSize, st.Stride = c.size, c.stride
 			if c.hide {
 				st.ConfPct = 100 // every point culled in the vertex shader
 			}
