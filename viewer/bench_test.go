@@ -121,6 +121,8 @@ func BenchmarkWindow(b *testing.B) {
 		}
 		defer w.Close()
 		w.Frame()
+		ww, wh := w.Size()
+		b.Logf("swapchain %dx%d", ww, wh)
 		b.ResetTimer()
 		for range b.N {
 			if _, err = w.Frame(); err != nil {

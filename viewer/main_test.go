@@ -79,7 +79,8 @@ func ensureDisplay() (stop func()) {
 		return func() {}
 	}
 	// -displayfd 3: Xvfb picks a free display number and writes it to fd 3 (ExtraFiles[0]).
-	cmd := exec.Command(path, "-displayfd", "3", "-screen", "0", "1024x768x24", "-nolisten", "tcp")
+	cmd := exec.Command(path, "-displayfd", "3", "-screen", "0", "1600x1000x24", "-nolisten", "tcp")
+	dieWithParent(cmd)
 	cmd.ExtraFiles = []*os.File{w}
 	if err := cmd.Start(); err != nil {
 		displayErr = fmt.Sprintf("starting Xvfb: %v", err)

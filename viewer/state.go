@@ -323,7 +323,7 @@ const (
 	KeyHelp // ? or F1
 )
 
-// KeyHelp lists the keys, for -h and the HUD.
+// KeysHelp lists the keys, for -h and the HUD (F1).
 const KeysHelp = `space play/pause   ←/→ step   [ ] speed ÷2/×2   Home/End first/last   L loop
 M mode (current/accumulate/trail)   J/K trail −/+   1-4 colour rgb/object/time/confidence
 =/- point size   P confidence percentile +10   N stride 1/2/4/8   F frustums   O objects   H HUD

@@ -2,6 +2,8 @@ package viewer
 
 import (
 	"fmt"
+	"os"
+	"runtime"
 	"time"
 
 	"github.com/go-gl/glfw/v3.3/glfw"
@@ -69,12 +71,17 @@ func OpenWindow(geo *Geometry, st *State, w, h int, validate bool) (*Window, err
 	if err := checkSize(w, h); err != nil {
 		return nil, err
 	}
+	// go-gl's Init logs GLFW's platform errors instead of returning them: check the display first
+	// (this build of GLFW uses X11 on Linux).
+	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" {
+		return nil, fmt.Errorf("%w: DISPLAY is not set (run under X, or Xvfb :99 & DISPLAY=:99; --screenshot needs no display)", errNoWindow)
+	}
 	if err := glfw.Init(); err != nil {
 		return nil, fmt.Errorf("%w: GLFW: %v (is DISPLAY set? under CI run Xvfb)", errNoWindow, err)
 	}
 	if !glfw.VulkanSupported() {
 		glfw.Terminate()
-		return nil, fmt.Errorf("%w: GLFW found no Vulkan loader: %w", errNoWindow, vk.ErrNoDevice)
+		return nil, fmt.Errorf("%w: GLFW did not initialise (no X server at DISPLAY=%q?) or found no Vulkan loader: %w", errNoWindow, os.Getenv("DISPLAY"), vk.ErrNoDevice)
 	}
 	glfw.WindowHint(glfw.ClientAPI, glfw.NoAPI)
 	glfw.WindowHint(glfw.Resizable, glfw.True)
