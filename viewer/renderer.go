@@ -344,7 +344,7 @@ func (r *renderer) draws(st *State, aspect float64) []draw {
 		}
 	}
 	if st.Objects {
-		line(span(geo.Trail, t-st.ObjTrail+1, t), [4]float32{1, 1, 1, 1}, r.lines)
+		line(span(geo.Trail, t-st.ObjTrail+1, t), [4]float32{1, 1, 1, 1}, r.top)
 		line(geo.Marker[t], [4]float32{1, 1, 1, 1}, r.top)
 		line(geo.Arrow[t], [4]float32{1, 1, 1, 1}, r.top)
 	}
