@@ -153,11 +153,25 @@ func BenchmarkScene(b *testing.B) {
 	}
 	b.Logf("%d points, %d per-frame background + objects, %d merged background (voxel %.3g m)",
 		len(g.Points), len(g.Points)-g.Static.Count, g.Static.Count, g.Voxel)
-	o := openOffscreen(b, g, 1280, 720)
-	for _, mode := range []Mode{ModeAccumulate, ModeCurrent} {
-		b.Run(mode.String(), func(b *testing.B) {
+	o, err := NewOffscreen(g, 1280, 720, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer o.Close()
+	merged := g.Static
+	for _, c := range []struct {
+		name  string
+		mode  Mode
+		merge bool
+	}{{"accumulate", ModeAccumulate, true}, {"accumulate_unmerged", ModeAccumulate, false}, {"current", ModeCurrent, true}} {
+		b.Run(c.name, func(b *testing.B) {
+			g.Static = merged
+			if !c.merge {
+				g.Static = Range{} // draw every frame's background
+			}
+			defer func() { g.Static = merged }()
 			st := NewState(g)
-			st.Mode, st.Frame = mode, g.N/2
+			st.Mode, st.Frame = c.mode, g.N/2
 			if err := o.Draw(st); err != nil {
 				b.Fatal(err)
 			}
