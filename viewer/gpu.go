@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 
 	vulkan "github.com/vulkan-go/vulkan"
 
+	"github.com/dsr4d/dsr4d/internal/cgokeep"
 	"github.com/dsr4d/dsr4d/shaders"
 	"github.com/dsr4d/dsr4d/vk"
 )
@@ -587,17 +587,9 @@ func (g *gpu) waitFence(f vulkan.Fence) error {
 // errNoWindow reports that no window could be opened (no display, no GLFW Vulkan support).
 var errNoWindow = errors.New("viewer: cannot open a window")
 
-var gcMu sync.Mutex
-
-// noGC turns the garbage collector off until the returned function runs. vulkan-go frees the
-// C copies of the structs it marshals from finalizers, so a collection between the marshalling
-// and the end of the Vulkan call frees memory the driver is still reading (package vk's tests
-// have seen pipeline creation crash that way). Every call that passes structs runs under it.
-func noGC() func() {
-	gcMu.Lock()
-	old := debug.SetGCPercent(-1)
-	return func() {
-		debug.SetGCPercent(old)
-		gcMu.Unlock()
-	}
-}
+// noGC holds the garbage collector off until the returned function runs (internal/cgokeep,
+// shared with package vk so that nested and concurrent holds compose). vulkan-go frees the C
+// copies of the structs it marshals from finalizers, so a collection between the marshalling
+// and the end of the Vulkan call frees memory the driver is still reading. Every call that
+// passes structs runs under it.
+func noGC() func() { return cgokeep.Hold() }
