@@ -40,8 +40,14 @@ fuzz:
 		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	done
 
+# Every benchmark against its same-run baseline (BENCHMARKS.md). The official-size GSM forward is
+# separate: DSR4D_GSM_BENCH=official go test -run '^$$' -bench GSM/official -benchtime 1x ./nn/gsm/
 bench: deps
 	$(GO) test -run='^$$' -bench=. -benchtime=3x ./vk/ops/
+	$(GO) test -run='^$$' -bench=Render32 -benchtime=2x ./pipeline/synth/
+	$(GO) test -run='^$$' -bench=. -benchtime=3x ./pipeline/fuse/
+	$(GO) test -run='^$$' -bench=GSM/reduced -benchtime=2x ./nn/gsm/
+	$(GO) test -run='^$$' -bench=. -benchtime=5x ./viewer/
 
 # Regenerate the SPIR-V and shaders/zshaders.go after editing a shader.
 shaders:
