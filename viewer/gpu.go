@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"unsafe"
 
 	vulkan "github.com/vulkan-go/vulkan"
@@ -16,28 +15,6 @@ import (
 	"github.com/dsr4d/dsr4d/shaders"
 	"github.com/dsr4d/dsr4d/vk"
 )
-
-const validationLayer = "VK_LAYER_KHRONOS_validation"
-
-var loaderOnce struct {
-	sync.Once
-	err error
-}
-
-// initLoader finds libvulkan.so once per process, as package vk does (both resolve the same
-// loader, so calling both is harmless).
-func initLoader() error {
-	loaderOnce.Do(func() {
-		if err := vulkan.SetDefaultGetInstanceProcAddr(); err != nil {
-			loaderOnce.err = fmt.Errorf("%w: the Vulkan loader libvulkan.so was not found (apt-get install -y libvulkan-dev mesa-vulkan-drivers)", vk.ErrNoDevice)
-			return
-		}
-		if err := vulkan.Init(); err != nil {
-			loaderOnce.err = fmt.Errorf("%w: initialising the Vulkan loader: %v", vk.ErrNoDevice, err)
-		}
-	})
-	return loaderOnce.err
-}
 
 func check(call string, r vulkan.Result) error {
 	switch r {
@@ -83,15 +60,15 @@ func (g *gpu) add(kind string, d int) {
 // newGPU creates the instance (with exts) and a device whose queue has graphics (and, when
 // surface returns one, presents to it). surface is called after the instance exists.
 func newGPU(validate bool, exts []string, surface func(vulkan.Instance) (vulkan.Surface, error)) (*gpu, vulkan.Surface, error) {
-	if err := initLoader(); err != nil {
+	if err := vk.InitLoader(); err != nil {
 		return nil, vulkan.NullSurface, err
 	}
 	var layers []string
 	if validate {
-		if !hasLayer(validationLayer) {
-			return nil, vulkan.NullSurface, fmt.Errorf("viewer: validation requested but %s is not installed: apt-get install -y vulkan-validationlayers", validationLayer)
+		if !vk.ValidationLayerInstalled() {
+			return nil, vulkan.NullSurface, fmt.Errorf("viewer: validation requested but %s is not installed: apt-get install -y vulkan-validationlayers", vk.ValidationLayer)
 		}
-		layers = append(layers, validationLayer+"\x00")
+		layers = append(layers, vk.ValidationLayer+"\x00")
 		exts = append(exts, "VK_EXT_debug_report")
 	}
 	cexts := make([]string, len(exts))
@@ -153,24 +130,6 @@ func newGPU(validate bool, exts []string, surface func(vulkan.Instance) (vulkan.
 		return nil, vulkan.NullSurface, err
 	}
 	return g, surf, nil
-}
-
-func hasLayer(name string) bool {
-	var n uint32
-	if vulkan.EnumerateInstanceLayerProperties(&n, nil) != vulkan.Success || n == 0 {
-		return false
-	}
-	props := make([]vulkan.LayerProperties, n)
-	if vulkan.EnumerateInstanceLayerProperties(&n, props) != vulkan.Success {
-		return false
-	}
-	for _, p := range props[:n] {
-		p.Deref()
-		if vulkan.ToString(p.LayerName[:]) == name {
-			return true
-		}
-	}
-	return false
 }
 
 // pickDevice chooses DSR4D_DEVICE (index or name substring) or else the best device type that

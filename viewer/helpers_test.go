@@ -136,7 +136,7 @@ func hitBox(o, d, c r3.Vec, h float64) (float64, bool) {
 // in CI); without any Vulkan device it skips, but fails when CI is set.
 func openOffscreen(t testing.TB, geo *Geometry, w, h int) *Offscreen {
 	t.Helper()
-	validate := os.Getenv("CI") != "" || (initLoader() == nil && hasLayer(validationLayer))
+	validate := os.Getenv("CI") != "" || vk.ValidationLayerInstalled()
 	o, err := NewOffscreen(geo, w, h, validate)
 	if errors.Is(err, vk.ErrNoDevice) && os.Getenv("CI") == "" {
 		t.Skipf("no Vulkan device: %v", err)

@@ -26,12 +26,22 @@ type Options struct {
 	AppName string
 }
 
-const validationLayer = "VK_LAYER_KHRONOS_validation"
+// ValidationLayer is the Khronos validation layer's name.
+const ValidationLayer = "VK_LAYER_KHRONOS_validation"
+
+const validationLayer = ValidationLayer
 
 var loaderOnce struct {
 	sync.Once
 	err error
 }
+
+// InitLoader finds the Vulkan loader (libvulkan.so) once per process; Open does it itself, and
+// package viewer shares it. The error wraps ErrNoDevice and says what to install.
+func InitLoader() error { return initLoader() }
+
+// ValidationLayerInstalled reports whether ValidationLayer can be enabled.
+func ValidationLayerInstalled() bool { return initLoader() == nil && hasInstanceLayer(validationLayer) }
 
 // initLoader finds libvulkan.so once per process.
 func initLoader() error {
