@@ -25,7 +25,7 @@ func DefaultMatMulConfig(info vk.Info) MatMulConfig {
 		if wg == 0 {
 			wg = 8
 		}
-		return MatMulConfig{WGX: wg, WGY: 1, TM: 4, TN: 4, Vec4: true}
+		return MatMulConfig{WGX: wg, WGY: 1, TM: 16, TN: 8, Vec4: true}
 	}
 	return MatMulConfig{Tiled: true, WGX: 16, WGY: 16, TM: 4, TN: 4, BK: 16}
 }
