@@ -324,6 +324,11 @@ func qaRun(cfg qaConfig, scenes []string, stdout, stderr io.Writer) error {
 	slog.Info("qa", "scenes", len(jobs), "resumed", resumed, "device", device, "elapsed", time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "this run: %d scenes processed, %d already done (skipped)\n", len(jobs), resumed)
 	printSummary(stdout, sum, cfg)
+	if sum.Scenes > 0 && len(sum.Videos) == 0 {
+		// Partial failures are counted and the batch goes on; a batch where nothing worked
+		// must not look like a success to a script.
+		return fmt.Errorf("all %d scene(s) failed (reasons above and in %s)", sum.Scenes, filepath.Join(cfg.out, "summary.json"))
+	}
 	return nil
 }
 
