@@ -98,3 +98,18 @@ func TestDemo(t *testing.T) {
 		t.Errorf("demo --frames 2: code %d, want 2", code)
 	}
 }
+
+func TestQAAllScenesFailed(t *testing.T) {
+	dir := t.TempDir()
+	bad := dir + "/bad"
+	if err := os.MkdirAll(bad, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad+"/scene.json", []byte(`{"format":"dsr4d-scene/1"`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCmd("qa", "--scene", bad, "--out", dir+"/qa", "--device", "cpu")
+	if code != 1 || !strings.Contains(errOut, "all 1 scene(s) failed") {
+		t.Errorf("qa on a broken scene only: code %d, stderr %q; want 1 and the reason", code, errOut)
+	}
+}
