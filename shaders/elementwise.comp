@@ -7,8 +7,10 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint OP = 0;
 layout(constant_id = 2) const uint PER = 1;
 
-layout(std430, binding = 0) readonly buffer A { float a[]; };
-layout(std430, binding = 1) readonly buffer B { float b[]; };
+// Inputs are texel buffers (R32F): on lavapipe a texelFetch is a vector gather, a storage-buffer
+// load a loop over the lanes.
+layout(binding = 0) uniform samplerBuffer A;
+layout(binding = 1) uniform samplerBuffer B;
 layout(std430, binding = 2) writeonly buffer Out { float o[]; };
 layout(push_constant) uniform Push { uint n; uint cols; uint bcast; float alpha; } pc;
 
@@ -16,12 +18,12 @@ void main() {
 	for (uint j = 0; j < PER; j++) {
 		uint i = elementIndex(j, PER);
 		if (i >= pc.n) continue;
-		float x = a[i];
+		float x = texelFetch(A, int(i)).x;
 		if (OP == 2) {
 			o[i] = pc.alpha * x;
 			continue;
 		}
-		float y = b[pc.bcast != 0 ? i % pc.cols : i];
+		float y = texelFetch(B, int(pc.bcast != 0 ? i % pc.cols : i)).x;
 		o[i] = pc.alpha * (OP == 0 ? x + y : x * y);
 	}
 }

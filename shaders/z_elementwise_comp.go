@@ -8,7 +8,7 @@ import _ "embed"
 var spv_elementwise_comp []byte
 
 func init() {
-	register(Module{Name: "elementwise", Source: "elementwise.comp", SourceSHA256: "e3b68deedb8ef4f1e2cb4165b68c26244b13d9a316252a13462357bc8b803a1e", SPIRV: spv_elementwise_comp, PushSize: 16,
-		Bindings: []Binding{{0, ReadOnly, StorageBuffer}, {1, ReadOnly, StorageBuffer}, {2, WriteOnly, StorageBuffer}},
+	register(Module{Name: "elementwise", Source: "elementwise.comp", SourceSHA256: "0bc96afdfb987481459f23278ad46f3bd854022c5d9bfbffec8ae052e199dc80", SPIRV: spv_elementwise_comp, PushSize: 16,
+		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "OP", 0}, {2, "PER", 1}}})
 }
