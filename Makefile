@@ -49,9 +49,9 @@ bench: deps
 	$(GO) test -run='^$$' -bench=GSM/reduced -benchtime=2x ./nn/gsm/
 	$(GO) test -run='^$$' -bench=. -benchtime=5x ./viewer/
 
-# Regenerate the SPIR-V and shaders/zshaders.go after editing a shader.
+# Regenerate the SPIR-V and shaders/z_*.go after editing a shader (SHADERS="matmul.comp" for one).
 shaders:
-	$(GO) run ./shaders/gen
+	$(GO) run ./shaders/gen $(SHADERS)
 
 clean:
 	rm -rf bin

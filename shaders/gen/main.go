@@ -17,11 +17,35 @@ import (
 func main() {
 	dir := flag.String("dir", "shaders", "directory holding the shader sources")
 	glslc := flag.String("glslc", "glslc", "the glslc compiler")
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: go run ./shaders/gen [-dir shaders] [-glslc glslc] [SOURCE...]\n\n"+
+			"Compiles every shader in -dir (or only the named sources, e.g. matmul.comp, leaving the\n"+
+			"others and their generated files alone) and writes spv/<source>.spv and z_<source>.go.")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
+	if flag.NArg() > 0 {
+		if err := generateOnly(*dir, *glslc, flag.Args()); err != nil {
+			fmt.Fprintln(os.Stderr, "shaders/gen:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := generate(*dir, *glslc); err != nil {
 		fmt.Fprintln(os.Stderr, "shaders/gen:", err)
 		os.Exit(1)
 	}
+}
+
+// generateOnly compiles the named sources only: work on one shader is not blocked by another
+// that does not compile yet.
+func generateOnly(dir, glslc string, names []string) error {
+	for _, name := range names {
+		if _, _, err := compile(dir, glslc, filepath.Join(dir, filepath.Base(name))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func generate(dir, glslc string) error {
