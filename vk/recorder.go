@@ -142,22 +142,8 @@ const (
 // hazard inserts a barrier if reads or writes conflict with what was recorded since the last one,
 // then records them as pending.
 func (r *Recorder) hazard(reads, writes []byteRange) {
-	conflict := false
-	for _, w := range r.written {
-		for _, x := range append(reads, writes...) {
-			if w.overlaps(x) {
-				conflict = true
-			}
-		}
-	}
-	for _, rd := range r.read {
-		for _, w := range writes {
-			if rd.overlaps(w) {
-				conflict = true
-			}
-		}
-	}
-	if conflict {
+	// Read after write, write after write, write after read.
+	if anyOverlap(r.written, reads) || anyOverlap(r.written, writes) || anyOverlap(r.read, writes) {
 		r.barrier(stagesAll, vulkan.AccessFlags(accessW), stagesAll, vulkan.AccessFlags(accessAll))
 		r.written, r.read = r.written[:0], r.read[:0]
 	}
@@ -166,6 +152,17 @@ func (r *Recorder) hazard(reads, writes []byteRange) {
 	if len(writes) > 0 {
 		r.dirty = true
 	}
+}
+
+func anyOverlap(a, b []byteRange) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.overlaps(y) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (r *Recorder) barrier(src vulkan.PipelineStageFlagBits, srcAccess vulkan.AccessFlags, dst vulkan.PipelineStageFlagBits, dstAccess vulkan.AccessFlags) {
