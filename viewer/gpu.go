@@ -146,43 +146,24 @@ func (g *gpu) pickDevice(surf vulkan.Surface) error {
 	if err := check("vkEnumeratePhysicalDevices", vulkan.EnumeratePhysicalDevices(g.inst, &n, pds)); err != nil {
 		return err
 	}
-	sel := os.Getenv("DSR4D_DEVICE")
-	rank := map[vulkan.PhysicalDeviceType]int{vulkan.PhysicalDeviceTypeDiscreteGpu: 4, vulkan.PhysicalDeviceTypeIntegratedGpu: 3,
-		vulkan.PhysicalDeviceTypeVirtualGpu: 2, vulkan.PhysicalDeviceTypeCpu: 1}
-	best, bestRank, bestFamily := -1, -1, -1
-	var names []string
+	// The same choice as package vk, among the devices with a graphics queue (that presents).
+	var cands []vk.Info
+	var families []int
 	for i, pd := range pds[:n] {
-		var props vulkan.PhysicalDeviceProperties
-		vulkan.GetPhysicalDeviceProperties(pd, &props)
-		props.Deref()
-		name := vulkan.ToString(props.DeviceName[:])
-		names = append(names, name)
-		fam := graphicsFamily(pd, surf)
-		if fam < 0 {
-			continue
-		}
-		r := rank[props.DeviceType]
-		if sel != "" {
-			if idx, err := strconv.Atoi(sel); err == nil {
-				r = -2
-				if idx == i {
-					r = 10
-				}
-			} else if strings.Contains(strings.ToLower(name), strings.ToLower(sel)) {
-				r = 10
-			} else {
-				r = -2
-			}
-		}
-		if r > bestRank {
-			best, bestRank, bestFamily = i, r, fam
+		if fam := graphicsFamily(pd, surf); fam >= 0 {
+			cands = append(cands, vk.Describe(g.inst, pd, i))
+			families = append(families, fam)
 		}
 	}
-	if best < 0 || bestRank < 0 {
-		return fmt.Errorf("%w: no device with a graphics queue%s matches (DSR4D_DEVICE=%q); devices: %s",
-			vk.ErrNoDevice, map[bool]string{true: " that presents to the window", false: ""}[surf != vulkan.NullSurface], sel, strings.Join(names, ", "))
+	if len(cands) == 0 {
+		return fmt.Errorf("%w: no device has a graphics queue%s", vk.ErrNoDevice,
+			map[bool]string{true: " that presents to the window", false: ""}[surf != vulkan.NullSurface])
 	}
-	g.pd, g.family, g.name = pds[best], uint32(bestFamily), names[best]
+	c, err := vk.Choose(cands, os.Getenv("DSR4D_DEVICE"))
+	if err != nil {
+		return fmt.Errorf("viewer: %w", err)
+	}
+	g.pd, g.family, g.name = pds[cands[c].Index], uint32(families[c]), cands[c].Name
 	var mp vulkan.PhysicalDeviceMemoryProperties
 	vulkan.GetPhysicalDeviceMemoryProperties(g.pd, &mp)
 	mp.Deref()

@@ -33,8 +33,14 @@ func TestChoose(t *testing.T) {
 		{"index out of range", []Info{lavapipe}, "3", 0, true},
 		{"unknown name", []Info{lavapipe}, "radeon", 0, true},
 		{"no devices", nil, "", 0, true},
+		{"index means Info.Index, not position", []Info{{Name: "b", Type: TypeCPU, Index: 5, api: v11}}, "5", 0, false},
 	}
 	for _, c := range cases {
+		if len(c.infos) > 1 { // as Devices numbers them
+			for i := range c.infos {
+				c.infos[i].Index = i
+			}
+		}
 		got, err := choose(c.infos, c.selector)
 		if c.err {
 			if !errors.Is(err, ErrNoDevice) {

@@ -171,16 +171,22 @@ func (in *instance) physicalDevices() ([]vulkan.PhysicalDevice, []Info, error) {
 	return pds, infos, nil
 }
 
-// choose picks a device: by the selector (index or name substring) when given, else the best type;
-// devices older than Vulkan 1.1 are never picked automatically.
+// Choose returns the position in infos of the device to use: the one selector names (the Index of
+// an Info, or a case-insensitive name substring) when given, else the best type (discrete >
+// integrated > virtual > CPU); devices older than Vulkan 1.1 are never picked automatically.
+// Open uses it over every device; package viewer over those that can present.
+func Choose(infos []Info, selector string) (int, error) { return choose(infos, selector) }
+
 func choose(infos []Info, selector string) (int, error) {
 	if len(infos) == 0 {
 		return -1, fmt.Errorf("%w: the Vulkan loader found no device; %s", ErrNoDevice, installHint)
 	}
 	if selector != "" {
-		if i, err := strconv.Atoi(selector); err == nil {
-			if i >= 0 && i < len(infos) {
-				return i, nil
+		if idx, err := strconv.Atoi(selector); err == nil {
+			for i, info := range infos {
+				if info.Index == idx { // the index dsr4d devices shows
+					return i, nil
+				}
 			}
 		} else {
 			for i, info := range infos {

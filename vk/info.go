@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	vulkan "github.com/vulkan-go/vulkan"
+
+	"github.com/dsr4d/dsr4d/internal/cgokeep"
 )
 
 // DeviceType is the kind of physical device, in the order Open prefers them.
@@ -137,6 +139,13 @@ func cString(b []byte) string {
 		return string(b[:i])
 	}
 	return string(b)
+}
+
+// Describe reads everything Info holds about physical device pd, the index-th that inst
+// enumerates; exported for package viewer.
+func Describe(inst vulkan.Instance, pd vulkan.PhysicalDevice, index int) Info {
+	defer cgokeep.Hold()()
+	return describe(inst, pd, index)
 }
 
 // describe reads everything Info holds about pd.
