@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"unsafe"
 
@@ -26,11 +25,6 @@ func check(call string, r vulkan.Result) error {
 		return fmt.Errorf("viewer: %s: %w", call, vk.ErrDeviceLost)
 	}
 	return fmt.Errorf("viewer: %w", &vk.ResultError{Call: call, Result: int32(r)})
-}
-
-func envTrue(name string) bool {
-	v, _ := strconv.ParseBool(os.Getenv(name))
-	return v
 }
 
 // gpu is an instance, a device with one graphics queue and the live-object count.

@@ -34,7 +34,7 @@ func NewOffscreen(geo *Geometry, w, h int, validate bool) (*Offscreen, error) {
 		return nil, err
 	}
 	defer noGC()()
-	g, _, err := newGPU(validate || envTrue("DSR4D_VALIDATE"), nil, nil)
+	g, _, err := newGPU(vk.ValidationRequested(validate), nil, nil)
 	if err != nil {
 		return nil, err
 	}

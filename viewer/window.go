@@ -93,7 +93,7 @@ func OpenWindow(geo *Geometry, st *State, w, h int, validate bool) (*Window, err
 	wd := &Window{win: win, st: st, last: time.Now()}
 	defer noGC()()
 	exts := win.GetRequiredInstanceExtensions()
-	g, surf, err := newGPU(validate || envTrue("DSR4D_VALIDATE"), exts, func(inst vulkan.Instance) (vulkan.Surface, error) {
+	g, surf, err := newGPU(vk.ValidationRequested(validate), exts, func(inst vulkan.Instance) (vulkan.Surface, error) {
 		p, err := win.CreateWindowSurface(inst, nil)
 		if err != nil {
 			return vulkan.NullSurface, fmt.Errorf("viewer: %v", err)

@@ -57,9 +57,11 @@ func initLoader() error {
 	return loaderOnce.err
 }
 
-func envTrue(name string) bool {
-	v, _ := strconv.ParseBool(os.Getenv(name))
-	return v
+// ValidationRequested reports whether the layer is wanted: asked for by the caller, or by
+// DSR4D_VALIDATE=1 (the one place the variable is read; package viewer uses it too).
+func ValidationRequested(asked bool) bool {
+	v, _ := strconv.ParseBool(os.Getenv("DSR4D_VALIDATE"))
+	return asked || v
 }
 
 // instance is a VkInstance with its optional messenger.
@@ -270,7 +272,7 @@ type Device struct {
 
 // Open creates a Device per opts (see Options for the environment variables it reads).
 func Open(opts Options) (*Device, error) {
-	validate := opts.Validate || envTrue("DSR4D_VALIDATE")
+	validate := ValidationRequested(opts.Validate)
 	in, err := newInstance(opts.AppName, validate)
 	if err != nil {
 		return nil, err
