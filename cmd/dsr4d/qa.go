@@ -22,6 +22,7 @@ import (
 	"github.com/dsr4d/dsr4d/pipeline/bench"
 	"github.com/dsr4d/dsr4d/pipeline/fuse"
 	"github.com/dsr4d/dsr4d/pipeline/qa"
+	"github.com/dsr4d/dsr4d/pipeline/robust"
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"github.com/dsr4d/dsr4d/pipeline/synth"
 	"github.com/dsr4d/dsr4d/vk"
@@ -33,6 +34,7 @@ func init() {
 
 const qaSynopsis = `qa [--scene DIR]... [DIR...] [--manifest FILE] [--out DIR] [--format LIST] [--per-video 10]
           [--seed 0] [--workers N] [--shard i/n] [--device auto|cpu|vulkan] [--audit] [--oracle-centres]
+          [--estimator reference|robust[:key=value,...]] [--min-confidence 0]
 
 Generates the DSR Suite's 12 template question types from dsr4d-scene/1 directories: object
 centres (Vulkan kernels or the CPU reference), series in the camera's or an agent's viewer frame,
@@ -52,7 +54,12 @@ the work was split:
 With --audit (synthetic scenes with gt.json), every answer is recomputed from the true centres
 and facing: audit.json (each disagreement with both series), audit.md (agreement per type and
 noise level) and audit.png. --oracle-centres generates from the true centres and facing instead
-(the audit must then agree 100%).`
+(the audit must then agree 100%).
+
+--estimator robust takes centres and facings from all frames (see pipeline/robust) and writes
+each question's label confidence (the share of 32 bootstrap replicates that keep the answer)
+into questions.jsonl; --min-confidence X drops questions below X; with --audit,
+audit_yield.md/.png give agreement against yield per confidence cut.`
 
 type qaConfig struct {
 	out      string
@@ -64,6 +71,10 @@ type qaConfig struct {
 	device   string
 	audit    bool
 	oracle   bool
+
+	estimator string
+	robust    *robust.Options // nil: the reference estimator
+	minConf   float64
 }
 
 func runQA(args []string, stdout, stderr io.Writer) error {
@@ -84,6 +95,8 @@ func runQA(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.device, "device", "auto", "centres on: auto (Vulkan when a device exists), cpu or vulkan")
 	fs.BoolVar(&cfg.audit, "audit", false, "recompute every answer from gt.json (synthetic scenes) and report agreement")
 	fs.BoolVar(&cfg.oracle, "oracle-centres", false, "generate from gt.json's true centres and facing (implies --audit)")
+	fs.StringVar(&cfg.estimator, "estimator", "reference", estimatorHelp)
+	fs.Float64Var(&cfg.minConf, "min-confidence", 0, "drop questions whose label confidence is below this (0..1; --estimator robust)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -119,6 +132,9 @@ func runQA(args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.oracle {
 		cfg.audit = true
+	}
+	if err := parseEstimator(&cfg); err != nil {
+		return bad("%v", err)
 	}
 	return qaRun(cfg, scenes, stdout, stderr)
 }
@@ -347,7 +363,7 @@ func processScene(dir string, centres centresFunc, cfg qaConfig) sceneResult {
 		r.Error = "centres: " + err.Error()
 		return r
 	}
-	var cues qa.Cues = c.Cues(s)
+	cues, replicate := estimate(cfg, s, c.Cues(s))
 	var truth *qa.Truth
 	if cfg.audit {
 		if truth, err = qa.NewTruth(s.GT, s.N); err != nil {
@@ -366,9 +382,11 @@ func processScene(dir string, centres centresFunc, cfg qaConfig) sceneResult {
 	if r.Questions == nil {
 		r.Questions = []qa.Question{}
 	}
+	rate(r.Questions, replicate)
 	if truth != nil {
 		r.Checks = qa.Audit(r.Questions, truth)
 	}
+	dropUnsure(&r, cfg.minConf)
 	return r
 }
 
@@ -431,6 +449,7 @@ func qaMerge(cfg qaConfig, dir string) (*qaSummary, error) {
 	var qs []qa.Question
 	groups := map[string]*qa.Agreement{}
 	var checks []qa.Check
+	all := map[string][]qa.Check{}
 	for _, r := range results {
 		sum.Scenes++
 		if r.Error != "" {
@@ -447,8 +466,9 @@ func qaMerge(cfg qaConfig, dir string) (*qaSummary, error) {
 				g = &qa.Agreement{Group: r.Group}
 				groups[r.Group] = g
 			}
-			g.Tally(r.Checks)
-			for _, c := range r.Checks {
+			g.Tally(kept(r.Checks, cfg.minConf))
+			all[r.Group] = append(all[r.Group], r.Checks...)
+			for _, c := range kept(r.Checks, cfg.minConf) {
 				if !c.Agree {
 					checks = append(checks, c)
 				}
@@ -474,6 +494,9 @@ func qaMerge(cfg qaConfig, dir string) (*qaSummary, error) {
 			Disagreements []qa.Check     `json:"disagreements"`
 		}{sum.Audit, append([]qa.Check{}, checks...)}, "", " ")
 		if err := bench.WriteFileAtomic(filepath.Join(cfg.out, "audit.json"), append(b, '\n')); err != nil {
+			return nil, err
+		}
+		if err := writeYield(cfg.out, all); err != nil {
 			return nil, err
 		}
 		table := qa.AgreementTable(sum.Audit)

@@ -50,6 +50,8 @@ type Question struct {
 	Series  Series    `json:"series"`
 	Seed    uint64    `json:"seed"`
 	Attempt int       `json:"attempt"`
+	// Confidence is the label confidence (LabelConfidence) when the estimator measures one.
+	Confidence *float64 `json:"confidence,omitempty"`
 }
 
 // Stats count what Generate did.

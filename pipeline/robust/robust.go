@@ -53,10 +53,10 @@ type Estimate struct {
 	fitW  [][]r3.Vec  // [object][frame] fitted world positions
 	sigma [][]float64 // [object][frame] fit residual norms
 
-	agents map[int]int  // agent id → row of face, fconf
-	face   [][]r3.Vec   // [agent][frame] measured facing, world coordinates (zero: none)
-	fconf  [][]float64  // [agent][frame] its confidence
-	gate   [][]bool     // [agent][frame] the reference's availability (confidence ≥ 0.6)
+	agents map[int]int   // agent id → row of face, fconf
+	face   [][]r3.Vec    // [agent][frame] measured facing, world coordinates (zero: none)
+	fconf  [][]float64   // [agent][frame] its confidence
+	gate   [][]bool      // [agent][frame] the reference's availability (confidence ≥ 0.6)
 	rawRot [][]geom.Mat3 // [agent][frame] the estimate's own rotation
 	rots   [][]geom.Mat3
 	fitF   [][]r3.Vec // [agent][frame] smoothed facing, world coordinates
