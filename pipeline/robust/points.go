@@ -53,9 +53,10 @@ func erode(m []bool, w, h, r int) []bool {
 
 // sample is one object's measurement at one frame.
 type sample struct {
-	C      r3.Vec // centre estimate, camera coordinates
-	Pixels int    // mask pixels with a valid point (the reference's count; 0: not visible)
-	Used   int    // points the estimate used
+	C      r3.Vec   // centre estimate, camera coordinates
+	Pixels int      // mask pixels with a valid point (the reference's count; 0: not visible)
+	Used   int      // points the estimate used
+	Cloud  []r3.Vec // at most maxCloud of them, camera coordinates (for registration)
 }
 
 // measure estimates object id's centre at frame i from its valid points under its mask
@@ -82,6 +83,9 @@ func measure(s *scene.Scene, id, i int, valid []bool, opt Options) sample {
 		pts = trimDepth(pts, opt.Trim)
 	}
 	sm.Used = len(pts)
+	if opt.Register {
+		sm.Cloud = thin(pts)
+	}
 	sm.C = centre(pts, opt.Centre)
 	return sm
 }

@@ -33,10 +33,14 @@ type Options struct {
 	// Upright rebuilds each agent's viewer rotation from its facing and the world's up (the
 	// camera path's z axis), discarding the estimate's roll and pitch noise.
 	Upright bool
+	// Register moves one object-frame centre with the object's rigid motion, chained
+	// trimmed-ICP fits of consecutive frames' points (register.go), its drift removed by a
+	// wide linear fit of the residual to the measured centres.
+	Register bool
 }
 
 // Default are the components the audit on the tuning scenes kept.
-var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 2, Occlusion: true, OrientWindow: 2, Upright: true}
+var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 2, Occlusion: true, OrientWindow: 2, Upright: true, Register: true}
 
 // Estimate are a scene's cues by the robust estimator. It implements qa.Cues (Centre,
 // Rotation, Pose) with the reference's availability — an object has a centre exactly where
@@ -104,6 +108,9 @@ func New(s *scene.Scene, opt Options) *Estimate {
 		if opt.Occlusion {
 			occlusionWeights(samples[k], border[k], t.W)
 		}
+		if opt.Register {
+			t = dedrift(t, registered(t, worldClouds(samples[k], e.poses)))
+		}
 		e.meas = append(e.meas, t)
 	}
 	for _, o := range s.Objects {
@@ -165,6 +172,39 @@ func (e *Estimate) solve(meas []track, face [][]r3.Vec) {
 		e.rots[a] = r
 	}
 }
+
+// worldClouds maps each frame's registration points into world coordinates.
+func worldClouds(sm []sample, poses []geom.Rigid) [][]r3.Vec {
+	out := make([][]r3.Vec, len(sm))
+	for i, s := range sm {
+		for _, p := range s.Cloud {
+			out[i] = append(out[i], poses[i].Apply(p))
+		}
+	}
+	return out
+}
+
+// dedrift adds to the registered track reg the measured track's offset from it, smoothed by
+// a robust linear fit over ±driftWindow frames: registration supplies the frame-to-frame
+// motion, the measurements where the object is on the long run.
+func dedrift(meas, reg track) track {
+	d := track{P: make([]r3.Vec, len(meas.P)), OK: meas.OK, W: meas.W}
+	for i := range d.P {
+		if meas.OK[i] {
+			d.P[i] = r3.Sub(meas.P[i], reg.P[i])
+		}
+	}
+	off, _ := fit(d, driftWindow, driftDegree, 2, 0.005)
+	out := track{P: make([]r3.Vec, len(meas.P)), OK: meas.OK, W: meas.W}
+	for i := range out.P {
+		if meas.OK[i] {
+			out.P[i] = r3.Add(reg.P[i], off[i])
+		}
+	}
+	return out
+}
+
+const driftWindow, driftDegree = 8, 1
 
 // viewerRotation is the rotation whose rows are the facing f, left = up × f and up, with
 // up made orthogonal to f (as the audit's truth builds it).
