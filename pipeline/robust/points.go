@@ -57,6 +57,7 @@ type sample struct {
 	Pixels int      // mask pixels with a valid point (the reference's count; 0: not visible)
 	Used   int      // points the estimate used
 	Cloud  []r3.Vec // at most maxCloud of them, camera coordinates (for registration)
+	Extent float64  // apparent half-width: median distance of the points from their mean across the ray
 }
 
 // measure estimates object id's centre at frame i from its valid points under its mask
@@ -87,6 +88,7 @@ func measure(s *scene.Scene, id, i int, valid []bool, opt Options) sample {
 		sm.Cloud = thin(pts)
 	}
 	sm.C = centre(pts, opt.Centre)
+	sm.Extent = halfWidth(pts, mean(pts))
 	return sm
 }
 
@@ -184,15 +186,24 @@ func centre(p []r3.Vec, stat string) r3.Vec {
 		if !finite(u) {
 			return c
 		}
-		// Distances across the ray: the apparent half-width.
-		d := make([]float64, len(p))
-		for i, v := range p {
-			q := r3.Sub(v, c)
-			d[i] = r3.Norm(r3.Sub(q, r3.Scale(r3.Dot(q, u), u)))
-		}
-		return r3.Add(c, r3.Scale(median(d), u))
+		return r3.Add(c, r3.Scale(halfWidth(p, c), u))
 	}
 	return c
+}
+
+// halfWidth is the median distance of the points p from c across the viewing ray through c:
+// the object's apparent half-width.
+func halfWidth(p []r3.Vec, c r3.Vec) float64 {
+	u := r3.Unit(c)
+	if !finite(u) {
+		return 0
+	}
+	d := make([]float64, len(p))
+	for i, v := range p {
+		q := r3.Sub(v, c)
+		d[i] = r3.Norm(r3.Sub(q, r3.Scale(r3.Dot(q, u), u)))
+	}
+	return median(d)
 }
 
 // median returns the median of v (reordering v); NaN when empty.

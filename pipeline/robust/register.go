@@ -16,9 +16,9 @@ import (
 // averaged) then moves as O_i·c₀: consistent motion without the per-frame bias jumps.
 
 const (
-	maxCloud    = 300 // points per frame kept for registration (every k-th)
+	maxCloud    = 200 // points per frame kept for registration (every k-th)
 	minCloud    = 30  // fewer points: the step is a translation of the means
-	icpIters    = 20
+	icpIters    = 12
 	icpKeep     = 0.7 // trimmed ICP: the closest 70% of pairs, for partial overlap
 	icpMaxAngle = 0.6 // rad: a larger step rotation is taken for a failed fit
 )

@@ -53,6 +53,7 @@ type Estimate struct {
 	poses []geom.Rigid
 	index map[int]int
 	meas  []track     // [object] world-frame measurements
+	doubt [][]float64 // [object][frame] std of the bias a poor view may add (metres): (1 − weight)·half-width
 	cam   [][]r3.Vec  // [object][frame] output centres, camera coordinates
 	fitW  [][]r3.Vec  // [object][frame] fitted world positions
 	sigma [][]float64 // [object][frame] fit residual norms
@@ -112,6 +113,13 @@ func New(s *scene.Scene, opt Options) *Estimate {
 			t = dedrift(t, registered(t, worldClouds(samples[k], e.poses)))
 		}
 		e.meas = append(e.meas, t)
+		d := make([]float64, s.N)
+		for i, sm := range samples[k] {
+			if t.OK[i] {
+				d[i] = (1 - t.W[i]) * sm.Extent
+			}
+		}
+		e.doubt = append(e.doubt, d)
 	}
 	for _, o := range s.Objects {
 		if !o.Agent {
@@ -248,8 +256,11 @@ func (e *Estimate) Sigma(id, i int) (float64, bool) {
 
 // Resample returns bootstrap replicate r of the estimate (a wild bootstrap: each frame's
 // fit residual, centre and facing, is added back with a random sign, then the trajectories
-// and facings are refitted), with the same availability. Replicates are deterministic in r.
-// Questions whose answers change across replicates have labels the data cannot pin down.
+// and facings are refitted), with the same availability. Residuals miss the slowly varying
+// bias of a poor view (a mask cut by the image border, a partly hidden object), so a
+// centre also gets Gaussian noise of std (1 − weight)·half-width per axis in frames the
+// occlusion weights distrust. Replicates are deterministic in r. Questions whose answers
+// change across replicates have labels the data cannot pin down.
 func (e *Estimate) Resample(r int) *Estimate {
 	rng := rand.New(rand.NewPCG(uint64(r), 0x9e3779b97f4a7c15))
 	sign := func() float64 {
@@ -264,6 +275,8 @@ func (e *Estimate) Resample(r int) *Estimate {
 		for i := range e.n {
 			if t.OK[i] {
 				p[i] = r3.Add(e.fitW[k][i], r3.Scale(sign(), r3.Sub(t.P[i], e.fitW[k][i])))
+				sd := e.doubt[k][i]
+				p[i] = r3.Add(p[i], r3.Vec{X: sd * rng.NormFloat64(), Y: sd * rng.NormFloat64(), Z: sd * rng.NormFloat64()})
 			}
 		}
 		meas[k] = track{P: p, OK: t.OK, W: t.W}
