@@ -96,8 +96,10 @@ func measure(s *scene.Scene, id, i int, valid []bool, opt Options) sample {
 // whole mask (a thin or far object that erosion would wipe out).
 const minPoints = 8
 
-// collect returns the valid local points under mask m at frame i (one per mask pixel, the
-// point map sampled as scene.VisiblePixels does).
+// collect returns the valid local points under mask m at frame i, the point map sampled as
+// scene.VisiblePixels does but each point-map pixel taken once (from the first mask row and
+// column that sample it) rather than once per mask pixel: the same points at a fraction of
+// the cost when the masks are finer than the point map.
 func collect(s *scene.Scene, m []bool, i int, valid []bool) []r3.Vec {
 	w, h := s.ImageSize[0], s.ImageSize[1]
 	pix := s.PointMap(i).Pix
@@ -106,10 +108,15 @@ func collect(s *scene.Scene, m []bool, i int, valid []bool) []r3.Vec {
 		cols[x] = scene.NearestSrc(x, s.W, w)
 	}
 	var out []r3.Vec
+	prevY := -1
 	for y := range h {
 		sy := scene.NearestSrc(y, s.H, h)
+		if sy == prevY {
+			continue
+		}
+		prevY = sy
 		for x, in := range m[y*w : (y+1)*w] {
-			if !in {
+			if !in || (x > 0 && cols[x] == cols[x-1]) {
 				continue
 			}
 			k := sy*s.W + cols[x]
