@@ -37,14 +37,10 @@ type Options struct {
 	// trimmed-ICP fits of consecutive frames' points (register.go), its drift removed by a
 	// wide linear fit of the residual to the measured centres.
 	Register bool
-	// Poses corrects each frame's camera position by the median, over the objects seen
-	// there, of how far the trajectory fit moves their centres: a per-frame camera jitter
-	// moves every object the same way, object motion does not (poses.go).
-	Poses bool
 }
 
 // Default are the components the audit on the tuning scenes kept.
-var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 2, Occlusion: true, OrientWindow: 2, Upright: true, Register: true}
+var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true}
 
 // Estimate are a scene's cues by the robust estimator. It implements qa.Cues (Centre,
 // Rotation, Pose) with the reference's availability — an object has a centre exactly where
@@ -125,9 +121,7 @@ func New(s *scene.Scene, opt Options) *Estimate {
 		}
 		e.doubt = append(e.doubt, d)
 	}
-	if opt.Poses && opt.Window > 0 {
-		e.correctPoses()
-	}
+
 	for _, o := range s.Objects {
 		if !o.Agent {
 			continue
