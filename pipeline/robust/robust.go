@@ -37,10 +37,13 @@ type Options struct {
 	// trimmed-ICP fits of consecutive frames' points (register.go), its drift removed by a
 	// wide linear fit of the residual to the measured centres.
 	Register bool
+	// Still gives a camera and objects that do not move one pose and one world position
+	// for the whole clip (static.go).
+	Still bool
 }
 
 // Default are the components the audit on the tuning scenes kept.
-var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true}
+var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Still: true}
 
 // Estimate are a scene's cues by the robust estimator. It implements qa.Cues (Centre,
 // Rotation, Pose) with the reference's availability — an object has a centre exactly where
@@ -70,6 +73,9 @@ type Estimate struct {
 // New estimates the cues of s with opt, frames spread over GOMAXPROCS goroutines.
 func New(s *scene.Scene, opt Options) *Estimate {
 	e := &Estimate{opt: opt, n: s.N, poses: s.CameraPath(), index: map[int]int{}, agents: map[int]int{}}
+	if opt.Still {
+		stillCamera(e.poses)
+	}
 	samples := make([][]sample, len(s.Objects))
 	border := make([][]bool, len(s.Objects))
 	for k, o := range s.Objects {
@@ -150,6 +156,13 @@ func (e *Estimate) solve(meas []track, face [][]r3.Vec) {
 	e.cam, e.fitW, e.sigma = make([][]r3.Vec, len(meas)), make([][]r3.Vec, len(meas)), make([][]float64, len(meas))
 	for k, t := range meas {
 		w, res := fit(t, e.opt.Window, e.opt.Degree, 2, 0.005)
+		if e.opt.Still {
+			if c, still := stillObjectAt(w, t.OK); still {
+				for i := range w {
+					w[i] = c
+				}
+			}
+		}
 		e.fitW[k], e.sigma[k] = w, res
 		c := make([]r3.Vec, e.n)
 		for i := range e.n {
