@@ -41,6 +41,7 @@ runs=(
 	"− erosion and trimming|robust:erode=0,trim=0|0"
 	"− occlusion weights|robust:occlusion=off|0"
 	"− facing smoothing, upright|robust:orient=0,upright=off|0"
+	"− still camera/object model|robust:still=off|0"
 )
 echo "| estimator | noise | agreement | yield | ms per scene |" >"$out/table.md"
 echo "|---|---|---|---|---|" >>"$out/table.md"
