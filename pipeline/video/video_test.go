@@ -182,4 +182,3 @@ func TestNoFFmpeg(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
-
