@@ -145,6 +145,7 @@ samples = [
 non["prompts"] = [dict(s, prompt=ev(content, {**s, "str": str})) for s in samples]
 for s in non["prompts"]:
     s["obj_coords_str"] = str(s["obj_coords"])
+    s["names"], s["coords"] = list(s["obj_coords"]), list(s["obj_coords"].values())  # JSON objects lose order in Go
 # The QA the reference builds from a reply: its filtering and its two Question f-strings.
 fn = next(n for n in ast.walk(t) if isinstance(n, ast.FunctionDef) and n.name == "generate_multi_videos")
 appends = [n for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "append" and isinstance(n.args[0], ast.Dict)]
