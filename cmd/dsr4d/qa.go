@@ -67,6 +67,9 @@ type qaConfig struct {
 }
 
 func runQA(args []string, stdout, stderr io.Writer) error {
+	if hasFlag(args, "nontemplate") {
+		return runQANontemp(args, stdout, stderr) // qa_nontemp.go
+	}
 	fs := newFlagSet("qa", qaSynopsis, stderr)
 	var scenes []string
 	fs.Func("scene", "scene directory (repeatable; positional arguments too)", func(s string) error {
