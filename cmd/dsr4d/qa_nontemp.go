@@ -155,7 +155,7 @@ func runQANontemp(args []string, stdout, stderr io.Writer) error {
 			recs = append(recs, nontempRecord{VideoID: s.VideoID, Scene: filepath.Clean(dir), Attempt: a, Seed: *seed, Draw: d, Model: lf.model})
 		}
 	}
-	slog.Info("qa --nontemplate: drawn", "scenes", len(videos), "questions to ask", len(recs), "device", devName, "rejected", rejected)
+	slog.Info("qa --nontemplate: drawn", "scenes", len(videos), "questions", len(recs), "device", devName, "rejected", rejected)
 
 	ctx := context.Background()
 	errs := runEach(len(recs), lf.concurrency, client, "qa nontemp", stderr, func(i int) error {
