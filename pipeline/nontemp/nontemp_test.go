@@ -95,7 +95,7 @@ func TestQAMatchesReference(t *testing.T) {
 }
 
 func TestPyRepr(t *testing.T) {
-	for x, want := range map[float64]string{0: "0.0", 1: "1.0", -2.5: "-2.5", 		1e-4: "0.0001", 1e-5: "1e-05", 1e15: "1000000000000000.0", 1e16: "1e+16", 123456.789: "123456.789",
+	for x, want := range map[float64]string{0: "0.0", 1: "1.0", -2.5: "-2.5", 1e-4: "0.0001", 1e-5: "1e-05", 1e15: "1000000000000000.0", 1e16: "1e+16", 123456.789: "123456.789",
 		math.Inf(1): "inf", 2.675: "2.675", 1.0 / 3: "0.3333333333333333", -1.5e-7: "-1.5e-07"} {
 		if got := PyFloat(x); got != want {
 			t.Errorf("PyFloat(%v) = %q, want %q", x, got, want)
