@@ -40,7 +40,7 @@ type reply struct {
 	delay      time.Duration // before answering
 }
 
-func newServer(t *testing.T, script func(n int, req map[string]any) reply) *server {
+func newServer(t testing.TB, script func(n int, req map[string]any) reply) *server {
 	s := &server{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in := s.inflight.Add(1)
@@ -371,5 +371,26 @@ func TestHashCoversContent(t *testing.T) {
 	b := Request{Messages: []Message{User(Image("image/jpeg", []byte{2}), Text("x"))}}
 	if Hash("m", a) == Hash("m", b) || Hash("m", a) == Hash("n", a) || Hash("m", a) != Hash("m", a) {
 		t.Error("hash does not follow the image bytes and the model")
+	}
+}
+
+// BenchmarkComplete measures one request to a local server against a cache hit.
+func BenchmarkComplete(b *testing.B) {
+	s := newServer(b, func(int, map[string]any) reply { return reply{text: "A"} })
+	for _, cached := range []bool{false, true} {
+		name := map[bool]string{false: "request", true: "cache_hit"}[cached]
+		b.Run(name, func(b *testing.B) {
+			c, _ := New(Config{Endpoint: s.URL + "/v1", Model: "m", CacheDir: b.TempDir()})
+			req := ask("warm")
+			c.Complete(context.Background(), req)
+			for i := 0; b.Loop(); i++ {
+				if !cached {
+					req = ask(fmt.Sprint(i))
+				}
+				if _, err := c.Complete(context.Background(), req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
