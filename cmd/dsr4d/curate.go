@@ -54,6 +54,7 @@ func runCurate(args []string, stdout, stderr io.Writer) error {
 	agents := fs.String("agents", "", "with --videos: agent_object.csv (from the agent stage)")
 	nframe := fs.Int("nframe", 32, "with --videos: frames sent per video, evenly spaced")
 	fps := fs.Float64("fps", 0, "with --videos: instead of --nframe, frames per second of video")
+	maxSide := fs.Int("max-side", 0, "scale frames down to at most this many pixels on their longer side (0: as decoded)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, curateUsage)
 		fs.PrintDefaults()
@@ -93,7 +94,7 @@ func runCurate(args []string, stdout, stderr io.Writer) error {
 		if err := samp.Validate(); err != nil {
 			return usageErr("%v", err)
 		}
-		src := &video.Source{Sampling: samp, VideoDir: *videos, CacheDir: filepath.Join(*out, "frames")}
+		src := &video.Source{Sampling: samp, MaxSide: *maxSide, VideoDir: *videos, CacheDir: filepath.Join(*out, "frames")}
 		return curateVideos(ctx, client, &lf, src, *agents, *out, stdout, stderr)
 	}
 	caps, err := curate.ReadCaptions(pos[0])

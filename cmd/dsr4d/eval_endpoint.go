@@ -24,7 +24,7 @@ llama-server, SGLang, Ollama, a hosted API) on a DSR-Bench table and scores it l
 evaluation samples them (--nframe N evenly spaced frames, the first and last never, or --fps F
 frames per second; extracted once per video with ffmpeg and cached), then one user message with
 the frames as JPEG data URLs, the reference instruction and the question block — the text
-'dsr4d eval --prompts' writes. Every reply is stored the moment it arrives (the reply cache,
+'dsr4d eval --prompts' writes (the reference's empty system text is left out). Every reply is stored the moment it arrives (the reply cache,
 default OUT/cache): a rerun, after a crash or a kill, asks nothing already answered.
 
 OUT receives replies.jsonl ({"id", "reply", "hash", "model", ...} per question, usable as
@@ -74,6 +74,7 @@ func runEvalEndpoint(args []string, stdout, stderr io.Writer) error {
 	frames := fs.String("frames", "", "instead of --videos: directory of <videoID>/ folders holding every frame of each video")
 	framesFPS := fs.Float64("frames-fps", 0, "with --frames and --fps: the frame rate of those folders")
 	frameCache := fs.String("frame-cache", "", "where extracted frames are cached (default: OUT/frames)")
+	maxSide := fs.Int("max-side", 0, "scale frames down to at most this many pixels on their longer side (0: as decoded)")
 	nframe := fs.Int("nframe", 32, "frames per video, evenly spaced (the reference's nframe mode)")
 	fps := fs.Float64("fps", 0, "instead of --nframe: frames per second of video (the reference's fps mode)")
 	out := fs.String("out", "", "output directory (replies, report, cache)")
@@ -150,7 +151,7 @@ func runEvalEndpoint(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	src := &video.Source{Sampling: samp, VideoDir: *videos, FramesDir: *frames, DirFPS: *framesFPS, CacheDir: *frameCache}
+	src := &video.Source{Sampling: samp, MaxSide: *maxSide, VideoDir: *videos, FramesDir: *frames, DirFPS: *framesFPS, CacheDir: *frameCache}
 	if src.CacheDir == "" {
 		src.CacheDir = filepath.Join(*out, "frames")
 	}

@@ -26,7 +26,8 @@
 // Probe asks ffprobe for the first video stream's frame count (nb_frames; when the container does
 // not say, the packets are counted) and avg_frame_rate, the values decord reports. Extract decodes
 // the video once with ffmpeg's select filter on the frame number and writes the chosen frames as
-// JPEG; fewer frames than asked is an error naming the video. Source caches each video's frames
+// JPEG (optionally scaled down to a longest side, Source.MaxSide, for endpoints that limit image
+// sizes); fewer frames than asked is an error naming the video. Source caches each video's frames
 // under CacheDir/<videoID>/<mode>/ (written into a temporary directory, then renamed, so a killed
 // run leaves no partial set), or reads them from a directory of already extracted frames
 // (FramesDir/<videoID>/, every frame of the video, sorted by name; fps mode then needs DirFPS).

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -30,6 +31,9 @@ type Source struct {
 	// sorted by name; DirFPS is their rate (needed in fps mode).
 	FramesDir string
 	DirFPS    float64
+	// MaxSide > 0 scales extracted frames down to at most this many pixels on their longer
+	// side (not applied to a frames directory).
+	MaxSide int
 
 	mu    sync.Mutex
 	locks map[string]*sync.Mutex
@@ -73,7 +77,11 @@ func (s *Source) Frames(ctx context.Context, id string) ([]Frame, error) {
 	if cache == "" {
 		cache = filepath.Join(s.VideoDir, ".frames")
 	}
-	dir := filepath.Join(cache, id, s.Sampling.Mode())
+	mode := s.Sampling.Mode()
+	if s.MaxSide > 0 {
+		mode += "-max" + strconv.Itoa(s.MaxSide)
+	}
+	dir := filepath.Join(cache, id, mode)
 	manifest := filepath.Join(dir, "frames.json")
 	if data, err := os.ReadFile(manifest); err == nil {
 		var fr []Frame
@@ -104,13 +112,13 @@ func (s *Source) Frames(ctx context.Context, id string) ([]Frame, error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("video: %w", err)
 	}
-	tmp, err := os.MkdirTemp(parent, ".tmp-"+s.Sampling.Mode()+"-*")
+	tmp, err := os.MkdirTemp(parent, ".tmp-"+mode+"-*")
 	if err != nil {
 		return nil, fmt.Errorf("video: %w", err)
 	}
 	defer os.RemoveAll(tmp)
 	names := s.Sampling.names(len(idx))
-	if _, err := Extract(ctx, path, idx, tmp, names); err != nil {
+	if _, err := Extract(ctx, path, idx, tmp, names, s.MaxSide); err != nil {
 		return nil, err
 	}
 	fr := make([]Frame, len(idx))

@@ -179,8 +179,9 @@ func ratio(s string) float64 {
 }
 
 // Extract decodes path once and writes the frames at indices (ascending or not, repeats
-// allowed) as JPEG files dir/names[k]; it returns the paths in the order of indices.
-func Extract(ctx context.Context, path string, indices []int, dir string, names []string) ([]string, error) {
+// allowed) as JPEG files dir/names[k]; it returns the paths in the order of indices. maxSide > 0
+// scales frames down (never up) so that their longer side is at most maxSide pixels.
+func Extract(ctx context.Context, path string, indices []int, dir string, names []string, maxSide int) ([]string, error) {
 	if len(indices) == 0 {
 		return nil, fmt.Errorf("video: %s: no frames to extract", path)
 	}
@@ -196,8 +197,13 @@ func Extract(ctx context.Context, path string, indices []int, dir string, names 
 		return nil, fmt.Errorf("video: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	filter := "select='" + strings.Join(terms, "+") + "'"
+	if maxSide > 0 {
+		m := strconv.Itoa(maxSide)
+		filter += ",scale=w='min(iw," + m + ")':h='min(ih," + m + ")':force_original_aspect_ratio=decrease"
+	}
 	_, err = runTool(ctx, "ffmpeg", "-nostdin", "-v", "error", "-i", path,
-		"-vf", "select='"+strings.Join(terms, "+")+"'", "-fps_mode", "passthrough",
+		"-vf", filter, "-fps_mode", "passthrough",
 		"-q:v", "2", filepath.Join(tmp, "%06d.jpg"))
 	if err != nil {
 		return nil, fmt.Errorf("video: %s: %w", path, err)

@@ -121,7 +121,7 @@ func TestSourceFromVideo(t *testing.T) {
 		}
 	}
 	// The frames are the right ones: extracting frame 10 alone gives the same picture.
-	one, err := Extract(context.Background(), p, []int{10, 10}, t.TempDir(), []string{"a.jpg", "b.jpg"})
+	one, err := Extract(context.Background(), p, []int{10, 10}, t.TempDir(), []string{"a.jpg", "b.jpg"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,8 +143,20 @@ func TestSourceFromVideo(t *testing.T) {
 	}
 	_ = p
 	// Asking past the end is an error naming the video.
-	if _, err := Extract(context.Background(), p, []int{49, 60}, t.TempDir(), []string{"a", "b"}); err == nil {
+	if _, err := Extract(context.Background(), p, []int{49, 60}, t.TempDir(), []string{"a", "b"}, 0); err == nil {
 		t.Error("frame 60 of 50 extracted")
+	}
+	// --max-side scales down, keeping the aspect ratio (64x48 → 32x24).
+	small, err := Extract(context.Background(), p, []int{3}, t.TempDir(), []string{"s.jpg"}, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, err := os.Open(small[0]); err == nil {
+		cfg, _ := jpeg.DecodeConfig(f)
+		f.Close()
+		if cfg.Width != 32 || cfg.Height != 24 {
+			t.Errorf("scaled frame %dx%d, want 32x24", cfg.Width, cfg.Height)
+		}
 	}
 	if _, err := src.Frames(context.Background(), "nope"); err == nil {
 		t.Error("missing video accepted")
