@@ -75,7 +75,7 @@ func runEvalEndpoint(args []string, stdout, stderr io.Writer) error {
 	framesFPS := fs.Float64("frames-fps", 0, "with --frames and --fps: the frame rate of those folders")
 	frameCache := fs.String("frame-cache", "", "where extracted frames are cached (default: OUT/frames)")
 	maxSide := fs.Int("max-side", 0, "scale frames down to at most this many pixels on their longer side (0: as decoded)")
-	nframe := fs.Int("nframe", 32, "frames per video, evenly spaced (the reference's nframe mode)")
+	nframe := fs.Int("nframe", 32, "frames per video, evenly spaced (the reference's nframe mode; its run.py uses 32)")
 	fps := fs.Float64("fps", 0, "instead of --nframe: frames per second of video (the reference's fps mode)")
 	out := fs.String("out", "", "output directory (replies, report, cache)")
 	limit := fs.Int("limit", 0, "ask at most this many questions (0: all)")

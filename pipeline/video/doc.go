@@ -15,6 +15,10 @@
 //   - fps mode (FPS > 0): required = int(n/f · fps), step = f / fps, indices int(i·step) for
 //     i = 0..required−1.
 //
+// The DSR Suite's run.py builds the dataset with nframe 32 (dataset_kwargs = {"nframe": 32}),
+// dsr4d's default. Its video models (Qwen2.5-VL "ForVideo") are handed the video file and sample
+// it themselves; an endpoint gets these frames as images instead.
+//
 // The same float64 operations in the same order as the Python, so the indices are identical
 // (golden vectors in testdata/golden_indices.json, made by testdata/gen_golden.py, which runs the
 // reference's lines). Neither mode set is an error (the reference fails there too, on an unbound
