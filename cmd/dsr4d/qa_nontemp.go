@@ -203,7 +203,9 @@ func writeNontemp(out string, videos []string, recs []nontempRecord, errs []erro
 			continue
 		}
 		qs = append(qs, qa.Question{VideoID: r.VideoID, Question: r.Pair.Question, Correct: r.Letter,
-			Options: [4]string{r.Pair.A, r.Pair.B, r.Pair.C, r.Pair.D}, Spec: qa.Spec{Type: bench.NonTemplateType}})
+			Options: [4]string{nontemp.OptionText("A", r.Pair.A), nontemp.OptionText("B", r.Pair.B),
+				nontemp.OptionText("C", r.Pair.C), nontemp.OptionText("D", r.Pair.D)},
+			Spec: qa.Spec{Type: bench.NonTemplateType}})
 	}
 	fpath := filepath.Join(out, "failures.jsonl")
 	if nfail > 0 {

@@ -69,7 +69,7 @@ func TestQANontemplate(t *testing.T) {
 		t.Errorf("qa_pairs_nontemp.json:\n%s", pairs)
 	}
 	b, err := bench.ReadBench(filepath.Join(out, "bench.jsonl"), bench.ReadOptions{})
-	if err != nil || len(b.Questions) == 0 || b.Questions[0].Type != "non_temp" || b.Questions[0].Answer != "B" {
+	if err != nil || len(b.Questions) == 0 || b.Questions[0].Type != "non_temp" || b.Questions[0].Answer != "B" || b.Questions[0].Options[0] != "A. the cube" {
 		t.Fatalf("bench: %v %+v", err, b)
 	}
 	// The same questions through the qa_pairs reader.

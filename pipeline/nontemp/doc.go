@@ -42,7 +42,8 @@
 //
 // Deliberate differences: Correct is kept verbatim in qa_pairs_nontemp.json, as the reference
 // does, but the bench and train files need a letter: Letter reads "B", "B.", "(B)" or "B. text";
-// a pair whose Correct is none of these stays out of them (counted). Objects and the agent are
+// a pair whose Correct is none of these stays out of them (counted), and their options drop a
+// leading letter the model wrote ("A. x" → "x", OptionText), as those writers add "A. ". Objects and the agent are
 // the scene's (masks give detectability and boxes, mask2bbox) instead of Grounding DINO + SAM 2
 // detections; positions are float64 (the reference mixes float32 arrays into float64 maths);
 // the random streams are Go's PCG per video (Seed), not Python's. A reply the server refuses

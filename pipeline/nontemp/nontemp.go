@@ -361,3 +361,15 @@ func jsonStr(s string) string {
 	e.Encode(s)
 	return strings.TrimSuffix(b.String(), "\n")
 }
+
+var optionRE = regexp.MustCompile(`^\s*\(?([A-D])[.):]\s*`)
+
+// OptionText is an answer line without the letter the model may have put before it ("A. x",
+// "(A) x", "A) x", "A: x" → "x" when the letter is the line's own), for the bench and train
+// files, whose writers add "A. " themselves.
+func OptionText(letter, line string) string {
+	if m := optionRE.FindStringSubmatch(line); m != nil && m[1] == letter {
+		return line[len(m[0]):]
+	}
+	return strings.TrimSpace(line)
+}

@@ -114,6 +114,11 @@ func TestPyRepr(t *testing.T) {
 	if Round1(0.25) != 0.2 || Round1(0.35) != 0.3 || Round1(1.06) != 1.1 {
 		t.Error("Round1")
 	}
+	for in, want := range map[string]string{"A. up": "up", "(A) up": "up", "A)up": "up", "B. up": "B. up", " down ": "down", "All of them": "All of them"} {
+		if got := OptionText("A", in); got != want {
+			t.Errorf("OptionText(A, %q) = %q, want %q", in, got, want)
+		}
+	}
 	for in, want := range map[string]string{"B": "B", " (C)": "C", "D. down": "D", "A)": "A", "Answer: B": "", "E": "", "Both": ""} {
 		if got := Letter(in); got != want {
 			t.Errorf("Letter(%q) = %q, want %q", in, got, want)
