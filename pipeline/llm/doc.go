@@ -17,7 +17,8 @@
 //     protocol's JSON (truncated, malformed, no choices, a stream cut before [DONE]) and a reply
 //     that Request.Validate rejects are retried up to Config.MaxRetries times with exponential
 //     backoff and full jitter (base·2^k, capped at BackoffMax); a Retry-After header (seconds or
-//     an HTTP date) is honoured as the least wait. Other 4xx are not retried. Every failure is
+//     an HTTP date) is honoured as the least wait, up to Config.MaxWait (a longer one fails the
+//     call rather than stall the run). Other 4xx are not retried. Every failure is
 //     counted in Stats by kind; the final error says what happened on the last try.
 //   - Budget. Config.Budget caps the HTTP requests the client sends (retries count, cache hits do
 //     not); past it Complete returns ErrBudget, so a run stops instead of spending without bound.

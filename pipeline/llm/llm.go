@@ -118,6 +118,9 @@ type Config struct {
 	// BackoffBase and BackoffMax shape the retry wait base·2^k with full jitter, capped
 	// (0: 1 s and 60 s). A Retry-After header above the drawn wait replaces it.
 	BackoffBase, BackoffMax time.Duration
+	// MaxWait bounds the wait a Retry-After header may ask for (0: 10 minutes); a server asking
+	// for longer (a daily quota) fails the call instead of stalling the run.
+	MaxWait time.Duration
 	// Budget caps the HTTP requests sent (0: no cap).
 	Budget int
 	// Stream asks for server-sent events.
@@ -200,6 +203,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.BackoffMax <= 0 {
 		cfg.BackoffMax = time.Minute
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = 10 * time.Minute
 	}
 	url := strings.TrimRight(cfg.Endpoint, "/")
 	if !strings.HasSuffix(url, "/chat/completions") {
@@ -321,6 +327,10 @@ func (c *Client) Complete(ctx context.Context, req Request) (Reply, error) {
 			return Reply{}, ctx.Err()
 		}
 		if !te.retry || k == c.cfg.MaxRetries {
+			break
+		}
+		if te.wait > c.cfg.MaxWait {
+			last = fmt.Errorf("%w; the server asks to wait %v, more than %v", te, te.wait.Round(time.Second), c.cfg.MaxWait)
 			break
 		}
 		if err := sleep(ctx, c.backoff(k, te.wait)); err != nil {

@@ -251,6 +251,12 @@ func TestRetryAfter(t *testing.T) {
 	if st := c.Stats(); st.Failures["http_429"] != 1 {
 		t.Errorf("stats %+v", st)
 	}
+	// A Retry-After beyond MaxWait fails at once.
+	s2 := newServer(t, func(int, map[string]any) reply { return reply{status: 429, retryAfter: "86400"} })
+	c2 := newClient(t, s2, nil)
+	if _, err := c2.Complete(context.Background(), ask("q")); err == nil || !strings.Contains(err.Error(), "asks to wait 24h0m0s") || s2.requests() != 1 {
+		t.Errorf("daily quota: %v after %d requests", err, s2.requests())
+	}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	if d := retryAfter("Thu, 01 Jan 2026 00:00:07 GMT", now); d != 7*time.Second {
 		t.Errorf("HTTP-date Retry-After: %v", d)
