@@ -1,7 +1,7 @@
 package tokenizer
 
 import (
-	"sort"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -27,55 +27,54 @@ type AddedToken struct {
 // (MatchKind::LeftmostLongest) does. Added tokens are few and start with few distinct bytes,
 // so candidates indexed by first byte beat an automaton here.
 type matcher struct {
-	firsts    string             // the distinct first bytes
-	byFirst   [256][]*AddedToken // candidates per first byte, longest first
-	content   map[string]*AddedToken
-	contentOf func(*AddedToken) string // the string matched: raw or normalised content
+	firsts  []byte              // the distinct first bytes
+	isFirst [256]bool           //
+	byFirst [256][]matcherEntry // candidates per first byte, longest first
+	n       int
+}
+
+type matcherEntry struct {
+	text string // the string matched: the content, normalised for normalized tokens
+	tok  *AddedToken
 }
 
 func newMatcher(toks []*AddedToken, content func(*AddedToken) string) *matcher {
-	m := &matcher{content: map[string]*AddedToken{}}
+	m := &matcher{}
+	seen := map[string]bool{}
 	for _, t := range toks {
 		c := content(t)
-		if c == "" {
-			continue
-		}
-		if _, dup := m.content[c]; dup {
+		if c == "" || seen[c] {
 			continue // the first entry wins, as in Hugging Face's trie
 		}
-		m.content[c] = t
-		m.byFirst[c[0]] = append(m.byFirst[c[0]], t)
-	}
-	var fb []byte
-	for b := range 256 {
-		if len(m.byFirst[b]) > 0 {
-			fb = append(fb, byte(b))
+		seen[c] = true
+		m.n++
+		if !m.isFirst[c[0]] {
+			m.isFirst[c[0]] = true
+			m.firsts = append(m.firsts, c[0])
 		}
-		sort.SliceStable(m.byFirst[b], func(i, j int) bool {
-			return len(content(m.byFirst[b][i])) > len(content(m.byFirst[b][j]))
-		})
+		m.byFirst[c[0]] = append(m.byFirst[c[0]], matcherEntry{c, t})
 	}
-	m.firsts = string(fb)
-	m.contentOf = content
+	for b := range m.byFirst {
+		slices.SortStableFunc(m.byFirst[b], func(x, y matcherEntry) int { return len(y.text) - len(x.text) })
+	}
 	return m
 }
 
 // find returns the leftmost-longest match in s at or after from, or tok == nil.
 func (m *matcher) find(s string, from int) (start, end int, tok *AddedToken) {
 	for i := from; i < len(s); i++ {
-		var k int
-		if len(m.firsts) == 1 {
-			k = strings.IndexByte(s[i:], m.firsts[0])
-		} else {
-			k = strings.IndexAny(s[i:], m.firsts)
+		if len(m.firsts) == 1 { // Qwen's added tokens all start with '<'
+			k := strings.IndexByte(s[i:], m.firsts[0])
+			if k < 0 {
+				break
+			}
+			i += k
+		} else if !m.isFirst[s[i]] {
+			continue
 		}
-		if k < 0 {
-			return 0, 0, nil
-		}
-		i += k
-		for _, t := range m.byFirst[s[i]] {
-			if c := m.contentOf(t); strings.HasPrefix(s[i:], c) {
-				return i, i + len(c), t
+		for _, e := range m.byFirst[s[i]] {
+			if strings.HasPrefix(s[i:], e.text) {
+				return i, i + len(e.text), e.tok
 			}
 		}
 	}
@@ -94,7 +93,7 @@ type segment struct {
 // rstrip swallows white space that another added token starts with, Hugging Face emits
 // overlapping pieces; here the search resumes after the stripped space.)
 func (m *matcher) split(dst []segment, s string) []segment {
-	if m == nil || len(m.content) == 0 {
+	if m == nil || m.n == 0 {
 		return append(dst, segment{text: s})
 	}
 	done := 0 // end of the previous match
