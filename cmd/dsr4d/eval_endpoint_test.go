@@ -185,7 +185,7 @@ func TestEvalEndpointChild(t *testing.T) {
 func TestEvalEndpointKill(t *testing.T) {
 	const n = 24
 	benchPath, frames, answers := endpointBench(t, n)
-	srv := newFakeVLM(t, answers, 60*time.Millisecond, nil)
+	srv := newFakeVLM(t, answers, 100*time.Millisecond, nil)
 	out := t.TempDir()
 	args := []string{"eval", "--endpoint", srv.URL + "/v1", "--model", "fake", "--bench", benchPath,
 		"--frames", frames, "--nframe", "4", "--out", out, "--concurrency", "2"}
