@@ -34,11 +34,8 @@ func init() {
 
 const qaSynopsis = `qa [--scene DIR]... [DIR...] [--manifest FILE] [--out DIR] [--format LIST] [--per-video 10]
           [--seed 0] [--workers N] [--shard i/n] [--device auto|cpu|vulkan] [--audit] [--oracle-centres]
-<<<<<<< HEAD
           [--estimator reference|robust[:key=value,...]] [--min-confidence 0]
-=======
        dsr4d qa --nontemplate --endpoint URL --model NAME ...   (non-template questions: dsr4d qa --nontemplate -h)
->>>>>>> main
 
 Generates the DSR Suite's 12 template question types from dsr4d-scene/1 directories: object
 centres (Vulkan kernels or the CPU reference), series in the camera's or an agent's viewer frame,
