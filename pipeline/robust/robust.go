@@ -55,7 +55,9 @@ type Estimate struct {
 	n     int
 	poses []geom.Rigid
 	index map[int]int
-	meas  []track     // [object] world-frame measurements
+	meas  []track // [object] world-frame measurements
+	sigT  float64 // camera path noise: position (m) and rotation (rad) per axis, per frame
+	sigR  float64
 	doubt [][]float64 // [object][frame] std of the bias a poor view may add (metres): (1 − weight)·half-width
 	cam   [][]r3.Vec  // [object][frame] output centres, camera coordinates
 	fitW  [][]r3.Vec  // [object][frame] fitted world positions
@@ -73,8 +75,8 @@ type Estimate struct {
 // New estimates the cues of s with opt, frames spread over GOMAXPROCS goroutines.
 func New(s *scene.Scene, opt Options) *Estimate {
 	e := &Estimate{opt: opt, n: s.N, poses: s.CameraPath(), index: map[int]int{}, agents: map[int]int{}}
-	if opt.Still {
-		stillCamera(e.poses)
+	if !opt.Still || !stillCamera(e.poses) {
+		e.sigT, e.sigR = poseNoise(e.poses)
 	}
 	samples := make([][]sample, len(s.Objects))
 	border := make([][]bool, len(s.Objects))
@@ -273,7 +275,8 @@ func (e *Estimate) Sigma(id, i int) (float64, bool) {
 // and facings are refitted), with the same availability. Residuals miss the slowly varying
 // bias of a poor view (a mask cut by the image border, a partly hidden object), so a
 // centre also gets Gaussian noise of std (1 − weight)·half-width per axis in frames the
-// occlusion weights distrust. Replicates are deterministic in r. Questions whose answers
+// occlusion weights distrust, and the camera path noise its own second differences show
+// (posenoise.go) perturbs every pose. Replicates are deterministic in r. Questions whose answers
 // change across replicates have labels the data cannot pin down.
 func (e *Estimate) Resample(r int) *Estimate {
 	rng := rand.New(rand.NewPCG(uint64(r), 0x9e3779b97f4a7c15))
@@ -306,6 +309,9 @@ func (e *Estimate) Resample(r int) *Estimate {
 		face[a] = g
 	}
 	out := *e
+	if e.sigT > 0 || e.sigR > 0 {
+		out.poses = perturb(e.poses, e.sigT, e.sigR, rng)
+	}
 	out.solve(meas, face)
 	return &out
 }
