@@ -40,7 +40,8 @@
 // Resample draws wild-bootstrap replicates: every frame's fit residual (centre and facing)
 // added back with a random sign and refitted, plus Gaussian noise of std (1 − weight) ×
 // half-width in the frames the occlusion weights distrust (their bias is slow and the
-// residuals miss it). qa.LabelConfidence is the share of replicates that keep a question's
+// residuals miss it), and every camera pose perturbed by the noise the camera path's own
+// second differences show (posenoise.go; none for a still camera). qa.LabelConfidence is the share of replicates that keep a question's
 // answer: it folds every decisive quantity's margin from its threshold (distance and speed
 // ratios against 0.8 and 1.2, the 0.1 floor, unit components against ±0.3), relative to the
 // uncertainty the data show, into one number. This differs from a per-quantity
