@@ -64,3 +64,24 @@ for r in "${runs[@]}"; do
 	done < <(jq -r '.audit[] | [.group, .agree_all, .n] | @tsv' "$dir/summary.json")
 done
 cat "$out/table.md"
+# Per type: the reference against the robust estimator (all kept and at confidence ≥ 0.9).
+{
+	echo
+	printf '| type |'
+	for r in reference-0_ robust-0_ robust-0.9_; do
+		for g in none light heavy; do printf ' %s %s |' "${r%%-*}${r#*-}" "$g"; done
+	done
+	echo
+	echo "|---|---|---|---|---|---|---|---|---|---|"
+	for t in rel_dis rel_dir rel_ori abs_dis abs_dir abs_ori rel_spd abs_spd rel_spd_comp abs_spd_comp rel_dir_pred abs_dir_pred; do
+		printf '| %s |' "$t"
+		for r in reference-0_ robust-0_ robust-0.9_; do
+			for g in none light heavy; do
+				jq -r --arg t "$t" --arg g "$g" '.audit[] | select(.group == $g) | "\(.agree[$t] // 0)/\(.total[$t] // 0)"' "$out/$r/summary.json" |
+					awk -F/ '{ if ($2 > 0) printf " %.0f%% (%s) |", 100*$1/$2, $0; else printf " — |" }'
+			done
+		done
+		echo
+	done
+} | sed 's/| reference0_ /| ref /g; s/| robust0_ /| robust /g; s/| robust0.9_ /| robust ≥0.9 /g' >"$out/types.md"
+cat "$out/types.md"
