@@ -9,8 +9,6 @@ import (
 	"sync"
 
 	vulkan "github.com/vulkan-go/vulkan"
-
-	"github.com/dsr4d/dsr4d/internal/cgokeep"
 )
 
 // Options configure Open. The zero value picks the best device without validation.
@@ -71,7 +69,6 @@ type instance struct {
 }
 
 func newInstance(appName string, validate bool) (*instance, error) {
-	defer cgokeep.Hold()()
 	if err := initLoader(); err != nil {
 		return nil, err
 	}
@@ -80,32 +77,13 @@ func newInstance(appName string, validate bool) (*instance, error) {
 		if !hasInstanceLayer(validationLayer) {
 			return nil, fmt.Errorf("vk: validation requested but %s is not installed: apt-get install -y vulkan-validationlayers", validationLayer)
 		}
-		layers = append(layers, validationLayer+"\x00")
-		exts = append(exts, "VK_EXT_debug_report\x00")
+		layers = append(layers, validationLayer)
+		exts = append(exts, "VK_EXT_debug_report")
 	}
 	if appName == "" {
 		appName = "dsr4d"
 	}
-	app := vulkan.ApplicationInfo{
-		SType:              vulkan.StructureTypeApplicationInfo,
-		PApplicationName:   appName + "\x00",
-		ApplicationVersion: vulkan.MakeVersion(0, 1, 0),
-		PEngineName:        "dsr4d\x00",
-		EngineVersion:      vulkan.MakeVersion(0, 1, 0),
-		ApiVersion:         vulkan.MakeVersion(1, 1, 0),
-	}
-	ci := vulkan.InstanceCreateInfo{
-		SType:                   vulkan.StructureTypeInstanceCreateInfo,
-		PApplicationInfo:        &app,
-		EnabledLayerCount:       uint32(len(layers)),
-		PpEnabledLayerNames:     layers,
-		EnabledExtensionCount:   uint32(len(exts)),
-		PpEnabledExtensionNames: exts,
-	}
-	var inst vulkan.Instance
-	r := vulkan.CreateInstance(&ci, nil, &inst)
-	ci.Free()
-	app.Free()
+	inst, r := createInstance(appName, vulkan.MakeVersion(1, 1, 0), layers, exts)
 	if r == vulkan.ErrorIncompatibleDriver {
 		return nil, fmt.Errorf("%w: no driver supports Vulkan 1.1; %s", ErrNoDevice, installHint)
 	}
@@ -136,27 +114,7 @@ func (in *instance) destroy() {
 	vulkan.DestroyInstance(in.vk, nil)
 }
 
-func hasInstanceLayer(name string) bool {
-	defer cgokeep.Hold()()
-	var n uint32
-	if vulkan.EnumerateInstanceLayerProperties(&n, nil) != vulkan.Success || n == 0 {
-		return false
-	}
-	props := make([]vulkan.LayerProperties, n)
-	if vulkan.EnumerateInstanceLayerProperties(&n, props) != vulkan.Success {
-		return false
-	}
-	for _, p := range props[:n] {
-		p.Deref()
-		if cString(p.LayerName[:]) == name {
-			return true
-		}
-	}
-	return false
-}
-
 func (in *instance) physicalDevices() ([]vulkan.PhysicalDevice, []Info, error) {
-	defer cgokeep.Hold()()
 	var n uint32
 	if err := check("vkEnumeratePhysicalDevices", vulkan.EnumeratePhysicalDevices(in.vk, &n, nil)); err != nil {
 		return nil, nil, err
@@ -302,15 +260,8 @@ func Open(opts Options) (*Device, error) {
 }
 
 func (d *Device) createDevice() error {
-	defer cgokeep.Hold()()
-	var n uint32
-	vulkan.GetPhysicalDeviceQueueFamilyProperties(d.pd, &n, nil)
-	fams := make([]vulkan.QueueFamilyProperties, n)
-	vulkan.GetPhysicalDeviceQueueFamilyProperties(d.pd, &n, fams)
 	family := -1
-	for i, f := range fams[:n] {
-		f.Deref()
-		flags := vulkan.QueueFlagBits(f.QueueFlags)
+	for i, flags := range queueFamilies(d.pd) {
 		if flags&vulkan.QueueComputeBit == 0 {
 			continue
 		}
@@ -325,20 +276,7 @@ func (d *Device) createDevice() error {
 	if family < 0 {
 		return fmt.Errorf("%w: %s has no compute queue", ErrNoDevice, d.info.Name)
 	}
-	qci := vulkan.DeviceQueueCreateInfo{
-		SType:            vulkan.StructureTypeDeviceQueueCreateInfo,
-		QueueFamilyIndex: uint32(family),
-		QueueCount:       1,
-		PQueuePriorities: []float32{1},
-	}
-	ci := vulkan.DeviceCreateInfo{
-		SType:                vulkan.StructureTypeDeviceCreateInfo,
-		QueueCreateInfoCount: 1,
-		PQueueCreateInfos:    []vulkan.DeviceQueueCreateInfo{qci},
-	}
-	var dev vulkan.Device
-	r := vulkan.CreateDevice(d.pd, &ci, nil, &dev)
-	ci.Free()
+	dev, r := createDevice(d.pd, []uint32{uint32(family)}, nil, deviceFeatures{})
 	if err := check("vkCreateDevice", r); err != nil {
 		return err
 	}

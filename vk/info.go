@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	vulkan "github.com/vulkan-go/vulkan"
-
-	"github.com/dsr4d/dsr4d/internal/cgokeep"
 )
 
 // DeviceType is the kind of physical device, in the order Open prefers them.
@@ -144,7 +142,6 @@ func cString(b []byte) string {
 // Describe reads everything Info holds about physical device pd, the index-th that inst
 // enumerates; exported for package viewer.
 func Describe(inst vulkan.Instance, pd vulkan.PhysicalDevice, index int) Info {
-	defer cgokeep.Hold()()
 	return describe(inst, pd, index)
 }
 
@@ -152,6 +149,7 @@ func Describe(inst vulkan.Instance, pd vulkan.PhysicalDevice, index int) Info {
 func describe(inst vulkan.Instance, pd vulkan.PhysicalDevice, index int) Info {
 	var props vulkan.PhysicalDeviceProperties
 	vulkan.GetPhysicalDeviceProperties(pd, &props)
+	defer props.Free() // vulkan-go's C copy, read by the Derefs below
 	props.Deref()
 	props.Limits.Deref()
 	lim := props.Limits
@@ -193,6 +191,7 @@ func describe(inst vulkan.Instance, pd vulkan.PhysicalDevice, index int) Info {
 
 	var mem vulkan.PhysicalDeviceMemoryProperties
 	vulkan.GetPhysicalDeviceMemoryProperties(pd, &mem)
+	defer mem.Free()
 	mem.Deref()
 	for i := uint32(0); i < mem.MemoryHeapCount; i++ {
 		h := mem.MemoryHeaps[i]

@@ -8,8 +8,6 @@ import (
 
 	vulkan "github.com/vulkan-go/vulkan"
 
-	"github.com/dsr4d/dsr4d/internal/cgokeep"
-
 	"github.com/dsr4d/dsr4d/shaders"
 )
 
@@ -112,7 +110,6 @@ func (d *Device) Kernel(name string, spec Spec) (*Kernel, error) {
 
 // shaderModule returns the cached VkShaderModule of mod; d.mu is held.
 func (d *Device) shaderModule(mod shaders.Module) (vulkan.ShaderModule, error) {
-	defer cgokeep.Hold()()
 	if m, ok := d.modules[mod.Name]; ok {
 		return m, nil
 	}
@@ -120,14 +117,7 @@ func (d *Device) shaderModule(mod shaders.Module) (vulkan.ShaderModule, error) {
 	for i := range code {
 		code[i] = binary.LittleEndian.Uint32(mod.SPIRV[4*i:])
 	}
-	ci := vulkan.ShaderModuleCreateInfo{
-		SType:    vulkan.StructureTypeShaderModuleCreateInfo,
-		CodeSize: uint(len(mod.SPIRV)),
-		PCode:    code,
-	}
-	var m vulkan.ShaderModule
-	r := vulkan.CreateShaderModule(d.dev, &ci, nil, &m)
-	ci.Free()
+	m, r := createShaderModule(d.dev, code)
 	if err := check("vkCreateShaderModule", r); err != nil {
 		return nil, err
 	}
@@ -137,46 +127,20 @@ func (d *Device) shaderModule(mod shaders.Module) (vulkan.ShaderModule, error) {
 }
 
 func (k *Kernel) build() error {
-	defer cgokeep.Hold()()
 	d := k.d
-	binds := make([]vulkan.DescriptorSetLayoutBinding, len(k.mod.Bindings))
+	bindings := make([]uint32, len(k.mod.Bindings))
+	types := make([]uint32, len(k.mod.Bindings))
 	for i, b := range k.mod.Bindings {
-		binds[i] = vulkan.DescriptorSetLayoutBinding{
-			Binding:         b.Binding,
-			DescriptorType:  descriptorType(b.Kind),
-			DescriptorCount: 1,
-			StageFlags:      vulkan.ShaderStageFlags(vulkan.ShaderStageComputeBit),
-		}
+		bindings[i], types[i] = b.Binding, uint32(descriptorType(b.Kind))
 	}
-	dci := vulkan.DescriptorSetLayoutCreateInfo{
-		SType:        vulkan.StructureTypeDescriptorSetLayoutCreateInfo,
-		BindingCount: uint32(len(binds)),
-		PBindings:    binds,
-	}
-	var dsl vulkan.DescriptorSetLayout
-	r := vulkan.CreateDescriptorSetLayout(d.dev, &dci, nil, &dsl)
-	dci.Free()
+	dsl, r := createDescriptorSetLayout(d.dev, bindings, types, vulkan.ShaderStageComputeBit)
 	if err := check("vkCreateDescriptorSetLayout", r); err != nil {
 		return err
 	}
 	d.live.add("descriptor_set_layout", 1)
 	k.dsl = dsl
 
-	lci := vulkan.PipelineLayoutCreateInfo{
-		SType:          vulkan.StructureTypePipelineLayoutCreateInfo,
-		SetLayoutCount: 1,
-		PSetLayouts:    []vulkan.DescriptorSetLayout{dsl},
-	}
-	if k.mod.PushSize > 0 {
-		lci.PushConstantRangeCount = 1
-		lci.PPushConstantRanges = []vulkan.PushConstantRange{{
-			StageFlags: vulkan.ShaderStageFlags(vulkan.ShaderStageComputeBit),
-			Size:       k.mod.PushSize,
-		}}
-	}
-	var layout vulkan.PipelineLayout
-	r = vulkan.CreatePipelineLayout(d.dev, &lci, nil, &layout)
-	lci.Free()
+	layout, r := createPipelineLayout(d.dev, dsl, k.mod.PushSize, vulkan.ShaderStageComputeBit)
 	if err := check("vkCreatePipelineLayout", r); err != nil {
 		return err
 	}
@@ -187,42 +151,17 @@ func (k *Kernel) build() error {
 	if err != nil {
 		return err
 	}
-	// Specialization data lives in C memory: the create info keeps pointers to it.
-	data := make([]byte, 4*len(k.mod.Spec))
-	entries := make([]vulkan.SpecializationMapEntry, len(k.mod.Spec))
+	ids := make([]uint32, len(k.mod.Spec))
+	values := make([]uint32, len(k.mod.Spec))
 	for i, s := range k.mod.Spec {
-		binary.LittleEndian.PutUint32(data[4*i:], k.values[s.Name])
-		entries[i] = vulkan.SpecializationMapEntry{ConstantID: s.ID, Offset: uint32(4 * i), Size: 4}
+		ids[i], values[i] = s.ID, k.values[s.Name]
 	}
-	cdata := cBytes(data)
-	defer freeC(cdata)
-	var spec []vulkan.SpecializationInfo
-	if len(entries) > 0 {
-		spec = []vulkan.SpecializationInfo{{
-			MapEntryCount: uint32(len(entries)),
-			PMapEntries:   entries,
-			DataSize:      uint(len(data)),
-			PData:         cdata,
-		}}
-	}
-	pci := vulkan.ComputePipelineCreateInfo{
-		SType: vulkan.StructureTypeComputePipelineCreateInfo,
-		Stage: vulkan.PipelineShaderStageCreateInfo{
-			SType:               vulkan.StructureTypePipelineShaderStageCreateInfo,
-			Stage:               vulkan.ShaderStageComputeBit,
-			Module:              mod,
-			PName:               "main\x00",
-			PSpecializationInfo: spec,
-		},
-		Layout: layout,
-	}
-	pipes := make([]vulkan.Pipeline, 1)
-	r = vulkan.CreateComputePipelines(d.dev, d.pcache.handle(), 1, []vulkan.ComputePipelineCreateInfo{pci}, nil, pipes)
+	pipe, r := createComputePipeline(d.dev, d.pcache.handle(), mod, layout, ids, values)
 	if err := check("vkCreateComputePipelines", r); err != nil {
 		return err
 	}
 	d.live.add("pipeline", 1)
-	k.pipeline = pipes[0]
+	k.pipeline = pipe
 	return nil
 }
 

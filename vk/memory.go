@@ -6,8 +6,6 @@ import (
 	"unsafe"
 
 	vulkan "github.com/vulkan-go/vulkan"
-
-	"github.com/dsr4d/dsr4d/internal/cgokeep"
 )
 
 // MemoryKind says where a buffer lives and how the host reaches it.
@@ -132,13 +130,16 @@ func (a *allocator) newBlock(kind MemoryKind, size int64) (*block, error) {
 		SharingMode: vulkan.SharingModeExclusive,
 	}
 	var buf vulkan.Buffer
-	if err := check("vkCreateBuffer", vulkan.CreateBuffer(d.dev, &bci, nil, &buf)); err != nil {
+	res := vulkan.CreateBuffer(d.dev, &bci, nil, &buf)
+	bci.Free()
+	if err := check("vkCreateBuffer", res); err != nil {
 		return nil, err
 	}
 	d.live.add("buffer", 1)
 	var req vulkan.MemoryRequirements
 	vulkan.GetBufferMemoryRequirements(d.dev, buf, &req)
 	req.Deref()
+	req.Free()
 	ti, err := a.memoryType(kind, req.MemoryTypeBits)
 	if err == nil && uint64(req.Size) > d.info.Heaps[d.info.MemoryTypes[ti].Heap].Size {
 		err = fmt.Errorf("vk: %w: %d bytes exceed the %d-byte memory heap of %s", ErrOutOfDeviceMemory,
@@ -155,7 +156,9 @@ func (a *allocator) newBlock(kind MemoryKind, size int64) (*block, error) {
 		MemoryTypeIndex: uint32(ti),
 	}
 	var mem vulkan.DeviceMemory
-	if err := check("vkAllocateMemory", vulkan.AllocateMemory(d.dev, &mai, nil, &mem)); err != nil {
+	res = vulkan.AllocateMemory(d.dev, &mai, nil, &mem)
+	mai.Free()
+	if err := check("vkAllocateMemory", res); err != nil {
 		vulkan.DestroyBuffer(d.dev, buf, nil)
 		d.live.add("buffer", -1)
 		return nil, err
@@ -497,7 +500,6 @@ func (v View) read(p []byte) error {
 // flush makes host writes visible to the device (write) or device writes visible to the host
 // (!write) for non-coherent memory, rounding the range to nonCoherentAtomSize.
 func (d *Device) flush(b *block, off, size int64, write bool) error {
-	defer cgokeep.Hold()()
 	atom := int64(d.info.NonCoherentAtomSize)
 	if atom < 1 {
 		atom = 1
@@ -507,16 +509,10 @@ func (d *Device) flush(b *block, off, size int64, write bool) error {
 	if end > b.size {
 		end = b.size
 	}
-	rng := []vulkan.MappedMemoryRange{{
-		SType:  vulkan.StructureTypeMappedMemoryRange,
-		Memory: b.mem,
-		Offset: vulkan.DeviceSize(start),
-		Size:   vulkan.DeviceSize(end - start),
-	}}
 	if write {
-		return check("vkFlushMappedMemoryRanges", vulkan.FlushMappedMemoryRanges(d.dev, 1, rng))
+		return check("vkFlushMappedMemoryRanges", mappedRange(d.dev, b.mem, start, end-start, true))
 	}
-	return check("vkInvalidateMappedMemoryRanges", vulkan.InvalidateMappedMemoryRanges(d.dev, 1, rng))
+	return check("vkInvalidateMappedMemoryRanges", mappedRange(d.dev, b.mem, start, end-start, false))
 }
 
 // transfer records copies on a fresh recorder and waits for them. Only memory the host cannot map
