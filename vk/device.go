@@ -22,6 +22,17 @@ type Options struct {
 	CacheDir string
 	// AppName is reported to the driver.
 	AppName string
+
+	// Graphics asks for a queue family with graphics as well as compute (one queue serves both),
+	// and enables the largePoints and wideLines features where the device has them.
+	Graphics bool
+	// InstanceExtensions are enabled on the instance besides the ones vk needs (a window
+	// system's surface extensions).
+	InstanceExtensions []string
+	// Surface, when set, is called once the instance exists; it implies Graphics, only devices
+	// whose queue presents to the surface are candidates, VK_KHR_swapchain is enabled and the
+	// Device owns the surface (Close destroys it).
+	Surface func(vulkan.Instance) (vulkan.Surface, error)
 }
 
 // ValidationLayer is the Khronos validation layer's name.
@@ -33,10 +44,6 @@ var loaderOnce struct {
 	sync.Once
 	err error
 }
-
-// InitLoader finds the Vulkan loader (libvulkan.so) once per process; Open does it itself, and
-// package viewer shares it. The error wraps ErrNoDevice and says what to install.
-func InitLoader() error { return initLoader() }
 
 // ValidationLayerInstalled reports whether ValidationLayer can be enabled.
 func ValidationLayerInstalled() bool { return initLoader() == nil && hasInstanceLayer(validationLayer) }
@@ -68,11 +75,12 @@ type instance struct {
 	debug *messenger
 }
 
-func newInstance(appName string, validate bool) (*instance, error) {
+func newInstance(appName string, validate bool, extra []string) (*instance, error) {
 	if err := initLoader(); err != nil {
 		return nil, err
 	}
-	var layers, exts []string
+	var layers []string
+	exts := append([]string(nil), extra...)
 	if validate {
 		if !hasInstanceLayer(validationLayer) {
 			return nil, fmt.Errorf("vk: validation requested but %s is not installed: apt-get install -y vulkan-validationlayers", validationLayer)
@@ -108,8 +116,7 @@ func newInstance(appName string, validate bool) (*instance, error) {
 
 func (in *instance) destroy() {
 	if in.debug != nil {
-		in.debug.destroy(in.vk)
-		in.debug = nil
+		in.debug.destroy(in.vk) // its counts stay readable: Messages after Close sees Close's own
 	}
 	vulkan.DestroyInstance(in.vk, nil)
 }
@@ -131,12 +138,10 @@ func (in *instance) physicalDevices() ([]vulkan.PhysicalDevice, []Info, error) {
 	return pds, infos, nil
 }
 
-// Choose returns the position in infos of the device to use: the one selector names (the Index of
+// choose returns the position in infos of the device to use: the one selector names (the Index of
 // an Info, or a case-insensitive name substring) when given, else the best type (discrete >
 // integrated > virtual > CPU); devices older than Vulkan 1.1 are never picked automatically.
-// Open uses it over every device; package viewer over those that can present.
-func Choose(infos []Info, selector string) (int, error) { return choose(infos, selector) }
-
+// Open uses it over the devices with the queue it needs.
 func choose(infos []Info, selector string) (int, error) {
 	if len(infos) == 0 {
 		return -1, fmt.Errorf("%w: the Vulkan loader found no device; %s", ErrNoDevice, installHint)
@@ -189,7 +194,7 @@ func selector(opts Options) string {
 
 // Devices lists every Vulkan device with Selected set on the one Open would choose.
 func Devices(opts Options) ([]Info, error) {
-	in, err := newInstance(opts.AppName, false)
+	in, err := newInstance(opts.AppName, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -206,14 +211,16 @@ func Devices(opts Options) ([]Info, error) {
 	return infos, nil
 }
 
-// Device is an opened Vulkan device with one compute queue. Its methods are safe for concurrent
-// use; submissions to the queue are serialised.
+// Device is an opened Vulkan device with one queue (compute, or graphics and compute when
+// Options.Graphics or Surface asks). Its methods are safe for concurrent use; submissions to the
+// queue are serialised.
 type Device struct {
 	in          *instance
 	pd          vulkan.PhysicalDevice
 	dev         vulkan.Device
 	queue       vulkan.Queue
 	queueFamily uint32
+	surface     vulkan.Surface // owned; NullSurface for compute
 	info        Info
 
 	submitMu sync.Mutex // guards queue
@@ -230,24 +237,16 @@ type Device struct {
 
 // Open creates a Device per opts (see Options for the environment variables it reads).
 func Open(opts Options) (*Device, error) {
-	validate := ValidationRequested(opts.Validate)
-	in, err := newInstance(opts.AppName, validate)
+	graphics := opts.Graphics || opts.Surface != nil
+	in, err := newInstance(opts.AppName, ValidationRequested(opts.Validate), opts.InstanceExtensions)
 	if err != nil {
 		return nil, err
 	}
-	pds, infos, err := in.physicalDevices()
-	if err != nil {
-		in.destroy()
-		return nil, err
-	}
-	idx, err := choose(infos, selector(opts))
-	if err != nil {
-		in.destroy()
-		return nil, err
-	}
-	d := &Device{in: in, pd: pds[idx], info: infos[idx]}
-	d.info.Selected = true
-	if err := d.createDevice(); err != nil {
+	d := &Device{in: in, surface: vulkan.NullSurface}
+	if err := d.open(opts, graphics); err != nil {
+		if d.surface != vulkan.NullSurface {
+			vulkan.DestroySurface(in.vk, d.surface, nil)
+		}
 		in.destroy()
 		return nil, err
 	}
@@ -259,13 +258,85 @@ func Open(opts Options) (*Device, error) {
 	return d, nil
 }
 
-func (d *Device) createDevice() error {
+// open creates the surface, chooses the device and a queue family, and creates the VkDevice.
+func (d *Device) open(opts Options, graphics bool) error {
+	if opts.Surface != nil {
+		s, err := opts.Surface(d.in.vk)
+		if err != nil {
+			return err
+		}
+		d.surface = s
+	}
+	pds, infos, err := d.in.physicalDevices()
+	if err != nil {
+		return err
+	}
+	// Candidates are the devices with a usable queue family; Info.Index keeps the position
+	// dsr4d devices shows, so DSR4D_DEVICE means the same device for every use.
+	var cands []Info
+	var families []int
+	for i, pd := range pds {
+		if fam := d.pickFamily(pd, graphics); fam >= 0 {
+			cands = append(cands, infos[i])
+			families = append(families, fam)
+		}
+	}
+	if len(cands) == 0 {
+		what := "a compute queue"
+		if graphics {
+			what = "a graphics and compute queue"
+		}
+		if d.surface != vulkan.NullSurface {
+			what += " that presents to the window"
+		}
+		return fmt.Errorf("%w: no device has %s; devices: %s", ErrNoDevice, what, listNames(infos))
+	}
+	c, err := choose(cands, selector(opts))
+	if err != nil {
+		return err
+	}
+	d.info, d.pd, d.queueFamily = cands[c], pds[cands[c].Index], uint32(families[c])
+	d.info.Selected = true
+	var exts []string
+	var feats deviceFeatures
+	if graphics {
+		feats = deviceFeatures{largePoints: d.info.LargePoints, wideLines: d.info.WideLines}
+	}
+	if d.surface != vulkan.NullSurface {
+		exts = append(exts, "VK_KHR_swapchain")
+	}
+	dev, r := createDevice(d.pd, []uint32{d.queueFamily}, exts, feats)
+	if err := check("vkCreateDevice", r); err != nil {
+		return err
+	}
+	d.dev = dev
+	var q vulkan.Queue
+	vulkan.GetDeviceQueue(dev, d.queueFamily, 0, &q)
+	d.queue = q
+	return nil
+}
+
+// pickFamily returns the family Open would use on pd, or -1: for compute a compute-only family
+// (async compute on GPUs) if there is one, else any with compute; for graphics one with graphics
+// and compute that presents to the surface (if any).
+func (d *Device) pickFamily(pd vulkan.PhysicalDevice, graphics bool) int {
 	family := -1
-	for i, flags := range queueFamilies(d.pd) {
+	for i, flags := range queueFamilies(pd) {
 		if flags&vulkan.QueueComputeBit == 0 {
 			continue
 		}
-		// Prefer a compute-only family (async compute on GPUs), else any with compute.
+		if graphics {
+			if flags&vulkan.QueueGraphicsBit == 0 {
+				continue
+			}
+			if d.surface != vulkan.NullSurface {
+				var ok vulkan.Bool32
+				if vulkan.GetPhysicalDeviceSurfaceSupport(pd, uint32(i), d.surface, &ok) != vulkan.Success || ok != vulkan.True {
+					continue
+				}
+			}
+			return i
+		}
 		if family < 0 || flags&vulkan.QueueGraphicsBit == 0 {
 			family = i
 			if flags&vulkan.QueueGraphicsBit == 0 {
@@ -273,19 +344,7 @@ func (d *Device) createDevice() error {
 			}
 		}
 	}
-	if family < 0 {
-		return fmt.Errorf("%w: %s has no compute queue", ErrNoDevice, d.info.Name)
-	}
-	dev, r := createDevice(d.pd, []uint32{uint32(family)}, nil, deviceFeatures{})
-	if err := check("vkCreateDevice", r); err != nil {
-		return err
-	}
-	d.dev = dev
-	d.queueFamily = uint32(family)
-	var q vulkan.Queue
-	vulkan.GetDeviceQueue(dev, uint32(family), 0, &q)
-	d.queue = q
-	return nil
+	return family
 }
 
 // Info describes the opened device.
@@ -348,6 +407,9 @@ func (d *Device) Close() error {
 	d.mem.destroy()
 	d.pcache.close()
 	vulkan.DestroyDevice(d.dev, nil)
+	if d.surface != vulkan.NullSurface { // after the swapchains (the viewer's), before the instance
+		vulkan.DestroySurface(d.in.vk, d.surface, nil)
+	}
 	d.in.destroy()
 	return errors.Join(errs...)
 }

@@ -101,6 +101,10 @@ type Info struct {
 	Storage16Bit                    bool      `json:"storage_buffer_16bit"`
 	Float16                         bool      `json:"shader_float16"`
 	PipelineCacheUUID               [16]byte  `json:"-"`
+	// Graphics features and limits (package viewer draws points and lines with them).
+	LargePoints  bool    `json:"large_points"`
+	WideLines    bool    `json:"wide_lines"`
+	MaxPointSize float32 `json:"max_point_size"`
 
 	Heaps       []Heap       `json:"heaps"`
 	MemoryTypes []MemoryType `json:"memory_types"`
@@ -139,12 +143,6 @@ func cString(b []byte) string {
 	return string(b)
 }
 
-// Describe reads everything Info holds about physical device pd, the index-th that inst
-// enumerates; exported for package viewer.
-func Describe(inst vulkan.Instance, pd vulkan.PhysicalDevice, index int) Info {
-	return describe(inst, pd, index)
-}
-
 // describe reads everything Info holds about pd.
 func describe(inst vulkan.Instance, pd vulkan.PhysicalDevice, index int) Info {
 	var props vulkan.PhysicalDeviceProperties
@@ -175,6 +173,15 @@ func describe(inst vulkan.Instance, pd vulkan.PhysicalDevice, index int) Info {
 		MinTexelBufferOffsetAlignment:   uint64(lim.MinTexelBufferOffsetAlignment),
 		MaxMemoryAllocationCount:        lim.MaxMemoryAllocationCount,
 		PipelineCacheUUID:               props.PipelineCacheUUID,
+	}
+	var feats vulkan.PhysicalDeviceFeatures
+	vulkan.GetPhysicalDeviceFeatures(pd, &feats)
+	feats.Deref()
+	feats.Free()
+	info.LargePoints, info.WideLines = feats.LargePoints == vulkan.True, feats.WideLines == vulkan.True
+	info.MaxPointSize = 1
+	if info.LargePoints {
+		info.MaxPointSize = lim.PointSizeRange[1]
 	}
 	if extra, ok := queryExtra(inst, pd, props.ApiVersion); ok {
 		info.SubgroupSize = extra.subgroupSize
