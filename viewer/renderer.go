@@ -6,6 +6,8 @@ import (
 	"unsafe"
 
 	vulkan "github.com/vulkan-go/vulkan"
+
+	"github.com/dsr4d/dsr4d/shaders"
 )
 
 const depthFormat = vulkan.FormatD32Sfloat
@@ -54,19 +56,19 @@ func (r *renderer) init(color vulkan.Format, final vulkan.ImageLayout) error {
 
 	f32x3 := vulkan.FormatR32g32b32Sfloat
 	unorm := vulkan.FormatR8g8b8a8Unorm
-	if r.points, err = r.pipeline("view_points.vert", vulkan.PrimitiveTopologyPointList, 20,
+	if r.points, err = r.pipeline(shaders.ViewPointsVert, vulkan.PrimitiveTopologyPointList, 20,
 		[]vulkan.VertexInputAttributeDescription{{Location: 0, Format: f32x3, Offset: 0}, {Location: 1, Format: unorm, Offset: 12},
 			{Location: 2, Format: vulkan.FormatR8g8b8a8Uint, Offset: 16}}, true, false); err != nil {
 		return err
 	}
 	lineAttrs := []vulkan.VertexInputAttributeDescription{{Location: 0, Format: f32x3, Offset: 0}, {Location: 1, Format: unorm, Offset: 12}}
-	if r.lines, err = r.pipeline("view_lines.vert", vulkan.PrimitiveTopologyLineList, 16, lineAttrs, true, false); err != nil {
+	if r.lines, err = r.pipeline(shaders.ViewLinesVert, vulkan.PrimitiveTopologyLineList, 16, lineAttrs, true, false); err != nil {
 		return err
 	}
-	if r.top, err = r.pipeline("view_lines.vert", vulkan.PrimitiveTopologyLineList, 16, lineAttrs, false, false); err != nil {
+	if r.top, err = r.pipeline(shaders.ViewLinesVert, vulkan.PrimitiveTopologyLineList, 16, lineAttrs, false, false); err != nil {
 		return err
 	}
-	if r.hud, err = r.pipeline("view_hud.vert", vulkan.PrimitiveTopologyTriangleList, 12,
+	if r.hud, err = r.pipeline(shaders.ViewHudVert, vulkan.PrimitiveTopologyTriangleList, 12,
 		[]vulkan.VertexInputAttributeDescription{{Location: 0, Format: vulkan.FormatR32g32Sfloat, Offset: 0}, {Location: 1, Format: unorm, Offset: 8}}, false, true); err != nil {
 		return err
 	}
@@ -74,13 +76,13 @@ func (r *renderer) init(color vulkan.Format, final vulkan.ImageLayout) error {
 }
 
 // pipeline builds one graphics pipeline with the colour fragment shader.
-func (r *renderer) pipeline(vert string, topo vulkan.PrimitiveTopology, stride uint32, attrs []vulkan.VertexInputAttributeDescription, depth, blend bool) (vulkan.Pipeline, error) {
+func (r *renderer) pipeline(vert shaders.Variant, topo vulkan.PrimitiveTopology, stride uint32, attrs []vulkan.VertexInputAttributeDescription, depth, blend bool) (vulkan.Pipeline, error) {
 	g := r.g
 	vs, err := g.d.ShaderModule(vert)
 	if err != nil {
 		return vulkan.NullPipeline, fmt.Errorf("viewer: %w", err)
 	}
-	fs, err := g.d.ShaderModule("view_color.frag")
+	fs, err := g.d.ShaderModule(shaders.ViewColorFrag)
 	if err != nil {
 		return vulkan.NullPipeline, fmt.Errorf("viewer: %w", err)
 	}
@@ -94,7 +96,7 @@ func (r *renderer) pipeline(vert string, topo vulkan.PrimitiveTopology, stride u
 	}
 	pipe, err := createPipeline(g.dev, p, r.layout, r.rp)
 	if err != nil {
-		return vulkan.NullPipeline, fmt.Errorf("viewer: %s: %w", vert, err)
+		return vulkan.NullPipeline, fmt.Errorf("viewer: %s: %w", vert.Name(), err)
 	}
 	g.add("pipeline", 1)
 	return pipe, nil

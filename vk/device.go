@@ -229,7 +229,8 @@ type Device struct {
 	mu        sync.Mutex // guards the fields below
 	closed    bool
 	mem       *allocator
-	kernels   map[kernelKey]*Kernel
+	kernels   map[kernelKey]*kernelEntry
+	building  sync.WaitGroup // pipelines being built outside mu
 	modules   map[string]vulkan.ShaderModule
 	recorders map[*Recorder]struct{}
 	pcache    *pipelineCache
@@ -250,7 +251,7 @@ func Open(opts Options) (*Device, error) {
 		in.destroy()
 		return nil, err
 	}
-	d.kernels = map[kernelKey]*Kernel{}
+	d.kernels = map[kernelKey]*kernelEntry{}
 	d.modules = map[string]vulkan.ShaderModule{}
 	d.recorders = map[*Recorder]struct{}{}
 	d.mem = newAllocator(d)
@@ -382,6 +383,7 @@ func (d *Device) Close() error {
 	}
 	d.closed = true
 	d.mu.Unlock()
+	d.building.Wait() // no new build starts once closed
 
 	d.submitMu.Lock()
 	idleErr := check("vkDeviceWaitIdle", vulkan.DeviceWaitIdle(d.dev))
@@ -395,8 +397,10 @@ func (d *Device) Close() error {
 		r.destroy()
 	}
 	d.recorders = nil
-	for _, k := range d.kernels {
-		k.destroy()
+	for _, e := range d.kernels {
+		if e.k != nil {
+			e.k.destroy()
+		}
 	}
 	d.kernels = nil
 	for name, m := range d.modules {

@@ -53,10 +53,10 @@ func BeginCommands(cb vulkan.CommandBuffer) error {
 	return check("vkBeginCommandBuffer", beginCommandBuffer(cb, vulkan.CommandBufferUsageOneTimeSubmitBit))
 }
 
-// ShaderModule returns the device's VkShaderModule of the embedded shader name; the Device owns
-// it and destroys it on Close.
-func (d *Device) ShaderModule(name string) (vulkan.ShaderModule, error) {
-	mod, err := shaders.Lookup(name)
+// ShaderModule returns the device's VkShaderModule of the embedded shader v (a graphics shader's
+// handle, e.g. shaders.ViewColorFrag); the Device owns it and destroys it on Close.
+func (d *Device) ShaderModule(v shaders.Variant) (vulkan.ShaderModule, error) {
+	mod, err := v.Module()
 	if err != nil {
 		return vulkan.NullShaderModule, fmt.Errorf("vk: %w", err)
 	}

@@ -3,8 +3,6 @@ package vk
 import (
 	"encoding/binary"
 	"fmt"
-	"sort"
-	"strings"
 
 	vulkan "github.com/vulkan-go/vulkan"
 
@@ -13,24 +11,27 @@ import (
 
 // Spec sets specialization constants by their GLSL names (local_size_x/y/z for the workgroup
 // size). Values are the 32-bit patterns: use 1/0 for bools and math.Float32bits for floats.
+// It is the string form of the typed handles of package shaders, kept for callers not converted
+// yet: prefer KernelOf(shaders.Fill(shaders.FillSpec{...})), where a misspelt constant does not
+// compile.
 type Spec map[string]uint32
 
+// kernelKey identifies a pipeline: the shader and every constant's value, so that the typed and
+// the string forms of the same specialisation share one pipeline.
 type kernelKey struct {
-	name string
-	spec string // canonical "NAME=value,..." of the overrides
+	name   string
+	values string
 }
 
-func (s Spec) key() string {
-	names := make([]string, 0, len(s))
-	for n := range s {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, n := range names {
-		fmt.Fprintf(&b, "%s=%d,", n, s[n])
-	}
-	return b.String()
+func keyOf(v shaders.Variant) kernelKey {
+	return kernelKey{v.Name(), fmt.Sprint(v.Values())}
+}
+
+// kernelEntry is a cached pipeline, or one being built: done closes when k or err is set.
+type kernelEntry struct {
+	done chan struct{}
+	k    *Kernel
+	err  error
 }
 
 // Kernel is a compute pipeline built from an embedded shader with fixed specialization constants.
@@ -57,19 +58,52 @@ func (k *Kernel) PushSize() int { return int(k.mod.PushSize) }
 // Bindings is the number of storage buffers Dispatch must be given.
 func (k *Kernel) Bindings() int { return len(k.mod.Bindings) }
 
-// Kernel returns the compute pipeline for the embedded shader name with spec applied, building
-// it on first use.
+// Kernel returns the compute pipeline for the embedded shader name with spec applied (see Spec;
+// the compatibility form of KernelOf).
 func (d *Device) Kernel(name string, spec Spec) (*Kernel, error) {
-	key := kernelKey{name, spec.key()}
+	v, err := shaders.Specialise(name, spec)
+	if err != nil {
+		return nil, fmt.Errorf("vk: %w", err)
+	}
+	return d.KernelOf(v)
+}
+
+// KernelOf returns the compute pipeline of v (a typed handle of package shaders, e.g.
+// shaders.Fill(shaders.FillSpec{LocalSizeX: 64})), building it on first use. Different pipelines
+// build concurrently, outside the device lock (the VkPipelineCache is shared: drivers
+// synchronise it); callers asking for one being built wait for it.
+func (d *Device) KernelOf(v shaders.Variant) (*Kernel, error) {
+	key := keyOf(v)
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if d.closed {
+		d.mu.Unlock()
 		return nil, ErrClosed
 	}
-	if k, ok := d.kernels[key]; ok {
-		return k, nil
+	if e, ok := d.kernels[key]; ok {
+		d.mu.Unlock()
+		<-e.done
+		return e.k, e.err
 	}
-	mod, err := shaders.Lookup(name)
+	e := &kernelEntry{done: make(chan struct{})}
+	d.kernels[key] = e
+	d.building.Add(1)
+	d.mu.Unlock()
+
+	e.k, e.err = d.newKernel(v)
+	d.mu.Lock()
+	if e.err != nil {
+		delete(d.kernels, key) // a later call tries again
+	}
+	d.mu.Unlock()
+	close(e.done)
+	d.building.Done()
+	return e.k, e.err
+}
+
+// newKernel checks v against the device's limits and builds its pipeline; d.mu is not held.
+func (d *Device) newKernel(v shaders.Variant) (*Kernel, error) {
+	name := v.Name()
+	mod, err := v.Module()
 	if err != nil {
 		return nil, fmt.Errorf("vk: %w", err)
 	}
@@ -77,18 +111,8 @@ func (d *Device) Kernel(name string, spec Spec) (*Kernel, error) {
 		return nil, fmt.Errorf("vk: kernel %s: %d bytes of push constants, device allows %d", name, mod.PushSize, d.info.MaxPushConstantsSize)
 	}
 	values := map[string]uint32{}
-	for _, s := range mod.Spec {
-		values[s.Name] = s.Default
-	}
-	for n, v := range spec {
-		if _, ok := mod.SpecByName(n); !ok {
-			known := make([]string, 0, len(mod.Spec))
-			for _, s := range mod.Spec {
-				known = append(known, s.Name)
-			}
-			return nil, fmt.Errorf("vk: kernel %s has no specialization constant %q (has %v)", name, n, known)
-		}
-		values[n] = v
+	for i, s := range mod.Spec {
+		values[s.Name] = v.Values()[i]
 	}
 	wg := [3]uint32{max(values["local_size_x"], 1), max(values["local_size_y"], 1), max(values["local_size_z"], 1)}
 	for i, lim := range d.info.MaxWorkgroupSize {
@@ -100,15 +124,15 @@ func (d *Device) Kernel(name string, spec Spec) (*Kernel, error) {
 		return nil, fmt.Errorf("vk: kernel %s: %d invocations per workgroup, device allows %d", name, n, d.info.MaxWorkgroupInvocations)
 	}
 	k := &Kernel{d: d, name: name, mod: mod, values: values}
-	if err := k.build(); err != nil {
+	if err := k.build(v.Values()); err != nil {
 		k.destroy()
 		return nil, fmt.Errorf("vk: kernel %s: %w", name, err)
 	}
-	d.kernels[key] = k
 	return k, nil
 }
 
-// shaderModule returns the cached VkShaderModule of mod; d.mu is held.
+// shaderModule returns the cached VkShaderModule of mod; d.mu is held (creating a module is
+// quick: the driver compiles at pipeline creation).
 func (d *Device) shaderModule(mod shaders.Module) (vulkan.ShaderModule, error) {
 	if m, ok := d.modules[mod.Name]; ok {
 		return m, nil
@@ -126,7 +150,7 @@ func (d *Device) shaderModule(mod shaders.Module) (vulkan.ShaderModule, error) {
 	return m, nil
 }
 
-func (k *Kernel) build() error {
+func (k *Kernel) build(values []uint32) error {
 	d := k.d
 	bindings := make([]uint32, len(k.mod.Bindings))
 	types := make([]uint32, len(k.mod.Bindings))
@@ -147,14 +171,15 @@ func (k *Kernel) build() error {
 	d.live.add("pipeline_layout", 1)
 	k.layout = layout
 
+	d.mu.Lock()
 	mod, err := d.shaderModule(k.mod)
+	d.mu.Unlock()
 	if err != nil {
 		return err
 	}
 	ids := make([]uint32, len(k.mod.Spec))
-	values := make([]uint32, len(k.mod.Spec))
 	for i, s := range k.mod.Spec {
-		ids[i], values[i] = s.ID, k.values[s.Name]
+		ids[i] = s.ID
 	}
 	pipe, r := createComputePipeline(d.dev, d.pcache.handle(), mod, layout, ids, values)
 	if err := check("vkCreateComputePipelines", r); err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dsr4d/dsr4d/shaders"
 	"github.com/dsr4d/dsr4d/vk"
 	"github.com/dsr4d/dsr4d/vk/vktest"
 )
@@ -69,7 +70,7 @@ func TestOwnershipUnderGCStress(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Release()
-	cp, err := d.Kernel("copy", vk.Spec{"local_size_x": 64})
+	cp, err := d.KernelOf(shaders.Copy(shaders.CopySpec{LocalSizeX: 64}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,7 @@ func TestOwnershipUnderGCStress(t *testing.T) {
 	for i := 0; done < calls; i++ {
 		// A fresh specialisation every 4th round: a new vkCreateComputePipelines.
 		wg := uint32(1 + i/4%128)
-		fill, err := d.Kernel("fill", vk.Spec{"local_size_x": wg})
+		fill, err := d.KernelOf(shaders.Fill(shaders.FillSpec{LocalSizeX: wg}))
 		if err != nil {
 			t.Fatal(err)
 		}
