@@ -234,6 +234,8 @@ type Device struct {
 	modules   map[string]vulkan.ShaderModule
 	recorders map[*Recorder]struct{}
 	pcache    *pipelineCache
+
+	ring stagingRing // Upload and Download of memory the host cannot map
 }
 
 // Open creates a Device per opts (see Options for the environment variables it reads).

@@ -454,15 +454,7 @@ func (v View) write(p []byte) error {
 		}
 		return nil
 	}
-	stage, err := d.NewBuffer(HostVisible, int64(len(p)))
-	if err != nil {
-		return err
-	}
-	defer stage.Release()
-	if err := stage.bufferView().write(p); err != nil {
-		return err
-	}
-	return d.transfer(func(r *Recorder) { r.Copy(v.buf.View(v.off, int64(len(p))), stage) })
+	return d.upload(v, p)
 }
 
 func (v View) read(p []byte) error {
@@ -486,15 +478,7 @@ func (v View) read(p []byte) error {
 		copy(p, blk.mapped[off:])
 		return nil
 	}
-	stage, err := d.NewBuffer(Readback, int64(len(p)))
-	if err != nil {
-		return err
-	}
-	defer stage.Release()
-	if err := d.transfer(func(r *Recorder) { r.Copy(stage, v.buf.View(v.off, int64(len(p)))) }); err != nil {
-		return err
-	}
-	return stage.bufferView().read(p)
+	return d.download(v, p)
 }
 
 // flush makes host writes visible to the device (write) or device writes visible to the host
@@ -513,16 +497,4 @@ func (d *Device) flush(b *block, off, size int64, write bool) error {
 		return check("vkFlushMappedMemoryRanges", mappedRange(d.dev, b.mem, start, end-start, true))
 	}
 	return check("vkInvalidateMappedMemoryRanges", mappedRange(d.dev, b.mem, start, end-start, false))
-}
-
-// transfer records copies on a fresh recorder and waits for them. Only memory the host cannot map
-// (VRAM on discrete GPUs) takes this path.
-func (d *Device) transfer(record func(*Recorder)) error {
-	r, err := d.NewRecorder()
-	if err != nil {
-		return err
-	}
-	defer r.Release()
-	record(r)
-	return r.Submit()
 }

@@ -31,6 +31,7 @@ type Recorder struct {
 	read      []byteRange // since the last barrier
 	writes    setWrites   // the descriptor writes of the dispatch being recorded
 	dirty     bool        // something wrote memory: the host needs a barrier before reading
+	inflight  bool        // launched, not yet waited for
 	stats     Stats
 }
 
@@ -384,6 +385,15 @@ func (r *Recorder) Submit() error {
 }
 
 func (r *Recorder) submit() error {
+	if err := r.launch(); err != nil {
+		return err
+	}
+	return r.wait()
+}
+
+// launch ends the batch and submits it without waiting (wait does); the staging ring keeps one
+// batch in flight while the host fills the next.
+func (r *Recorder) launch() error {
 	if r.err != nil {
 		if r.recording {
 			vulkan.EndCommandBuffer(r.cmd)
@@ -408,6 +418,16 @@ func (r *Recorder) submit() error {
 		return err
 	}
 	r.stats.Submits++
+	r.inflight = true
+	return nil
+}
+
+// wait waits for the batch launch submitted, if any.
+func (r *Recorder) wait() error {
+	if !r.inflight {
+		return nil
+	}
+	r.inflight = false
 	fences := []vulkan.Fence{r.fence}
 	if err := check("vkWaitForFences", vulkan.WaitForFences(r.d.dev, 1, fences, vulkan.True, math.MaxUint64)); err != nil {
 		return err
