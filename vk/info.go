@@ -116,6 +116,14 @@ type Info struct {
 // register-blocked kernels beat shared-memory tiles.
 func (i Info) IsCPU() bool { return i.Type == TypeCPU }
 
+// PreferCPUBackend is the --device auto rule for compute-heavy work (the nn models): given the
+// device Open would choose, it reports whether to run on the native CPU backend instead. Open
+// already prefers a discrete or an integrated GPU whenever there is one, so this is true only
+// when the best Vulkan device is itself a CPU implementation (lavapipe, SwiftShader), which runs
+// on the same cores as native code but through a driver's JIT and copies. Light kernels (fuse
+// centres, ray casting) and the viewer use Vulkan on any device.
+func PreferCPUBackend(best Info) bool { return best.Type == TypeCPU }
+
 func vendorName(id uint32) string {
 	switch id {
 	case 0x10DE:
