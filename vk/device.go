@@ -83,7 +83,7 @@ func newInstance(appName string, validate bool, extra []string) (*instance, erro
 	exts := append([]string(nil), extra...)
 	if validate {
 		if !hasInstanceLayer(validationLayer) {
-			return nil, fmt.Errorf("vk: validation requested but %s is not installed: apt-get install -y vulkan-validationlayers", validationLayer)
+			return nil, fmt.Errorf("validation requested but %s is not installed: apt-get install -y vulkan-validationlayers", validationLayer)
 		}
 		layers = append(layers, validationLayer)
 		exts = append(exts, "VK_EXT_debug_report")
@@ -100,7 +100,7 @@ func newInstance(appName string, validate bool, extra []string) (*instance, erro
 	}
 	if err := vulkan.InitInstance(inst); err != nil {
 		vulkan.DestroyInstance(inst, nil)
-		return nil, fmt.Errorf("vk: loading instance functions: %v", err)
+		return nil, fmt.Errorf("loading instance functions: %v", err)
 	}
 	in := &instance{vk: inst}
 	if validate {
@@ -194,6 +194,11 @@ func selector(opts Options) string {
 
 // Devices lists every Vulkan device with Selected set on the one Open would choose.
 func Devices(opts Options) ([]Info, error) {
+	infos, err := devices(opts)
+	return infos, prefixed(err)
+}
+
+func devices(opts Options) ([]Info, error) {
 	in, err := newInstance(opts.AppName, false, nil)
 	if err != nil {
 		return nil, err
@@ -243,7 +248,7 @@ func Open(opts Options) (*Device, error) {
 	graphics := opts.Graphics || opts.Surface != nil
 	in, err := newInstance(opts.AppName, ValidationRequested(opts.Validate), opts.InstanceExtensions)
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
 	d := &Device{in: in, surface: vulkan.NullSurface}
 	if err := d.open(opts, graphics); err != nil {
@@ -251,7 +256,7 @@ func Open(opts Options) (*Device, error) {
 			vulkan.DestroySurface(in.vk, d.surface, nil)
 		}
 		in.destroy()
-		return nil, err
+		return nil, prefixed(err)
 	}
 	d.kernels = map[kernelKey]*kernelEntry{}
 	d.modules = map[string]vulkan.ShaderModule{}
@@ -367,12 +372,6 @@ func (d *Device) Validating() bool { return d.in != nil && d.in.debug != nil }
 // Live returns the number of live Vulkan objects by kind; after Close every count is zero.
 func (d *Device) Live() map[string]int { return d.live.snapshot() }
 
-func (d *Device) checkOpen() error {
-	if d == nil || d.closed {
-		return ErrClosed
-	}
-	return nil
-}
 
 // Close waits for the device to go idle and releases everything it still owns, in reverse order
 // of creation: recorders, kernels, buffers and memory, the pipeline cache (saved to disk first),
@@ -417,7 +416,7 @@ func (d *Device) Close() error {
 		vulkan.DestroySurface(d.in.vk, d.surface, nil)
 	}
 	d.in.destroy()
-	return errors.Join(errs...)
+	return prefixed(errors.Join(errs...))
 }
 
 // liveCounter counts live Vulkan objects by kind so tests can prove nothing leaks.

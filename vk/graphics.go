@@ -1,7 +1,6 @@
 package vk
 
 import (
-	"fmt"
 
 	vulkan "github.com/vulkan-go/vulkan"
 
@@ -29,7 +28,8 @@ func (d *Device) Handles() Handles {
 func (d *Device) Track(kind string, delta int) { d.live.add(kind, delta) }
 
 // Check turns a VkResult of call into nil or an error: ErrOutOfDeviceMemory and ErrDeviceLost
-// wrapped with the call, otherwise a *ResultError.
+// wrapped with the call, otherwise a *ResultError. It has no "vk: " prefix: the caller (package
+// viewer) made the call and adds its own.
 func Check(call string, r vulkan.Result) error { return check(call, r) }
 
 // Submit submits cb to the device's queue, waiting on wait at waitStage and signalling signal
@@ -37,7 +37,7 @@ func Check(call string, r vulkan.Result) error { return check(call, r) }
 func (d *Device) Submit(cb vulkan.CommandBuffer, wait vulkan.Semaphore, waitStage vulkan.PipelineStageFlagBits, signal vulkan.Semaphore, fence vulkan.Fence) error {
 	d.submitMu.Lock()
 	defer d.submitMu.Unlock()
-	return check("vkQueueSubmit", queueSubmit(d.queue, cb, wait, waitStage, signal, fence))
+	return prefixed(check("vkQueueSubmit", queueSubmit(d.queue, cb, wait, waitStage, signal, fence)))
 }
 
 // Present queues image index of swapchain sc for presentation after wait. It returns the raw
@@ -50,7 +50,7 @@ func (d *Device) Present(sc vulkan.Swapchain, index uint32, wait vulkan.Semaphor
 
 // BeginCommands begins recording cb for one submission.
 func BeginCommands(cb vulkan.CommandBuffer) error {
-	return check("vkBeginCommandBuffer", beginCommandBuffer(cb, vulkan.CommandBufferUsageOneTimeSubmitBit))
+	return prefixed(check("vkBeginCommandBuffer", beginCommandBuffer(cb, vulkan.CommandBufferUsageOneTimeSubmitBit)))
 }
 
 // ShaderModule returns the device's VkShaderModule of the embedded shader v (a graphics shader's
@@ -58,14 +58,15 @@ func BeginCommands(cb vulkan.CommandBuffer) error {
 func (d *Device) ShaderModule(v shaders.Variant) (vulkan.ShaderModule, error) {
 	mod, err := v.Module()
 	if err != nil {
-		return vulkan.NullShaderModule, fmt.Errorf("vk: %w", err)
+		return vulkan.NullShaderModule, prefixed(err)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
-		return vulkan.NullShaderModule, ErrClosed
+		return vulkan.NullShaderModule, prefixed(ErrClosed)
 	}
-	return d.shaderModule(mod)
+	m, err := d.shaderModule(mod)
+	return m, prefixed(err)
 }
 
 // NewPipelineLayout creates a pipeline layout without descriptor sets and with push bytes of
@@ -73,7 +74,7 @@ func (d *Device) ShaderModule(v shaders.Variant) (vulkan.ShaderModule, error) {
 func (d *Device) NewPipelineLayout(push uint32, stages vulkan.ShaderStageFlagBits) (vulkan.PipelineLayout, error) {
 	l, r := createPipelineLayout(d.dev, vulkan.NullDescriptorSetLayout, push, stages)
 	if err := check("vkCreatePipelineLayout", r); err != nil {
-		return vulkan.NullPipelineLayout, err
+		return vulkan.NullPipelineLayout, prefixed(err)
 	}
 	d.live.add("pipeline_layout", 1)
 	return l, nil

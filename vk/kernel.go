@@ -63,7 +63,7 @@ func (k *Kernel) Bindings() int { return len(k.mod.Bindings) }
 func (d *Device) Kernel(name string, spec Spec) (*Kernel, error) {
 	v, err := shaders.Specialise(name, spec)
 	if err != nil {
-		return nil, fmt.Errorf("vk: %w", err)
+		return nil, prefixed(err)
 	}
 	return d.KernelOf(v)
 }
@@ -77,7 +77,7 @@ func (d *Device) KernelOf(v shaders.Variant) (*Kernel, error) {
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
-		return nil, ErrClosed
+		return nil, prefixed(ErrClosed)
 	}
 	if e, ok := d.kernels[key]; ok {
 		d.mu.Unlock()
@@ -90,6 +90,7 @@ func (d *Device) KernelOf(v shaders.Variant) (*Kernel, error) {
 	d.mu.Unlock()
 
 	e.k, e.err = d.newKernel(v)
+	e.err = prefixed(e.err)
 	d.mu.Lock()
 	if e.err != nil {
 		delete(d.kernels, key) // a later call tries again
@@ -105,10 +106,10 @@ func (d *Device) newKernel(v shaders.Variant) (*Kernel, error) {
 	name := v.Name()
 	mod, err := v.Module()
 	if err != nil {
-		return nil, fmt.Errorf("vk: %w", err)
+		return nil, err
 	}
 	if mod.PushSize > d.info.MaxPushConstantsSize {
-		return nil, fmt.Errorf("vk: kernel %s: %d bytes of push constants, device allows %d", name, mod.PushSize, d.info.MaxPushConstantsSize)
+		return nil, fmt.Errorf("kernel %s: %d bytes of push constants, device allows %d", name, mod.PushSize, d.info.MaxPushConstantsSize)
 	}
 	values := map[string]uint32{}
 	for i, s := range mod.Spec {
@@ -117,16 +118,16 @@ func (d *Device) newKernel(v shaders.Variant) (*Kernel, error) {
 	wg := [3]uint32{max(values["local_size_x"], 1), max(values["local_size_y"], 1), max(values["local_size_z"], 1)}
 	for i, lim := range d.info.MaxWorkgroupSize {
 		if wg[i] > lim {
-			return nil, fmt.Errorf("vk: kernel %s: workgroup size %v exceeds the device's %v", name, wg, d.info.MaxWorkgroupSize)
+			return nil, fmt.Errorf("kernel %s: workgroup size %v exceeds the device's %v", name, wg, d.info.MaxWorkgroupSize)
 		}
 	}
 	if n := wg[0] * wg[1] * wg[2]; n > d.info.MaxWorkgroupInvocations {
-		return nil, fmt.Errorf("vk: kernel %s: %d invocations per workgroup, device allows %d", name, n, d.info.MaxWorkgroupInvocations)
+		return nil, fmt.Errorf("kernel %s: %d invocations per workgroup, device allows %d", name, n, d.info.MaxWorkgroupInvocations)
 	}
 	k := &Kernel{d: d, name: name, mod: mod, values: values}
 	if err := k.build(v.Values()); err != nil {
 		k.destroy()
-		return nil, fmt.Errorf("vk: kernel %s: %w", name, err)
+		return nil, fmt.Errorf("kernel %s: %w", name, err)
 	}
 	return k, nil
 }

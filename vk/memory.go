@@ -116,7 +116,7 @@ func (a *allocator) memoryType(kind MemoryKind, bits uint32) (int, error) {
 		}
 	}
 	if best < 0 {
-		return -1, fmt.Errorf("vk: no %s memory type on %s", kind, a.d.info.Name)
+		return -1, fmt.Errorf("no %s memory type on %s", kind, a.d.info.Name)
 	}
 	return best, nil
 }
@@ -142,7 +142,7 @@ func (a *allocator) newBlock(kind MemoryKind, size int64) (*block, error) {
 	req.Free()
 	ti, err := a.memoryType(kind, req.MemoryTypeBits)
 	if err == nil && uint64(req.Size) > d.info.Heaps[d.info.MemoryTypes[ti].Heap].Size {
-		err = fmt.Errorf("vk: %w: %d bytes exceed the %d-byte memory heap of %s", ErrOutOfDeviceMemory,
+		err = fmt.Errorf("%w: %d bytes exceed the %d-byte memory heap of %s", ErrOutOfDeviceMemory,
 			req.Size, d.info.Heaps[d.info.MemoryTypes[ti].Heap].Size, d.info.Name)
 	}
 	if err != nil {
@@ -297,11 +297,16 @@ type Buffer struct {
 
 // NewBuffer allocates size bytes of the given kind. Contents are undefined until written.
 func (d *Device) NewBuffer(kind MemoryKind, size int64) (*Buffer, error) {
+	b, err := d.newBuffer(kind, size)
+	return b, prefixed(err)
+}
+
+func (d *Device) newBuffer(kind MemoryKind, size int64) (*Buffer, error) {
 	if size <= 0 {
-		return nil, fmt.Errorf("vk: NewBuffer: size %d, want > 0", size)
+		return nil, fmt.Errorf("NewBuffer: size %d, want > 0", size)
 	}
 	if kind < 0 || kind >= numKinds {
-		return nil, fmt.Errorf("vk: NewBuffer: unknown memory kind %d", int(kind))
+		return nil, fmt.Errorf("NewBuffer: unknown memory kind %d", int(kind))
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -310,7 +315,7 @@ func (d *Device) NewBuffer(kind MemoryKind, size int64) (*Buffer, error) {
 	}
 	blk, off, err := d.mem.alloc(kind, size)
 	if err != nil {
-		return nil, fmt.Errorf("vk: NewBuffer(%s, %d bytes): %w", kind, size, err)
+		return nil, fmt.Errorf("NewBuffer(%s, %d bytes): %w", kind, size, err)
 	}
 	d.live.add("suballocation", 1)
 	return &Buffer{d: d, blk: blk, off: off, size: size, kind: kind}, nil
@@ -402,9 +407,9 @@ func (t texels) bufferView() View { return t.View }
 func (v View) validate(what string) error {
 	switch {
 	case v.buf == nil || v.buf.blk == nil:
-		return fmt.Errorf("vk: %s: %w", what, ErrClosed)
+		return fmt.Errorf("%s: %w", what, ErrClosed)
 	case v.off < 0 || v.size <= 0 || v.off+v.size > v.buf.size:
-		return fmt.Errorf("vk: %s: range [%d,%d) outside a %d-byte buffer", what, v.off, v.off+v.size, v.buf.size)
+		return fmt.Errorf("%s: range [%d,%d) outside a %d-byte buffer", what, v.off, v.off+v.size, v.buf.size)
 	}
 	return nil
 }
@@ -427,12 +432,12 @@ func asBytes[T Elem](s []T) []byte {
 
 // Upload copies data into the start of dst; data must fit.
 func Upload[T Elem](dst Bindable, data []T) error {
-	return dst.bufferView().write(asBytes(data))
+	return prefixed(dst.bufferView().write(asBytes(data)))
 }
 
 // Download copies the start of src into out; out must not be longer than src.
 func Download[T Elem](src Bindable, out []T) error {
-	return src.bufferView().read(asBytes(out))
+	return prefixed(src.bufferView().read(asBytes(out)))
 }
 
 func (v View) write(p []byte) error {
@@ -443,7 +448,7 @@ func (v View) write(p []byte) error {
 		return err
 	}
 	if int64(len(p)) > v.size {
-		return fmt.Errorf("vk: Upload: %d bytes into a %d-byte range", len(p), v.size)
+		return fmt.Errorf("Upload: %d bytes into a %d-byte range", len(p), v.size)
 	}
 	blk, off, _ := v.abs()
 	d := v.buf.d
@@ -465,7 +470,7 @@ func (v View) read(p []byte) error {
 		return err
 	}
 	if int64(len(p)) > v.size {
-		return fmt.Errorf("vk: Download: %d bytes from a %d-byte range", len(p), v.size)
+		return fmt.Errorf("Download: %d bytes from a %d-byte range", len(p), v.size)
 	}
 	blk, off, _ := v.abs()
 	d := v.buf.d

@@ -55,6 +55,11 @@ const (
 
 // NewRecorder creates a Recorder with its own command pool, fence and descriptor pools.
 func (d *Device) NewRecorder() (*Recorder, error) {
+	r, err := d.newRecorder()
+	return r, prefixed(err)
+}
+
+func (d *Device) newRecorder() (*Recorder, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
@@ -103,7 +108,7 @@ func (d *Device) NewRecorder() (*Recorder, error) {
 }
 
 // Err returns the sticky error, if any.
-func (r *Recorder) Err() error { return r.err }
+func (r *Recorder) Err() error { return prefixed(r.err) }
 
 // Stats returns the counters of what was recorded.
 func (r *Recorder) Stats() Stats { return r.stats }
@@ -183,20 +188,20 @@ func (r *Recorder) Dispatch(k *Kernel, groups [3]int, push []uint32, args ...Bin
 		return
 	}
 	if k == nil || k.pipeline == vulkan.NullPipeline {
-		r.fail(fmt.Errorf("vk: Dispatch: %w (kernel)", ErrClosed))
+		r.fail(fmt.Errorf("Dispatch: %w (kernel)", ErrClosed))
 		return
 	}
 	if got, want := 4*len(push), int(k.mod.PushSize); got != want {
-		r.fail(fmt.Errorf("vk: Dispatch %s: %d bytes of push constants, kernel declares %d", k.name, got, want))
+		r.fail(fmt.Errorf("Dispatch %s: %d bytes of push constants, kernel declares %d", k.name, got, want))
 		return
 	}
 	if len(args) != len(k.mod.Bindings) {
-		r.fail(fmt.Errorf("vk: Dispatch %s: %d buffers, kernel has %d bindings", k.name, len(args), len(k.mod.Bindings)))
+		r.fail(fmt.Errorf("Dispatch %s: %d buffers, kernel has %d bindings", k.name, len(args), len(k.mod.Bindings)))
 		return
 	}
 	for i, g := range groups {
 		if g < 0 || uint64(g) > uint64(r.d.info.MaxWorkgroupCount[i]) {
-			r.fail(fmt.Errorf("vk: Dispatch %s: %v workgroups, device allows %v", k.name, groups, r.d.info.MaxWorkgroupCount))
+			r.fail(fmt.Errorf("Dispatch %s: %v workgroups, device allows %v", k.name, groups, r.d.info.MaxWorkgroupCount))
 			return
 		}
 	}
@@ -213,7 +218,7 @@ func (r *Recorder) Dispatch(k *Kernel, groups [3]int, push []uint32, args ...Bin
 			return
 		}
 		if v.buf.d != r.d {
-			r.fail(fmt.Errorf("vk: %s: buffer belongs to another device", what))
+			r.fail(fmt.Errorf("%s: buffer belongs to another device", what))
 			return
 		}
 		if err := r.descriptor(k.mod.Bindings[i], a, what); err != nil {
@@ -257,10 +262,10 @@ func (r *Recorder) descriptor(b shaders.Binding, a Bindable, what string) error 
 	info := r.d.info
 	if b.Kind == shaders.StorageBuffer {
 		if align := int64(info.MinStorageBufferOffsetAlignment); off%align != 0 {
-			return fmt.Errorf("vk: %s: offset %d is not a multiple of minStorageBufferOffsetAlignment %d", what, v.off, align)
+			return fmt.Errorf("%s: offset %d is not a multiple of minStorageBufferOffsetAlignment %d", what, v.off, align)
 		}
 		if size > int64(info.MaxStorageBufferRange) {
-			return fmt.Errorf("vk: %s: a %d-byte view exceeds maxStorageBufferRange %d; bind it in windows", what, size, info.MaxStorageBufferRange)
+			return fmt.Errorf("%s: a %d-byte view exceeds maxStorageBufferRange %d; bind it in windows", what, size, info.MaxStorageBufferRange)
 		}
 		r.writes.add(b.Binding, blk.buf, off, size, vulkan.NullBufferView)
 		return nil
@@ -270,12 +275,12 @@ func (r *Recorder) descriptor(b shaders.Binding, a Bindable, what string) error 
 		format = t.format
 	}
 	if align := int64(info.MinTexelBufferOffsetAlignment); off%align != 0 {
-		return fmt.Errorf("vk: %s: offset %d is not a multiple of minTexelBufferOffsetAlignment %d", what, v.off, align)
+		return fmt.Errorf("%s: offset %d is not a multiple of minTexelBufferOffsetAlignment %d", what, v.off, align)
 	}
 	texel := format.Bytes()
 	size -= size % texel // a partial last texel is not addressable
 	if size == 0 || size/texel > int64(info.MaxTexelBufferElements) {
-		return fmt.Errorf("vk: %s: a %d-byte texel view holds %d texels; the device allows 1..%d", what, v.size, size/texel, info.MaxTexelBufferElements)
+		return fmt.Errorf("%s: a %d-byte texel view holds %d texels; the device allows 1..%d", what, v.size, size/texel, info.MaxTexelBufferElements)
 	}
 	ci := vulkan.BufferViewCreateInfo{
 		SType:  vulkan.StructureTypeBufferViewCreateInfo,
@@ -322,7 +327,7 @@ func (r *Recorder) Copy(dst, src Bindable) {
 		return
 	}
 	if sv.size > dv.size {
-		r.fail(fmt.Errorf("vk: Copy: %d bytes into a %d-byte range", sv.size, dv.size))
+		r.fail(fmt.Errorf("Copy: %d bytes into a %d-byte range", sv.size, dv.size))
 		return
 	}
 	dv.size = sv.size
@@ -346,7 +351,7 @@ func (r *Recorder) Fill(dst Bindable, word uint32) {
 	}
 	blk, off, size := v.abs()
 	if off%4 != 0 || size%4 != 0 {
-		r.fail(fmt.Errorf("vk: Fill: range [%d,%d) is not 4-byte aligned", v.off, v.off+v.size))
+		r.fail(fmt.Errorf("Fill: range [%d,%d) is not 4-byte aligned", v.off, v.off+v.size))
 		return
 	}
 	r.hazard(nil, []byteRange{rangeOf(v)})
@@ -381,7 +386,7 @@ func (r *Recorder) allocSet(layout vulkan.DescriptorSetLayout) (vulkan.Descripto
 func (r *Recorder) Submit() error {
 	err := r.submit()
 	r.reset()
-	return err
+	return prefixed(err)
 }
 
 func (r *Recorder) submit() error {

@@ -31,11 +31,11 @@ func (d *Device) ringSlot(s *ringSlotState, kind MemoryKind) error {
 	if s.buf != nil {
 		return nil
 	}
-	buf, err := d.NewBuffer(kind, ringSlot)
+	buf, err := d.newBuffer(kind, ringSlot)
 	if err != nil {
 		return err
 	}
-	rec, err := d.NewRecorder()
+	rec, err := d.newRecorder()
 	if err != nil {
 		buf.Release()
 		return err
@@ -52,7 +52,7 @@ func (s *ringSlotState) finish() error {
 	s.busy = false
 	err := s.rec.wait()
 	s.rec.reset()
-	return errors.Join(err, s.rec.Err())
+	return errors.Join(err, s.rec.err)
 }
 
 // upload copies p into v (which holds at least len(p) bytes) through the ring.

@@ -79,6 +79,7 @@ func TestDispatchErrors(t *testing.T) {
 	assert.Error(t, err)
 	_, err = d.NewBuffer(vk.DeviceLocal, 1<<50)
 	assert.True(t, errors.Is(err, vk.ErrOutOfDeviceMemory), "huge buffer: %v", err)
+	assert.Equal(t, 1, strings.Count(err.Error(), "vk: "), "one prefix per layer: %v", err)
 }
 
 func TestUnknownDevice(t *testing.T) {
