@@ -372,7 +372,6 @@ func (d *Device) Validating() bool { return d.in != nil && d.in.debug != nil }
 // Live returns the number of live Vulkan objects by kind; after Close every count is zero.
 func (d *Device) Live() map[string]int { return d.live.snapshot() }
 
-
 // Close waits for the device to go idle and releases everything it still owns, in reverse order
 // of creation: recorders, kernels, buffers and memory, the pipeline cache (saved to disk first),
 // the device and the instance. Close is idempotent.

@@ -1,7 +1,6 @@
 package vk
 
 import (
-
 	vulkan "github.com/vulkan-go/vulkan"
 
 	"github.com/dsr4d/dsr4d/shaders"
