@@ -4,20 +4,25 @@
 // A Device (Open) is one physical device with one compute queue; Options or the environment pick
 // it: DSR4D_DEVICE (an index or a substring of the name; otherwise discrete > integrated >
 // virtual > CPU) and DSR4D_VALIDATE=1 (the Khronos validation layer, whose messages the Device
-// counts by severity: Messages).
+// counts by severity: Messages). When the best device is a CPU driver (lavapipe),
+// PreferCPUBackend tells compute-heavy callers to use the native CPU backend instead.
 //
 // Resources are small types with explicit release, after Gio's gpu package:
 //
 //   - Buffer (NewBuffer): a range of a large memory block (at least 64 MiB, one VkBuffer each)
 //     of a MemoryKind — DeviceLocal, HostVisible (mapped, coherent) or Readback (mapped,
 //     host-cached). Upload and Download copy []float32, []uint32, []byte… directly when the
-//     memory is mapped and through a staging copy otherwise. A View is a byte range of a Buffer;
+//     memory is mapped and otherwise through the Device's staging ring: two mapped 16 MiB slots
+//     per direction, made once, the device copying one while the host fills or drains the other. A View is a byte range of a Buffer;
 //     a binding may not exceed maxStorageBufferRange (128 MiB on lavapipe): bind windows.
-//   - Kernel (Device.Kernel): a compute pipeline built from an embedded shader (package shaders)
-//     with specialization constants given by name. Push-constant size and bindings come from the
-//     shader's reflection and Dispatch checks them. Pipelines are cached in memory and, through
-//     a VkPipelineCache, on disk under the user cache directory (ignored when its header names
-//     another device).
+//   - Kernel (Device.KernelOf): a compute pipeline built from an embedded shader's typed handle,
+//     e.g. KernelOf(shaders.Matmul(shaders.MatmulSpec{TM: 4, TransB: true})), where a misspelt
+//     constant or one the shader lacks does not compile. Device.Kernel(name, Spec) is the
+//     string form, kept only until package nn moves to the handles. Push-constant size and
+//     bindings come from the shader's reflection and Dispatch checks them. Pipelines are cached
+//     in memory and, through a VkPipelineCache, on disk under the user cache directory (ignored
+//     when its header names another device); different pipelines compile concurrently, outside
+//     the device lock.
 //   - Recorder (NewRecorder): many dispatches, copies and fills in one command buffer. It puts a
 //     barrier only where an operation touches bytes that an earlier one wrote since the last
 //     barrier (or writes bytes one of them read), using each binding's readonly/writeonly
@@ -46,6 +51,8 @@
 //
 // Errors: ErrNoDevice (with the one line saying what to install), ErrOutOfDeviceMemory,
 // ErrDeviceLost, ErrClosed; any other failed call is a *ResultError naming the Vulkan function.
+// Every error out of the package has one "vk: " prefix and wraps its cause (%w): "vk:
+// NewBuffer(device-local, 4096 bytes): vkAllocateMemory: out of device memory (…)".
 // Close waits for the device and releases everything in reverse order; Live counts live Vulkan
 // objects by kind so tests prove that nothing leaks (package vktest does this for every test).
 package vk
