@@ -117,7 +117,9 @@ func (g *gpu) newBuffer(size int, usage vulkan.BufferUsageFlagBits) (*buffer, er
 	}
 	b := &buffer{size: size}
 	var vb vulkan.Buffer
-	if err := check("vkCreateBuffer", vulkan.CreateBuffer(g.dev, &bci, nil, &vb)); err != nil {
+	res := vulkan.CreateBuffer(g.dev, &bci, nil, &vb)
+	bci.Free() // vulkan-go's C copy; no arrays of structs, so no finalizer
+	if err := check("vkCreateBuffer", res); err != nil {
 		return nil, err
 	}
 	b.buf = vb
@@ -125,6 +127,7 @@ func (g *gpu) newBuffer(size int, usage vulkan.BufferUsageFlagBits) (*buffer, er
 	var req vulkan.MemoryRequirements
 	vulkan.GetBufferMemoryRequirements(g.dev, b.buf, &req)
 	req.Deref()
+	req.Free()
 	hv := vulkan.MemoryPropertyHostVisibleBit | vulkan.MemoryPropertyHostCoherentBit
 	ti := g.memoryType(req.MemoryTypeBits, hv|vulkan.MemoryPropertyDeviceLocalBit)
 	if ti < 0 {
@@ -136,7 +139,9 @@ func (g *gpu) newBuffer(size int, usage vulkan.BufferUsageFlagBits) (*buffer, er
 	}
 	mai := vulkan.MemoryAllocateInfo{SType: vulkan.StructureTypeMemoryAllocateInfo, AllocationSize: req.Size, MemoryTypeIndex: uint32(ti)}
 	var mem vulkan.DeviceMemory
-	if err := check("vkAllocateMemory", vulkan.AllocateMemory(g.dev, &mai, nil, &mem)); err != nil {
+	res = vulkan.AllocateMemory(g.dev, &mai, nil, &mem)
+	mai.Free() // vulkan-go's C copy; no arrays of structs, so no finalizer
+	if err := check("vkAllocateMemory", res); err != nil {
 		g.freeBuffer(b)
 		return nil, err
 	}
@@ -197,7 +202,9 @@ func (g *gpu) newImage(w, h int, format vulkan.Format, usage vulkan.ImageUsageFl
 	}
 	im := &image{}
 	var vimg vulkan.Image
-	if err := check("vkCreateImage", vulkan.CreateImage(g.dev, &ici, nil, &vimg)); err != nil {
+	res := vulkan.CreateImage(g.dev, &ici, nil, &vimg)
+	ici.Free() // vulkan-go's C copy; no arrays of structs, so no finalizer
+	if err := check("vkCreateImage", res); err != nil {
 		return nil, err
 	}
 	im.img = vimg
@@ -205,13 +212,16 @@ func (g *gpu) newImage(w, h int, format vulkan.Format, usage vulkan.ImageUsageFl
 	var req vulkan.MemoryRequirements
 	vulkan.GetImageMemoryRequirements(g.dev, im.img, &req)
 	req.Deref()
+	req.Free()
 	ti := g.memoryType(req.MemoryTypeBits, vulkan.MemoryPropertyDeviceLocalBit)
 	if ti < 0 {
 		ti = g.memoryType(req.MemoryTypeBits, 0)
 	}
 	mai := vulkan.MemoryAllocateInfo{SType: vulkan.StructureTypeMemoryAllocateInfo, AllocationSize: req.Size, MemoryTypeIndex: uint32(ti)}
 	var imem vulkan.DeviceMemory
-	if err := check("vkAllocateMemory", vulkan.AllocateMemory(g.dev, &mai, nil, &imem)); err != nil {
+	res = vulkan.AllocateMemory(g.dev, &mai, nil, &imem)
+	mai.Free() // vulkan-go's C copy; no arrays of structs, so no finalizer
+	if err := check("vkAllocateMemory", res); err != nil {
 		g.freeImage(im)
 		return nil, err
 	}
@@ -239,7 +249,9 @@ func (g *gpu) newView(img vulkan.Image, format vulkan.Format, aspect vulkan.Imag
 		SubresourceRange: vulkan.ImageSubresourceRange{AspectMask: vulkan.ImageAspectFlags(aspect), LevelCount: 1, LayerCount: 1},
 	}
 	var v vulkan.ImageView
-	if err := check("vkCreateImageView", vulkan.CreateImageView(g.dev, &vci, nil, &v)); err != nil {
+	res := vulkan.CreateImageView(g.dev, &vci, nil, &v)
+	vci.Free() // vulkan-go's C copy; no arrays of structs, so no finalizer
+	if err := check("vkCreateImageView", res); err != nil {
 		return vulkan.NullImageView, err
 	}
 	g.add("image_view", 1)
@@ -278,7 +290,9 @@ func (g *gpu) commandBuffer() (vulkan.CommandBuffer, error) {
 		CommandBufferCount: 1,
 	}
 	cbs := make([]vulkan.CommandBuffer, 1)
-	if err := check("vkAllocateCommandBuffers", vulkan.AllocateCommandBuffers(g.dev, &ai, cbs)); err != nil {
+	res := vulkan.AllocateCommandBuffers(g.dev, &ai, cbs)
+	ai.Free() // vulkan-go's C copy; no arrays of structs, so no finalizer
+	if err := check("vkAllocateCommandBuffers", res); err != nil {
 		return nil, err
 	}
 	g.add("command_buffer", 1)
@@ -298,7 +312,9 @@ func (g *gpu) newFence(signaled bool) (vulkan.Fence, error) {
 		fci.Flags = vulkan.FenceCreateFlags(vulkan.FenceCreateSignaledBit)
 	}
 	var f vulkan.Fence
-	if err := check("vkCreateFence", vulkan.CreateFence(g.dev, &fci, nil, &f)); err != nil {
+	res := vulkan.CreateFence(g.dev, &fci, nil, &f)
+	fci.Free() // vulkan-go's C copy; no arrays of structs, so no finalizer
+	if err := check("vkCreateFence", res); err != nil {
 		return vulkan.NullFence, err
 	}
 	g.add("fence", 1)

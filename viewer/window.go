@@ -182,6 +182,7 @@ func (wd *Window) createSwapchain() error {
 	caps.CurrentExtent.Deref()
 	caps.MinImageExtent.Deref()
 	caps.MaxImageExtent.Deref()
+	caps.Free()
 	fw, fh := wd.win.GetFramebufferSize()
 	w, h := uint32(fw), uint32(fh)
 	if caps.CurrentExtent.Width != 0xFFFFFFFF {
