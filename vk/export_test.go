@@ -17,3 +17,6 @@ func DownloadStaged[T Elem](src Bindable, out []T) error {
 	}
 	return v.buf.d.download(v, asBytes(out))
 }
+
+// SetBuildHook makes every pipeline build call f first (nil removes it).
+func SetBuildHook(f func(name string)) { buildHook = f }

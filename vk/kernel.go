@@ -101,9 +101,15 @@ func (d *Device) KernelOf(v shaders.Variant) (*Kernel, error) {
 	return e.k, e.err
 }
 
+// buildHook, when set (by tests), runs at the start of every pipeline build.
+var buildHook func(name string)
+
 // newKernel checks v against the device's limits and builds its pipeline; d.mu is not held.
 func (d *Device) newKernel(v shaders.Variant) (*Kernel, error) {
 	name := v.Name()
+	if buildHook != nil {
+		buildHook(name)
+	}
 	mod, err := v.Module()
 	if err != nil {
 		return nil, err

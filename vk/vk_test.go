@@ -123,3 +123,36 @@ func TestTypedAndStringKernels(t *testing.T) {
 	}
 	assert.Equal(t, 4+1, d.Live()["pipeline"])
 }
+
+// TestCompileOutsideDeviceLock holds two pipeline builds at their start and checks that,
+// meanwhile, both have begun (they build concurrently) and the device still allocates, records
+// and submits with a kernel it already has.
+func TestCompileOutsideDeviceLock(t *testing.T) {
+	d := vktest.Open(t)
+	cp, err := d.KernelOf(shaders.Copy(shaders.CopySpec{LocalSizeX: 64}))
+	require.NoError(t, err)
+	started, release := make(chan string, 2), make(chan struct{})
+	vk.SetBuildHook(func(name string) { started <- name; <-release })
+	defer vk.SetBuildHook(nil)
+	var wg sync.WaitGroup
+	for _, tm := range []uint32{2, 3} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := d.KernelOf(shaders.Matmul(shaders.MatmulSpec{LocalSizeX: 16, TM: tm, TN: 2}))
+			assert.NoError(t, err)
+		}()
+	}
+	<-started
+	<-started // both builds are in progress at once
+	buf, err := d.NewBuffer(vk.DeviceLocal, 1024)
+	require.NoError(t, err)
+	defer buf.Release()
+	r, err := d.NewRecorder()
+	require.NoError(t, err)
+	defer r.Release()
+	r.Dispatch(cp, [3]int{1, 1, 1}, []uint32{128}, buf.View(0, 512), buf.View(512, 512))
+	require.NoError(t, r.Submit(), "the device works while pipelines build")
+	close(release)
+	wg.Wait()
+}
