@@ -17,6 +17,11 @@ extern PFN_vkCmdSetScissor vgo_vkCmdSetScissor;
 extern PFN_vkCmdCopyImageToBuffer vgo_vkCmdCopyImageToBuffer;
 extern PFN_vkGetPhysicalDeviceSurfaceFormatsKHR vgo_vkGetPhysicalDeviceSurfaceFormatsKHR;
 
+// GLFW's (compiled into go-gl/glfw): called directly because go-gl returns the surface as the
+// address of a Go variable in a uintptr, which the collector may free before it is read.
+typedef struct GLFWwindow GLFWwindow;
+extern VkResult glfwCreateWindowSurface(VkInstance instance, GLFWwindow* window, const VkAllocationCallbacks* allocator, VkSurfaceKHR* surface);
+
 // viewerRenderPass: one colour attachment (cleared, stored, left in final) and a depth
 // attachment, one subpass, and the dependencies that order frames and the readback copy.
 static VkResult viewerRenderPass(VkDevice dev, VkFormat color, VkImageLayout final, VkFormat depth, VkRenderPass* out) {
@@ -258,4 +263,11 @@ func surfaceFormats(pd vulkan.PhysicalDevice, s vulkan.Surface) ([]vulkan.Format
 		out[i] = vulkan.Format(f[i])
 	}
 	return out, nil
+}
+
+// createWindowSurface makes a surface for the GLFW window win (its Handle).
+func createWindowSurface(inst vulkan.Instance, win unsafe.Pointer) (vulkan.Surface, error) {
+	var s C.VkSurfaceKHR
+	r := C.glfwCreateWindowSurface(C.VkInstance(unsafe.Pointer(inst)), (*C.GLFWwindow)(win), nil, &s)
+	return vulkan.Surface(unsafe.Pointer(s)), vk.Check("glfwCreateWindowSurface", vulkan.Result(r))
 }

@@ -93,11 +93,11 @@ func OpenWindow(geo *Geometry, st *State, w, h int, validate bool) (*Window, err
 	wd := &Window{win: win, st: st, last: time.Now()}
 	exts := win.GetRequiredInstanceExtensions()
 	g, err := newGPU(validate, exts, func(inst vulkan.Instance) (vulkan.Surface, error) {
-		p, err := win.CreateWindowSurface(inst, nil)
+		s, err := createWindowSurface(inst, win.Handle())
 		if err != nil {
-			return vulkan.NullSurface, fmt.Errorf("viewer: %v", err)
+			return vulkan.NullSurface, fmt.Errorf("viewer: %w", err)
 		}
-		return vulkan.SurfaceFromPointer(p), nil
+		return s, nil
 	})
 	if err != nil {
 		win.Destroy()
