@@ -41,35 +41,30 @@ static VkResult viewerRenderPass(VkDevice dev, VkFormat color, VkImageLayout fin
 	att[1].finalLayout = VK_IMAGE_LAYOUT_DEPTH_STENCIL_ATTACHMENT_OPTIMAL;
 	VkAttachmentReference cref = {0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL};
 	VkAttachmentReference dref = {1, VK_IMAGE_LAYOUT_DEPTH_STENCIL_ATTACHMENT_OPTIMAL};
-	VkSubpassDescription sub;
-	memset(&sub, 0, sizeof sub);
-	sub.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS;
-	sub.colorAttachmentCount = 1;
-	sub.pColorAttachments = &cref;
-	sub.pDepthStencilAttachment = &dref;
+	VkSubpassDescription sub = {
+		.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS,
+		.colorAttachmentCount = 1,
+		.pColorAttachments = &cref,
+		.pDepthStencilAttachment = &dref,
+	};
 	VkPipelineStageFlags fb = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT | VK_PIPELINE_STAGE_EARLY_FRAGMENT_TESTS_BIT | VK_PIPELINE_STAGE_LATE_FRAGMENT_TESTS_BIT;
-	VkSubpassDependency dep[2];
-	memset(dep, 0, sizeof dep);
-	dep[0].srcSubpass = VK_SUBPASS_EXTERNAL;
-	dep[0].dstSubpass = 0;
-	dep[0].srcStageMask = fb;
-	dep[0].dstStageMask = fb;
-	dep[0].dstAccessMask = VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT | VK_ACCESS_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT;
-	dep[1].srcSubpass = 0;
-	dep[1].dstSubpass = VK_SUBPASS_EXTERNAL;
-	dep[1].srcStageMask = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT;
-	dep[1].dstStageMask = VK_PIPELINE_STAGE_TRANSFER_BIT;
-	dep[1].srcAccessMask = VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT;
-	dep[1].dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT;
-	VkRenderPassCreateInfo ci;
-	memset(&ci, 0, sizeof ci);
-	ci.sType = VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO;
-	ci.attachmentCount = 2;
-	ci.pAttachments = att;
-	ci.subpassCount = 1;
-	ci.pSubpasses = &sub;
-	ci.dependencyCount = 2;
-	ci.pDependencies = dep;
+	VkSubpassDependency dep[2] = {
+		{.srcSubpass = VK_SUBPASS_EXTERNAL, .dstSubpass = 0, .srcStageMask = fb, .dstStageMask = fb,
+			.dstAccessMask = VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT | VK_ACCESS_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT},
+		// The readback copy (offscreen) reads what the pass wrote.
+		{.srcSubpass = 0, .dstSubpass = VK_SUBPASS_EXTERNAL,
+			.srcStageMask = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT, .dstStageMask = VK_PIPELINE_STAGE_TRANSFER_BIT,
+			.srcAccessMask = VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT, .dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT},
+	};
+	VkRenderPassCreateInfo ci = {
+		.sType = VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO,
+		.attachmentCount = 2,
+		.pAttachments = att,
+		.subpassCount = 1,
+		.pSubpasses = &sub,
+		.dependencyCount = 2,
+		.pDependencies = dep,
+	};
 	return vgo_vkCreateRenderPass(dev, &ci, NULL, out);
 }
 
@@ -98,41 +93,34 @@ static VkResult viewerPipeline(VkDevice dev, VkShaderModule vs, VkShaderModule f
 		attr[i].format = (VkFormat)formats[i];
 		attr[i].offset = offsets[i];
 	}
-	VkPipelineVertexInputStateCreateInfo vi;
-	memset(&vi, 0, sizeof vi);
-	vi.sType = VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO;
-	vi.vertexBindingDescriptionCount = 1;
-	vi.pVertexBindingDescriptions = &bind;
-	vi.vertexAttributeDescriptionCount = nattr;
-	vi.pVertexAttributeDescriptions = attr;
-	VkPipelineInputAssemblyStateCreateInfo ia;
-	memset(&ia, 0, sizeof ia);
-	ia.sType = VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO;
-	ia.topology = topo;
-	VkPipelineViewportStateCreateInfo vp;
-	memset(&vp, 0, sizeof vp);
-	vp.sType = VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO;
-	vp.viewportCount = 1;
-	vp.scissorCount = 1;
-	VkPipelineRasterizationStateCreateInfo rs;
-	memset(&rs, 0, sizeof rs);
-	rs.sType = VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_CREATE_INFO;
-	rs.polygonMode = VK_POLYGON_MODE_FILL;
-	rs.cullMode = VK_CULL_MODE_NONE;
-	rs.frontFace = VK_FRONT_FACE_COUNTER_CLOCKWISE;
-	rs.lineWidth = lineWidth;
-	VkPipelineMultisampleStateCreateInfo ms;
-	memset(&ms, 0, sizeof ms);
-	ms.sType = VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO;
-	ms.rasterizationSamples = VK_SAMPLE_COUNT_1_BIT;
-	VkPipelineDepthStencilStateCreateInfo ds;
-	memset(&ds, 0, sizeof ds);
-	ds.sType = VK_STRUCTURE_TYPE_PIPELINE_DEPTH_STENCIL_STATE_CREATE_INFO;
-	ds.depthCompareOp = VK_COMPARE_OP_LESS_OR_EQUAL;
+	VkPipelineVertexInputStateCreateInfo vi = {
+		.sType = VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO,
+		.vertexBindingDescriptionCount = 1,
+		.pVertexBindingDescriptions = &bind,
+		.vertexAttributeDescriptionCount = nattr,
+		.pVertexAttributeDescriptions = attr,
+	};
+	VkPipelineInputAssemblyStateCreateInfo ia = {.sType = VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO, .topology = topo};
+	VkPipelineViewportStateCreateInfo vp = {.sType = VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO, .viewportCount = 1, .scissorCount = 1};
+	VkPipelineRasterizationStateCreateInfo rs = {
+		.sType = VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_CREATE_INFO,
+		.polygonMode = VK_POLYGON_MODE_FILL,
+		.cullMode = VK_CULL_MODE_NONE,
+		.frontFace = VK_FRONT_FACE_COUNTER_CLOCKWISE,
+		.lineWidth = lineWidth,
+	};
+	VkPipelineMultisampleStateCreateInfo ms = {
+		.sType = VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO,
+		.rasterizationSamples = VK_SAMPLE_COUNT_1_BIT,
+	};
+	VkPipelineDepthStencilStateCreateInfo ds = {
+		.sType = VK_STRUCTURE_TYPE_PIPELINE_DEPTH_STENCIL_STATE_CREATE_INFO,
+		.depthCompareOp = VK_COMPARE_OP_LESS_OR_EQUAL,
+	};
 	ds.depthTestEnable = ds.depthWriteEnable = depth ? VK_TRUE : VK_FALSE;
-	VkPipelineColorBlendAttachmentState att;
-	memset(&att, 0, sizeof att);
-	att.colorWriteMask = VK_COLOR_COMPONENT_R_BIT | VK_COLOR_COMPONENT_G_BIT | VK_COLOR_COMPONENT_B_BIT | VK_COLOR_COMPONENT_A_BIT;
+	VkPipelineColorBlendAttachmentState att = {
+		.colorWriteMask = VK_COLOR_COMPONENT_R_BIT | VK_COLOR_COMPONENT_G_BIT | VK_COLOR_COMPONENT_B_BIT | VK_COLOR_COMPONENT_A_BIT,
+	};
 	if (blend) {
 		att.blendEnable = VK_TRUE;
 		att.srcColorBlendFactor = VK_BLEND_FACTOR_SRC_ALPHA;
@@ -142,33 +130,33 @@ static VkResult viewerPipeline(VkDevice dev, VkShaderModule vs, VkShaderModule f
 		att.dstAlphaBlendFactor = VK_BLEND_FACTOR_ONE_MINUS_SRC_ALPHA;
 		att.alphaBlendOp = VK_BLEND_OP_ADD;
 	}
-	VkPipelineColorBlendStateCreateInfo cb;
-	memset(&cb, 0, sizeof cb);
-	cb.sType = VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO;
-	cb.attachmentCount = 1;
-	cb.pAttachments = &att;
+	VkPipelineColorBlendStateCreateInfo cb = {
+		.sType = VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO,
+		.attachmentCount = 1,
+		.pAttachments = &att,
+	};
 	VkDynamicState dyn[2] = {VK_DYNAMIC_STATE_VIEWPORT, VK_DYNAMIC_STATE_SCISSOR};
-	VkPipelineDynamicStateCreateInfo dy;
-	memset(&dy, 0, sizeof dy);
-	dy.sType = VK_STRUCTURE_TYPE_PIPELINE_DYNAMIC_STATE_CREATE_INFO;
-	dy.dynamicStateCount = 2;
-	dy.pDynamicStates = dyn;
-	VkGraphicsPipelineCreateInfo ci;
-	memset(&ci, 0, sizeof ci);
-	ci.sType = VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO;
-	ci.stageCount = 2;
-	ci.pStages = st;
-	ci.pVertexInputState = &vi;
-	ci.pInputAssemblyState = &ia;
-	ci.pViewportState = &vp;
-	ci.pRasterizationState = &rs;
-	ci.pMultisampleState = &ms;
-	ci.pDepthStencilState = &ds;
-	ci.pColorBlendState = &cb;
-	ci.pDynamicState = &dy;
-	ci.layout = layout;
-	ci.renderPass = rp;
-	ci.basePipelineIndex = -1;
+	VkPipelineDynamicStateCreateInfo dy = {
+		.sType = VK_STRUCTURE_TYPE_PIPELINE_DYNAMIC_STATE_CREATE_INFO,
+		.dynamicStateCount = 2,
+		.pDynamicStates = dyn,
+	};
+	VkGraphicsPipelineCreateInfo ci = {
+		.sType = VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO,
+		.stageCount = 2,
+		.pStages = st,
+		.pVertexInputState = &vi,
+		.pInputAssemblyState = &ia,
+		.pViewportState = &vp,
+		.pRasterizationState = &rs,
+		.pMultisampleState = &ms,
+		.pDepthStencilState = &ds,
+		.pColorBlendState = &cb,
+		.pDynamicState = &dy,
+		.layout = layout,
+		.renderPass = rp,
+		.basePipelineIndex = -1,
+	};
 	return vgo_vkCreateGraphicsPipelines(dev, VK_NULL_HANDLE, 1, &ci, NULL, out);
 }
 

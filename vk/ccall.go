@@ -35,22 +35,22 @@ extern PFN_vkInvalidateMappedMemoryRanges vgo_vkInvalidateMappedMemoryRanges;
 
 static VkResult dsr4dCreateInstance(const char* app, uint32_t api, uint32_t nlayers, char** layers,
 		uint32_t nexts, char** exts, VkInstance* out) {
-	VkApplicationInfo ai;
-	memset(&ai, 0, sizeof ai);
-	ai.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO;
-	ai.pApplicationName = app;
-	ai.applicationVersion = VK_MAKE_VERSION(0, 1, 0);
-	ai.pEngineName = "dsr4d";
-	ai.engineVersion = VK_MAKE_VERSION(0, 1, 0);
-	ai.apiVersion = api;
-	VkInstanceCreateInfo ci;
-	memset(&ci, 0, sizeof ci);
-	ci.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO;
-	ci.pApplicationInfo = &ai;
-	ci.enabledLayerCount = nlayers;
-	ci.ppEnabledLayerNames = (const char* const*)layers;
-	ci.enabledExtensionCount = nexts;
-	ci.ppEnabledExtensionNames = (const char* const*)exts;
+	VkApplicationInfo ai = {
+		.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+		.pApplicationName = app,
+		.applicationVersion = VK_MAKE_VERSION(0, 1, 0),
+		.pEngineName = "dsr4d",
+		.engineVersion = VK_MAKE_VERSION(0, 1, 0),
+		.apiVersion = api,
+	};
+	VkInstanceCreateInfo ci = {
+		.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+		.pApplicationInfo = &ai,
+		.enabledLayerCount = nlayers,
+		.ppEnabledLayerNames = (const char* const*)layers,
+		.enabledExtensionCount = nexts,
+		.ppEnabledExtensionNames = (const char* const*)exts,
+	};
 	return vgo_vkCreateInstance(&ci, NULL, out);
 }
 
@@ -90,23 +90,19 @@ static VkResult dsr4dCreateDevice(VkPhysicalDevice pd, uint32_t nfam, const uint
 		q[i].queueCount = 1;
 		q[i].pQueuePriorities = &prio;
 	}
-	VkDeviceCreateInfo ci;
-	memset(&ci, 0, sizeof ci);
-	ci.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
-	ci.queueCreateInfoCount = nfam < 2 ? nfam : 2;
-	ci.pQueueCreateInfos = q;
-	ci.enabledExtensionCount = nexts;
-	ci.ppEnabledExtensionNames = (const char* const*)exts;
-	ci.pEnabledFeatures = feats;
+	VkDeviceCreateInfo ci = {
+		.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+		.queueCreateInfoCount = nfam < 2 ? nfam : 2,
+		.pQueueCreateInfos = q,
+		.enabledExtensionCount = nexts,
+		.ppEnabledExtensionNames = (const char* const*)exts,
+		.pEnabledFeatures = feats,
+	};
 	return vgo_vkCreateDevice(pd, &ci, NULL, out);
 }
 
 static VkResult dsr4dCreateShaderModule(VkDevice dev, size_t size, const uint32_t* code, VkShaderModule* out) {
-	VkShaderModuleCreateInfo ci;
-	memset(&ci, 0, sizeof ci);
-	ci.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO;
-	ci.codeSize = size;
-	ci.pCode = code;
+	VkShaderModuleCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, .codeSize = size, .pCode = code};
 	return vgo_vkCreateShaderModule(dev, &ci, NULL, out);
 }
 
@@ -123,23 +119,14 @@ static VkResult dsr4dCreateDescriptorSetLayout(VkDevice dev, uint32_t n, const u
 		b[i].descriptorCount = 1;
 		b[i].stageFlags = stages;
 	}
-	VkDescriptorSetLayoutCreateInfo ci;
-	memset(&ci, 0, sizeof ci);
-	ci.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO;
-	ci.bindingCount = n;
-	ci.pBindings = b;
+	VkDescriptorSetLayoutCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO, .bindingCount = n, .pBindings = b};
 	return vgo_vkCreateDescriptorSetLayout(dev, &ci, NULL, out);
 }
 
 static VkResult dsr4dCreatePipelineLayout(VkDevice dev, VkDescriptorSetLayout set, uint32_t push,
 		VkShaderStageFlags stages, VkPipelineLayout* out) {
-	VkPushConstantRange pr;
-	memset(&pr, 0, sizeof pr);
-	pr.stageFlags = stages;
-	pr.size = push;
-	VkPipelineLayoutCreateInfo ci;
-	memset(&ci, 0, sizeof ci);
-	ci.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
+	VkPushConstantRange pr = {.stageFlags = stages, .size = push};
+	VkPipelineLayoutCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
 	if (set != VK_NULL_HANDLE) {
 		ci.setLayoutCount = 1;
 		ci.pSetLayouts = &set;
@@ -164,15 +151,8 @@ static VkResult dsr4dCreateComputePipeline(VkDevice dev, VkPipelineCache cache, 
 		e[i].size = 4;
 		data[i] = values[i];
 	}
-	VkSpecializationInfo si;
-	memset(&si, 0, sizeof si);
-	si.mapEntryCount = n;
-	si.pMapEntries = e;
-	si.dataSize = 4 * n;
-	si.pData = data;
-	VkComputePipelineCreateInfo ci;
-	memset(&ci, 0, sizeof ci);
-	ci.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO;
+	VkSpecializationInfo si = {.mapEntryCount = n, .pMapEntries = e, .dataSize = 4 * n, .pData = data};
+	VkComputePipelineCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
 	ci.stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
 	ci.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
 	ci.stage.module = mod;
@@ -183,36 +163,23 @@ static VkResult dsr4dCreateComputePipeline(VkDevice dev, VkPipelineCache cache, 
 }
 
 static VkResult dsr4dCreatePipelineCache(VkDevice dev, size_t size, const void* data, VkPipelineCache* out) {
-	VkPipelineCacheCreateInfo ci;
-	memset(&ci, 0, sizeof ci);
-	ci.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO;
-	ci.initialDataSize = size;
-	ci.pInitialData = data;
+	VkPipelineCacheCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO, .initialDataSize = size, .pInitialData = data};
 	return vgo_vkCreatePipelineCache(dev, &ci, NULL, out);
 }
 
 static VkResult dsr4dCreateDescriptorPool(VkDevice dev, uint32_t sets, uint32_t storage, uint32_t texel, VkDescriptorPool* out) {
-	VkDescriptorPoolSize ps[2];
-	ps[0].type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-	ps[0].descriptorCount = storage;
-	ps[1].type = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
-	ps[1].descriptorCount = texel;
-	VkDescriptorPoolCreateInfo ci;
-	memset(&ci, 0, sizeof ci);
-	ci.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
-	ci.maxSets = sets;
-	ci.poolSizeCount = 2;
-	ci.pPoolSizes = ps;
+	VkDescriptorPoolSize ps[2] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, storage}, {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, texel}};
+	VkDescriptorPoolCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, .maxSets = sets, .poolSizeCount = 2, .pPoolSizes = ps};
 	return vgo_vkCreateDescriptorPool(dev, &ci, NULL, out);
 }
 
 static VkResult dsr4dAllocateSet(VkDevice dev, VkDescriptorPool pool, VkDescriptorSetLayout layout, VkDescriptorSet* out) {
-	VkDescriptorSetAllocateInfo ai;
-	memset(&ai, 0, sizeof ai);
-	ai.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO;
-	ai.descriptorPool = pool;
-	ai.descriptorSetCount = 1;
-	ai.pSetLayouts = &layout;
+	VkDescriptorSetAllocateInfo ai = {
+		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+		.descriptorPool = pool,
+		.descriptorSetCount = 1,
+		.pSetLayouts = &layout,
+	};
 	return vgo_vkAllocateDescriptorSets(dev, &ai, out);
 }
 
@@ -245,20 +212,13 @@ static VkResult dsr4dWriteSet(VkDevice dev, VkDescriptorSet set, uint32_t n, con
 }
 
 static VkResult dsr4dBegin(VkCommandBuffer cb, VkCommandBufferUsageFlags flags) {
-	VkCommandBufferBeginInfo bi;
-	memset(&bi, 0, sizeof bi);
-	bi.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
-	bi.flags = flags;
+	VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO, .flags = flags};
 	return vgo_vkBeginCommandBuffer(cb, &bi);
 }
 
 static void dsr4dMemoryBarrier(VkCommandBuffer cb, VkPipelineStageFlags src, VkAccessFlags srcAccess,
 		VkPipelineStageFlags dst, VkAccessFlags dstAccess) {
-	VkMemoryBarrier mb;
-	memset(&mb, 0, sizeof mb);
-	mb.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
-	mb.srcAccessMask = srcAccess;
-	mb.dstAccessMask = dstAccess;
+	VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER, .srcAccessMask = srcAccess, .dstAccessMask = dstAccess};
 	vgo_vkCmdPipelineBarrier(cb, src, dst, 0, 1, &mb, 0, NULL, 0, NULL);
 }
 
@@ -272,11 +232,7 @@ static void dsr4dCopyBuffer(VkCommandBuffer cb, VkBuffer src, VkBuffer dst, uint
 
 static VkResult dsr4dSubmit(VkQueue q, VkCommandBuffer cb, VkSemaphore wait, VkPipelineStageFlags stage,
 		VkSemaphore signal, VkFence fence) {
-	VkSubmitInfo si;
-	memset(&si, 0, sizeof si);
-	si.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
-	si.commandBufferCount = 1;
-	si.pCommandBuffers = &cb;
+	VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &cb};
 	if (wait != VK_NULL_HANDLE) {
 		si.waitSemaphoreCount = 1;
 		si.pWaitSemaphores = &wait;
@@ -290,9 +246,7 @@ static VkResult dsr4dSubmit(VkQueue q, VkCommandBuffer cb, VkSemaphore wait, VkP
 }
 
 static VkResult dsr4dPresent(VkQueue q, VkSwapchainKHR sc, uint32_t index, VkSemaphore wait) {
-	VkPresentInfoKHR pi;
-	memset(&pi, 0, sizeof pi);
-	pi.sType = VK_STRUCTURE_TYPE_PRESENT_INFO_KHR;
+	VkPresentInfoKHR pi = {.sType = VK_STRUCTURE_TYPE_PRESENT_INFO_KHR};
 	if (wait != VK_NULL_HANDLE) {
 		pi.waitSemaphoreCount = 1;
 		pi.pWaitSemaphores = &wait;
@@ -304,12 +258,7 @@ static VkResult dsr4dPresent(VkQueue q, VkSwapchainKHR sc, uint32_t index, VkSem
 }
 
 static VkResult dsr4dMappedRange(VkDevice dev, VkDeviceMemory mem, uint64_t off, uint64_t size, int flush) {
-	VkMappedMemoryRange r;
-	memset(&r, 0, sizeof r);
-	r.sType = VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE;
-	r.memory = mem;
-	r.offset = off;
-	r.size = size;
+	VkMappedMemoryRange r = {.sType = VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE, .memory = mem, .offset = off, .size = size};
 	return flush ? vgo_vkFlushMappedMemoryRanges(dev, 1, &r) : vgo_vkInvalidateMappedMemoryRanges(dev, 1, &r);
 }
 */
