@@ -1,0 +1,64 @@
+package tokenizer
+
+import (
+	"testing"
+)
+
+// BenchmarkEncode times this package and transformers.js on the same corpus in the same
+// run: go/warm after one pass has filled the word cache (JS's LRU cache is warm the same
+// way: node reports the best of 3 passes after an untimed one), go/cold with a fresh cache
+// per pass. js reports node's own timing, so the metric is comparable and b.N is moot.
+//
+//	go test -run '^$' -bench Encode -benchtime 3x ./nn/tokenizer/
+func BenchmarkEncode(b *testing.B) {
+	tok := qwen25VL(b)
+	texts := corpus(12000)
+	js := runJS(b, texts, 3)
+	ntok := 0
+	for _, s := range texts {
+		ntok += len(tok.Encode(s))
+	}
+	if ntok != js.Tokens {
+		b.Fatalf("go made %d tokens, js %d", ntok, js.Tokens)
+	}
+	pass := func() {
+		for _, s := range texts {
+			tok.Encode(s)
+		}
+	}
+	rate := func(b *testing.B) float64 { return float64(ntok) * float64(b.N) / b.Elapsed().Seconds() }
+	var goRate float64
+	b.Run("go/warm", func(b *testing.B) {
+		for b.Loop() {
+			pass()
+		}
+		goRate = rate(b)
+		b.ReportMetric(goRate, "tok/s")
+	})
+	b.Run("go/cold", func(b *testing.B) {
+		for b.Loop() {
+			tok.model.mu.Lock()
+			clear(tok.model.cache)
+			tok.model.mu.Unlock()
+			pass()
+		}
+		b.ReportMetric(rate(b), "tok/s")
+	})
+	b.Run("js", func(b *testing.B) {
+		for b.Loop() {
+		}
+		b.ReportMetric(float64(js.Tokens)/js.Seconds, "tok/s")
+	})
+	b.Logf("%d strings, %d tokens: go/warm %.0f tok/s, js %.0f tok/s (%.1f× js)",
+		len(texts), ntok, goRate, float64(js.Tokens)/js.Seconds, goRate/(float64(js.Tokens)/js.Seconds))
+}
+
+// BenchmarkLoad times reading Qwen's 11 MB tokenizer.json.
+func BenchmarkLoad(b *testing.B) {
+	p := qwenJSONPath(b)
+	for b.Loop() {
+		if _, err := LoadFile(p, Options{LastAddedID: Qwen25VLLastAddedID}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
