@@ -171,7 +171,7 @@ func TestLoadErrors(t *testing.T) {
 		}, "pretokenizers[0]"},
 		{func(f map[string]any) { f["model"].(map[string]any)["type"] = "WordPiece" }, "model.type"},
 		{func(f map[string]any) { f["model"].(map[string]any)["byte_fallback"] = true }, "model.byte_fallback"},
-		{func(f map[string]any) { f["model"].(map[string]any)["merges"] = []any{"a b", "x"} }, "model.merges[1]"},
+		{func(f map[string]any) { f["model"].(map[string]any)["merges"] = []any{"a b", "x"} }, "model.merges"},
 		{func(f map[string]any) { f["model"].(map[string]any)["merges"] = []any{[]string{"a", "zz"}} }, "model.merges[0]"},
 		{func(f map[string]any) { delete(f["model"].(map[string]any)["vocab"].(map[string]int), "Ā") }, "no token for byte 0x00"},
 		{func(f map[string]any) { delete(f, "model") }, "model: missing"},
