@@ -85,6 +85,9 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // encodeWord appends the ids of one pre-tokenized piece (raw bytes, before the byte-level
 // mapping) to dst.
 func (m *bpe) encodeWord(dst []int, piece string) []int {
+	if len(piece) == 1 { // digits, spaces, punctuation: one byte, nothing to merge
+		return append(dst, int(m.byteID[piece[0]]))
+	}
 	if len(piece) <= cacheMaxLen {
 		m.mu.RLock()
 		ids, ok := m.cache[piece]
