@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -149,4 +150,22 @@ func (t *Tokenizer) EncodeChat(msgs []Message, opt ChatOptions, images, videos [
 		return nil, err
 	}
 	return t.ExpandVision(t.Encode(s), images, videos, mergeSize)
+}
+
+// DSRGeometrySlots is how many extra <|video_pad|> tokens the DSR Suite's evaluation scripts
+// (model/qwen-vl-finetune/qwen_test_sti.py, qwen_test_vlm4d.py) insert after the video's
+// pads: the slots where the spatial branch's geometry tokens enter the sequence.
+const DSRGeometrySlots = 32
+
+// InsertAfterFirstRun returns a copy of ids with count copies of id inserted after the first
+// run of id that another token follows, as the DSR Suite's add_after_consecutive does with
+// id <|video_pad|> and count DSRGeometrySlots. Like the reference it inserts nothing when no
+// such run exists (no id, or only a run that ends the sequence).
+func InsertAfterFirstRun(ids []int, id, count int) []int {
+	for i := 0; i+1 < len(ids); i++ {
+		if ids[i] == id && ids[i+1] != id {
+			return slices.Concat(ids[:i+1], slices.Repeat([]int{id}, count), ids[i+1:])
+		}
+	}
+	return slices.Clone(ids)
 }

@@ -65,7 +65,9 @@
 // ChatPrompt renders Qwen2.5-VL-Instruct's chat template (default system prompt "You are a
 // helpful assistant.", text / image / video parts, generation prompt); ExpandVision repeats
 // each <|image_pad|> / <|video_pad|> T·H·W/merge² times, as Qwen2_5_VLProcessor does before
-// tokenising; EncodeChat does both. The transformers.js Jinja engine in @lenml/tokenizers
+// tokenising; EncodeChat does both. InsertAfterFirstRun reproduces the DSR Suite's
+// evaluation scripts, which insert DSRGeometrySlots (32) more <|video_pad|> after the first
+// video's pads for the geometry tokens. The transformers.js Jinja engine in @lenml/tokenizers
 // 3.7.2 cannot run the template (no "is string" test), so the chat tests check hand-rendered
 // strings and the ids of the known Qwen prompt prefix.
 package tokenizer
