@@ -17,7 +17,8 @@
 //
 // Decoding concatenates the tokens' bytes and reads them as UTF-8 with each maximal invalid
 // subsequence replaced by U+FFFD (Rust's from_utf8_lossy), so decoding any slice of ids
-// gives valid UTF-8. Ids with no token are skipped, as Hugging Face does.
+// gives valid UTF-8. Ids with no token are skipped, as Hugging Face does. Stream decodes
+// one id at a time for streamed replies, holding back a character split over tokens.
 //
 // # Qwen2.5-VL's added tokens
 //
