@@ -1,18 +1,24 @@
 package tokenizer
 
 import (
+	"math/rand/v2"
 	"testing"
 )
 
-// BenchmarkEncode times this package and transformers.js on the same corpus in the same
-// run: go/warm after one pass has filled the word cache (JS's LRU cache is warm the same
+// BenchmarkEncode times this package and transformers.js on the same corpora in the same
+// run — mixed: the 12,000 strings of TestMatchesJS; questions: DSR question prompts — go/warm after one pass has filled the word cache (JS's LRU cache is warm the same
 // way: node reports the best of 3 passes after an untimed one), go/cold with a fresh cache
 // per pass. js runs node once and reports node's own timing (b.N is moot there).
 //
 //	go test -run '^$' -bench Encode -benchtime 3x ./nn/tokenizer/
 func BenchmarkEncode(b *testing.B) {
+	b.Run("mixed", func(b *testing.B) { benchEncode(b, corpus(12000)) })
+	b.Run("questions", func(b *testing.B) { benchEncode(b, questions(rand.New(rand.NewPCG(1, 2)), 4000)) })
+}
+
+// benchEncode times Go and JS on texts; see BenchmarkEncode.
+func benchEncode(b *testing.B, texts []string) {
 	tok := qwen25VL(b)
-	texts := corpus(12000)
 	ntok := 0
 	for _, s := range texts {
 		ntok += len(tok.Encode(s))
