@@ -104,11 +104,11 @@ func (g Grid) Tokens(mergeSize int) (int, error) {
 // itself, and likewise <|video_pad|> with videos, as Qwen2_5_VLProcessor does before
 // tokenising. The counts of pads and grids must agree.
 func (t *Tokenizer) ExpandVision(ids []int, images, videos []Grid, mergeSize int) ([]int, error) {
-	imagePad, ok1 := t.ID("<|image_pad|>")
-	videoPad, ok2 := t.ID("<|video_pad|>")
-	if !ok1 || !ok2 {
-		return nil, fmt.Errorf("tokenizer: no <|image_pad|> or <|video_pad|> token: not a Qwen2-VL tokenizer")
+	q, err := t.QwenIDs()
+	if err != nil {
+		return nil, err
 	}
+	imagePad, videoPad := q.ImagePad, q.VideoPad
 	out := make([]int, 0, len(ids))
 	ni, nv := 0, 0
 	for _, id := range ids {
@@ -168,4 +168,31 @@ func InsertAfterFirstRun(ids []int, id, count int) []int {
 		}
 	}
 	return slices.Clone(ids)
+}
+
+// QwenIDs are the ids of the Qwen2-VL structural tokens a model needs: stop tokens and the
+// vision markers.
+type QwenIDs struct {
+	EndOfText, ImStart, ImEnd, VisionStart, VisionEnd, ImagePad, VideoPad int
+}
+
+// QwenIDs looks the structural tokens up by name (151643, 151644, 151645, 151652, 151653,
+// 151655, 151656 in Qwen2.5-VL), failing with the missing token's name.
+func (t *Tokenizer) QwenIDs() (QwenIDs, error) {
+	var q QwenIDs
+	for _, f := range []struct {
+		name string
+		id   *int
+	}{
+		{"<|endoftext|>", &q.EndOfText}, {"<|im_start|>", &q.ImStart}, {"<|im_end|>", &q.ImEnd},
+		{"<|vision_start|>", &q.VisionStart}, {"<|vision_end|>", &q.VisionEnd},
+		{"<|image_pad|>", &q.ImagePad}, {"<|video_pad|>", &q.VideoPad},
+	} {
+		id, ok := t.ID(f.name)
+		if !ok {
+			return QwenIDs{}, fmt.Errorf("tokenizer: no %s token: not a Qwen2-VL tokenizer", f.name)
+		}
+		*f.id = id
+	}
+	return q, nil
 }
