@@ -5,7 +5,7 @@ GO      ?= go
 BIN     := bin/dsr4d
 APT     := libvulkan1 libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-validationlayers \
            xvfb libx11-dev libxrandr-dev libxinerama-dev libxcursor-dev libxi-dev libxxf86vm-dev \
-           libgl1-mesa-dev
+           libgl1-mesa-dev ffmpeg
 # Fuzz targets run briefly in `make test`: package:FuzzName.
 FUZZ    := ./geom:FuzzReadTrajectory ./pipeline/scene:FuzzParseMeta ./pipeline/scene:FuzzParseOrient \
            ./pipeline/scene/npy:FuzzReadNPY ./pipeline/scene/npy:FuzzReadNPZ ./pipeline/bench:FuzzExtract
