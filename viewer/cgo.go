@@ -74,7 +74,7 @@ static VkResult viewerRenderPass(VkDevice dev, VkFormat color, VkImageLayout fin
 // viewport and scissor, optional depth test/write and alpha blending.
 static VkResult viewerPipeline(VkDevice dev, VkShaderModule vs, VkShaderModule fs, VkPrimitiveTopology topo,
 		uint32_t stride, uint32_t nattr, const uint32_t* formats, const uint32_t* offsets, int depth, int blend,
-		float lineWidth, VkPipelineLayout layout, VkRenderPass rp, VkPipeline* out) {
+		float lineWidth, VkPipelineLayout layout, VkRenderPass rp, VkPipelineCache cache, VkPipeline* out) {
 	if (nattr > VIEWER_MAX_ATTRS) return VK_ERROR_TOO_MANY_OBJECTS;
 	VkPipelineShaderStageCreateInfo st[2];
 	memset(st, 0, sizeof st);
@@ -157,7 +157,7 @@ static VkResult viewerPipeline(VkDevice dev, VkShaderModule vs, VkShaderModule f
 		.renderPass = rp,
 		.basePipelineIndex = -1,
 	};
-	return vgo_vkCreateGraphicsPipelines(dev, VK_NULL_HANDLE, 1, &ci, NULL, out);
+	return vgo_vkCreateGraphicsPipelines(dev, cache, 1, &ci, NULL, out);
 }
 
 static void viewerViewport(VkCommandBuffer cb, uint32_t w, uint32_t h) {
@@ -217,7 +217,7 @@ type pipelineDesc struct {
 	lineWidth        float32
 }
 
-func createPipeline(dev vulkan.Device, p pipelineDesc, layout vulkan.PipelineLayout, rp vulkan.RenderPass) (vulkan.Pipeline, error) {
+func createPipeline(dev vulkan.Device, p pipelineDesc, layout vulkan.PipelineLayout, rp vulkan.RenderPass, cache vulkan.PipelineCache) (vulkan.Pipeline, error) {
 	var out C.VkPipeline
 	b := func(v bool) C.int {
 		if v {
@@ -228,7 +228,7 @@ func createPipeline(dev vulkan.Device, p pipelineDesc, layout vulkan.PipelineLay
 	r := C.viewerPipeline(cDev(dev), C.VkShaderModule(unsafe.Pointer(p.vs)), C.VkShaderModule(unsafe.Pointer(p.fs)),
 		C.VkPrimitiveTopology(p.topo), C.uint32_t(p.stride), C.uint32_t(len(p.formats)),
 		(*C.uint32_t)(&p.formats[0]), (*C.uint32_t)(&p.offsets[0]), b(p.depth), b(p.blend), C.float(p.lineWidth),
-		C.VkPipelineLayout(unsafe.Pointer(layout)), C.VkRenderPass(unsafe.Pointer(rp)), &out)
+		C.VkPipelineLayout(unsafe.Pointer(layout)), C.VkRenderPass(unsafe.Pointer(rp)), C.VkPipelineCache(unsafe.Pointer(cache)), &out)
 	return vulkan.Pipeline(unsafe.Pointer(out)), vk.Check("vkCreateGraphicsPipelines", vulkan.Result(r))
 }
 

@@ -94,7 +94,7 @@ func (r *renderer) pipeline(vert shaders.Variant, topo vulkan.PrimitiveTopology,
 	if g.d.Info().WideLines && topo == vulkan.PrimitiveTopologyLineList {
 		p.lineWidth = 2
 	}
-	pipe, err := createPipeline(g.dev, p, r.layout, r.rp)
+	pipe, err := createPipeline(g.dev, p, r.layout, r.rp, g.h.PipelineCache)
 	if err != nil {
 		return vulkan.NullPipeline, fmt.Errorf("viewer: %s: %w", vert.Name(), err)
 	}

@@ -14,12 +14,14 @@ type Handles struct {
 	PhysicalDevice vulkan.PhysicalDevice
 	Device         vulkan.Device
 	QueueFamily    uint32
-	Surface        vulkan.Surface // NullSurface unless Options.Surface made one
+	Surface        vulkan.Surface       // NullSurface unless Options.Surface made one
+	PipelineCache  vulkan.PipelineCache // the device's (kept on disk); may be NullPipelineCache
 }
 
 // Handles returns the device's raw handles (see the type).
 func (d *Device) Handles() Handles {
-	return Handles{Instance: d.in.vk, PhysicalDevice: d.pd, Device: d.dev, QueueFamily: d.queueFamily, Surface: d.surface}
+	return Handles{Instance: d.in.vk, PhysicalDevice: d.pd, Device: d.dev, QueueFamily: d.queueFamily, Surface: d.surface,
+		PipelineCache: d.pcache.handle()}
 }
 
 // Track adds delta to the live count of kind (a Vulkan object type, "pipeline", "image"…), for
