@@ -14,8 +14,10 @@ import (
 const replicates = 32
 
 const estimatorHelp = `cues from: reference (the reference's mean of the visible surface, per frame) or robust
-(eroded, depth-trimmed masks, thickness-corrected centres, robust trajectory and facing fits,
-label confidence); robust:key=value,... changes one component (ablations): ` + "erode, trim, centre, window, degree, occlusion, orient, upright"
+(eroded, depth-trimmed masks, thickness-corrected centres, ICP registration, robust trajectory
+and facing fits, a still camera/object model, label confidence); robust:key=value,... changes
+one component (the audit's ablations): erode=N, trim=MADs, centre=mean|median|solid, window=N,
+degree=0..2, occlusion=on|off, orient=N, upright=on|off, register=on|off, still=on|off`
 
 // parseEstimator checks --estimator and --min-confidence.
 func parseEstimator(cfg *qaConfig) error {
