@@ -65,3 +65,27 @@ func TestFitRobustToNoiseAndJump(t *testing.T) {
 		t.Errorf("frame 14: robust error %.3f, plain %.3f: want robust smaller", a, b)
 	}
 }
+
+// A partly hidden frame and a frame cut by the image border get less weight than full views.
+func TestOcclusionWeights(t *testing.T) {
+	t.Parallel()
+	sm := make([]sample, 9)
+	border := make([]bool, 9)
+	for i := range sm {
+		sm[i].Pixels = 1000
+	}
+	sm[4].Pixels = 500 // half hidden
+	border[6] = true
+	sm[8].Pixels = 0 // not visible: untouched
+	w := []float64{1, 1, 1, 1, 1, 1, 1, 1, 1}
+	occlusionWeights(sm, border, w)
+	if w[0] != 1 || w[3] != 1 || w[8] != 1 {
+		t.Errorf("full views reweighted: %v", w)
+	}
+	if w[4] < 0.2 || w[4] > 0.3 {
+		t.Errorf("half-hidden frame weight %.3f, want (1/2)² = 0.25", w[4])
+	}
+	if w[6] != 0.25 {
+		t.Errorf("border frame weight %.3f, want 0.25", w[6])
+	}
+}
