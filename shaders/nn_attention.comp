@@ -11,6 +11,9 @@
 // HD is the head dimension (a specialisation constant: the accumulator lives in registers);
 // VEC4 (HD % 4 == 0, 16-byte aligned views) binds Q, K, V as RGBA32F. No barriers, no shared
 // memory: the schedule for CPU devices; GPUs run the same module with a larger workgroup.
+// The ranges express every mask nn builds: block-diagonal segments (batches, vision windows,
+// per-frame attention), causal with a KV-cache prefix. A NaN score makes the row NaN (GLSL's max
+// may drop a NaN, so it is tracked); a row with no key gives zeros — as the CPU reference.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint HD = 64;
 layout(constant_id = 2) const uint TILE = 16;
@@ -48,6 +51,7 @@ void main() {
 		acc[j] = vec4(0.0);
 	}
 	float m = -3.0e38, l = 0.0;
+	bool nan = false;
 	float s[TILE];
 	for (uint t0 = k0; t0 < k1; t0 += TILE) {
 		uint cnt = min(TILE, k1 - t0);
@@ -58,6 +62,7 @@ void main() {
 			vec4 d = vec4(0.0);
 			for (uint j = 0; j < H4; j++) d = fma(q[j], fetch4(K, kb, j), d);
 			s[t] = (d.x + d.y + d.z + d.w) * pc.scale;
+			nan = nan || isnan(s[t]);
 			tmax = max(tmax, s[t]);
 		}
 		float corr = exp(m - tmax);
@@ -72,7 +77,8 @@ void main() {
 		}
 		m = tmax;
 	}
-	float inv = l > 0.0 ? 1.0 / l : 0.0;
+	float inv = k1 > k0 ? 1.0 / l : 0.0;
+	if (nan) inv = uintBitsToFloat(0x7fc00000u);
 	for (uint j = 0; j < H4; j++)
 		for (uint e = 0; e < 4; e++) {
 			uint d = 4 * j + e;

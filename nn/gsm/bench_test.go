@@ -139,7 +139,7 @@ func BenchmarkOfficialOps(b *testing.B) {
 		}{
 			{"mlp_up_32x3584x18944", 2 * 32 * float64(c.Hidden*c.MLP), func() *nn.Tensor { return be.Linear(XQ, WUp, nil) }},
 			{"k_proj_4096x3584x512", 2 * nk * float64(c.Hidden*c.KVDim()), func() *nn.Tensor { return be.Linear(XK, WK, nil) }},
-			{"attention_32x4096", 4 * 32 * nk * float64(c.Hidden), func() *nn.Tensor { return be.Attention(Q, K, V, c.Heads, c.KVHeads, nil, nil) }},
+			{"attention_32x4096", 4 * 32 * nk * float64(c.Hidden), func() *nn.Tensor { return be.Attention(Q, K, V, nn.AttnOpts{Heads: c.Heads, KVHeads: c.KVHeads}) }},
 		}
 		for _, op := range ops {
 			b.Run(fmt.Sprintf("official/%s/%s", op.name, be.Name()), func(b *testing.B) {
