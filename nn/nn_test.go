@@ -261,11 +261,11 @@ func TestAttention(t *testing.T) {
 		{2, 1, 6, []int{65}, []int{127}, false, 0},        // scalar (non-vec4) path
 		{4, 4, 12, []int{32, 32}, []int{7, 65}, false, 0}, // two samples, block-diagonal
 		{6, 2, 8, []int{1, 33, 7}, []int{17, 1, 257}, false, 0.3},
-		{4, 1, 128, []int{32}, []int{40}, false, 0},        // official head dim
-		{4, 2, 16, []int{37}, []int{37}, true, 0},          // causal prefill
-		{4, 2, 16, []int{1}, []int{29}, true, 0},           // decoding step over a cache
+		{4, 1, 128, []int{32}, []int{40}, false, 0},         // official head dim
+		{4, 2, 16, []int{37}, []int{37}, true, 0},           // causal prefill
+		{4, 2, 16, []int{1}, []int{29}, true, 0},            // decoding step over a cache
 		{2, 2, 8, []int{5, 3, 9}, []int{5, 11, 9}, true, 0}, // causal windows, one with a prefix
-		{2, 1, 10, []int{0, 4}, []int{3, 4}, false, 0},     // a window with keys but no queries
+		{2, 1, 10, []int{0, 4}, []int{3, 4}, false, 0},      // a window with keys but no queries
 	}
 	for _, c := range cases {
 		nq, nk := sum(c.qLens), sum(c.kLens)
@@ -336,7 +336,7 @@ func TestAttentionNaN(t *testing.T) {
 	e := newEnv(t)
 	const heads, hd, n = 2, 8, 9
 	qs, ks, vs := random(e.rng, n*heads*hd, 1), random(e.rng, n*heads*hd, 1), random(e.rng, n*heads*hd, 1)
-	qs[3*heads*hd+1] = float32(math.NaN()) // query row 3, head 0
+	qs[3*heads*hd+1] = float32(math.NaN())  // query row 3, head 0
 	vs[5*heads*hd+hd] = float32(math.NaN()) // key 5, head 1
 	q, k, v := e.data(qs, n, heads*hd), e.data(ks, n, heads*hd), e.data(vs, n, heads*hd)
 	for _, be := range []int{0, 1, 2} {

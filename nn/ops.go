@@ -191,7 +191,7 @@ func (o *opset) GELU(x *Tensor, tanh bool) *Tensor {
 	return o.unary("GELU", opGELU, x, nil)
 }
 
-func (o *opset) SiLU(x *Tensor) *Tensor           { return o.unary("SiLU", opSiLU, x, nil) }
+func (o *opset) SiLU(x *Tensor) *Tensor          { return o.unary("SiLU", opSiLU, x, nil) }
 func (o *opset) SwiGLU(gate, up *Tensor) *Tensor { return o.unary("SwiGLU", opSwiGLU, gate, up) }
 
 func (o *opset) Softmax(x *Tensor) *Tensor {
