@@ -45,9 +45,19 @@ type attnCall struct {
 // opset holds the exported ops of every backend: shape checks, the output's allocation and its
 // scope, then the backend's kernel.
 type opset struct {
-	be     Backend
-	k      kernels
-	scopes []*Scope
+	be      Backend
+	k       kernels
+	scopes  []*Scope
+	persist int // > 0: allocations belong to no scope (weights, caches)
+}
+
+func (o *opset) ops() *opset { return o }
+
+// persistent runs f with the tensors it makes outside every scope.
+func (o *opset) persistent(f func()) {
+	o.persist++
+	defer func() { o.persist-- }()
+	f()
 }
 
 func (o *opset) init(be Backend, k kernels) { o.be, o.k = be, k }
@@ -58,7 +68,7 @@ func (o *opset) out(shape []int) *Tensor { return o.alloc(shape, F32) }
 func (o *opset) alloc(shape []int, dtype DType) *Tensor {
 	checkShape("New", shape)
 	t := o.k.alloc(slices.Clone(shape), dtype)
-	if n := len(o.scopes); n > 0 {
+	if n := len(o.scopes); n > 0 && o.persist == 0 {
 		o.scopes[n-1].ts = append(o.scopes[n-1].ts, t)
 	}
 	return t

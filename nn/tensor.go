@@ -183,4 +183,6 @@ type Backend interface {
 	RepeatRows(x *Tensor, times int) *Tensor
 	// CopyRows copies src's rows into dst from row row0 on (dst is changed in place).
 	CopyRows(dst *Tensor, row0 int, src *Tensor)
+
+	ops() *opset
 }
