@@ -40,7 +40,7 @@ func (m *Merger) Params(prefix string, visit func(nn.Param)) {
 // Model is a GSM of a Config; once loaded, on a backend.
 type Model struct {
 	Config
-	be      nn.Backend
+	be             nn.Backend
 	QFormerQueries *nn.Tensor // q_former_queries
 	Norm           nn.RMSNorm // q_former_norm
 	Merger         Merger
