@@ -1,15 +1,17 @@
 package nn
 
 import (
+	"errors"
 	"runtime"
 	"sync"
 
 	"github.com/dsr4d/dsr4d/internal/float16"
+	"github.com/dsr4d/dsr4d/nn/internal/kern"
 )
 
-// CPU is the host backend: plain Go on float32 tensors. NewCPU gives the product kernels (a
-// parallel register-blocked float32 Linear); NewRef the float64-accumulating reference every
-// kernel is tested against.
+// CPU is the host backend on float32 tensors. NewCPU gives the product kernels (package
+// nn/internal/kern: packed SIMD GEMM with 16-bit weights kept 16-bit, vectorised norms and
+// activations); NewRef the float64-accumulating reference every kernel is tested against.
 type CPU struct {
 	opset
 	// Workers is the number of goroutines the kernels use (GOMAXPROCS when 0).
@@ -36,7 +38,12 @@ var _ Backend = (*CPU)(nil)
 
 func (c *CPU) Name() string { return c.name }
 
-func (c *CPU) Read(t *Tensor) ([]float32, error) { return append([]float32(nil), t.data...), nil }
+func (c *CPU) Read(t *Tensor) ([]float32, error) {
+	if t.data == nil && t.packed != nil {
+		return nil, errors.New("nn: cpu: Read of a 16-bit weight (kept packed for the matmul only)")
+	}
+	return append([]float32(nil), t.data...), nil
+}
 func (c *CPU) Sync() error                       { return nil }
 func (c *CPU) Err() error                        { return nil }
 func (c *CPU) Close() error                      { return nil }
@@ -44,7 +51,7 @@ func (c *CPU) Close() error                      { return nil }
 func (c *CPU) Release(ts ...*Tensor) {
 	for _, t := range ts {
 		if t != nil {
-			t.data = nil
+			t.data, t.packed = nil, nil
 		}
 	}
 }
@@ -75,13 +82,18 @@ func (c *CPU) parallel(n int, f func(lo, hi int)) {
 type host struct{ c *CPU }
 
 func (h host) alloc(shape []int, dtype DType) *Tensor {
-	return &Tensor{shape: shape, be: h.c, dtype: dtype, data: make([]float32, numel(shape))}
+	t := &Tensor{shape: shape, be: h.c, dtype: dtype}
+	if dtype == F32 {
+		t.data = make([]float32, numel(shape))
+	}
+	return t
 }
 
 func (h host) upload(t *Tensor, data []float32) { copy(t.data, data) }
 
 // upload16 widens 16-bit weights exactly (float32 holds every F16 and BF16 value).
 func (h host) upload16(t *Tensor, bits []uint16) {
+	t.data = make([]float32, len(bits))
 	for i, b := range bits {
 		if t.dtype == BF16 {
 			t.data[i] = float16.BF16ToFloat32(b)
@@ -104,76 +116,65 @@ func (h host) embedding(out, table *Tensor, ids []int) {
 	}
 }
 
-// cpuKernels are the product kernels: the reference's, but for a float32 Linear.
+// cpuKernels are the product kernels: float32 with SIMD accumulation (package kern), split over
+// Workers goroutines by rows; attention is still the reference's.
 type cpuKernels struct{ refKernels }
 
-func (k cpuKernels) linear(out, x, w, b *Tensor) {
-	m, kk, n := x.Rows(), x.Cols(), w.Rows()
-	X, W, O := x.data, w.data, out.data
-	// Blocks of 4 output columns (weight rows) per task; each task runs over all rows of x in
-	// blocks of 4, so a 4×k slice of W is reused from cache for every row block.
-	nb := (n + 3) / 4
-	k.c.parallel(nb, func(lo, hi int) {
-		for jb := lo; jb < hi; jb++ {
-			j0 := jb * 4
-			for i0 := 0; i0 < m; i0 += 4 {
-				linearBlock(O, X, W, m, n, kk, i0, j0)
-			}
-		}
-	})
-	if b != nil {
-		for i := range m {
-			row := O[i*n : (i+1)*n]
-			for j, bj := range b.data {
-				row[j] += bj
-			}
-		}
+// upload16 keeps a 16-bit weight 16-bit: packed for kern.Gemm, widened inside its micro-kernel.
+func (k cpuKernels) upload16(t *Tensor, bits []uint16) {
+	dt := kern.BF16
+	if t.dtype == F16 {
+		dt = kern.F16
 	}
+	t.packed = kern.PackB16(bits, dt, t.Cols(), t.Rows(), true)
 }
 
-// linearBlock computes the up-to-4×4 block of O at (i0, j0).
-func linearBlock(O, X, W []float32, m, n, k, i0, j0 int) {
-	var acc [4][4]float32
-	mi, nj := min(4, m-i0), min(4, n-j0)
-	if mi == 4 && nj == 4 {
-		x0, x1, x2, x3 := X[i0*k:(i0+1)*k], X[(i0+1)*k:(i0+2)*k], X[(i0+2)*k:(i0+3)*k], X[(i0+3)*k:(i0+4)*k]
-		w0, w1, w2, w3 := W[j0*k:(j0+1)*k], W[(j0+1)*k:(j0+2)*k], W[(j0+2)*k:(j0+3)*k], W[(j0+3)*k:(j0+4)*k]
-		for p := range k {
-			a0, a1, a2, a3 := x0[p], x1[p], x2[p], x3[p]
-			b0, b1, b2, b3 := w0[p], w1[p], w2[p], w3[p]
-			acc[0][0] += a0 * b0
-			acc[0][1] += a0 * b1
-			acc[0][2] += a0 * b2
-			acc[0][3] += a0 * b3
-			acc[1][0] += a1 * b0
-			acc[1][1] += a1 * b1
-			acc[1][2] += a1 * b2
-			acc[1][3] += a1 * b3
-			acc[2][0] += a2 * b0
-			acc[2][1] += a2 * b1
-			acc[2][2] += a2 * b2
-			acc[2][3] += a2 * b3
-			acc[3][0] += a3 * b0
-			acc[3][1] += a3 * b1
-			acc[3][2] += a3 * b2
-			acc[3][3] += a3 * b3
-		}
-	} else {
-		for i := range mi {
-			xr := X[(i0+i)*k : (i0+i+1)*k]
-			for j := range nj {
-				wr := W[(j0+j)*k : (j0+j+1)*k]
-				var s float32
-				for p, a := range xr {
-					s += a * wr[p]
-				}
-				acc[i][j] = s
-			}
-		}
+// linear is kern.Gemm on the weight packed once (a float32 weight is packed on its first use
+// and keeps its float32 copy for other ops; weights must not change afterwards).
+func (k cpuKernels) linear(out, x, w, b *Tensor) {
+	if w.packed == nil {
+		w.packed = kern.PackB(w.data, w.Cols(), w.Rows(), true)
 	}
-	for i := range mi {
-		for j := range nj {
-			O[(i0+i)*n+j0+j] = acc[i][j]
-		}
+	var ep kern.Epilogue
+	if b != nil {
+		ep.Bias = b.data
 	}
+	kern.Gemm(out.data, x.data, x.Rows(), w.packed, ep)
+}
+
+// byRows runs f on contiguous blocks of whole rows of x (cols wide) in parallel.
+func (k cpuKernels) byRows(x *Tensor, f func(lo, hi int)) {
+	cols := x.Cols()
+	k.c.parallel(x.Rows(), func(r0, r1 int) { f(r0*cols, r1*cols) })
+}
+
+func (k cpuKernels) rmsNorm(out, x, w *Tensor, eps float32) {
+	k.byRows(x, func(lo, hi int) { kern.RMSNorm(out.data[lo:hi], x.data[lo:hi], x.Cols(), w.data, eps) })
+}
+
+func (k cpuKernels) layerNorm(out, x, w, b *Tensor, eps float32) {
+	k.byRows(x, func(lo, hi int) { kern.LayerNorm(out.data[lo:hi], x.data[lo:hi], x.Cols(), w.data, b.data, eps) })
+}
+
+func (k cpuKernels) softmax(out, x *Tensor) {
+	k.byRows(x, func(lo, hi int) {
+		copy(out.data[lo:hi], x.data[lo:hi])
+		kern.Softmax(out.data[lo:hi], x.Cols())
+	})
+}
+
+func (k cpuKernels) add(out, a, b *Tensor) {
+	k.byRows(a, func(lo, hi int) { kern.Add(out.data[lo:hi], a.data[lo:hi], b.data[lo:hi]) })
+}
+
+var kernAct = [...]kern.Act{opGELU: kern.ActGELUErf, opGELUTanh: kern.ActGELUTanh, opSiLU: kern.ActSiLU}
+
+func (k cpuKernels) unary(op unaryOp, out, x, y *Tensor) {
+	k.byRows(x, func(lo, hi int) {
+		if op == opSwiGLU {
+			kern.SwiGLU(out.data[lo:hi], x.data[lo:hi], y.data[lo:hi])
+		} else {
+			kern.Activate(out.data[lo:hi], x.data[lo:hi], kernAct[op])
+		}
+	})
 }

@@ -182,8 +182,9 @@ func TestLinear16(t *testing.T) {
 				}
 				require.InDelta(t, want[i], g, 1e-6*mag, "%v %s element %d", dtype, be.Name(), i)
 			}
-			back := read(t, be, W)
-			require.Equal(t, wide, back, "%v %s: stored values", dtype, be.Name())
+			if be.Name() != "cpu" { // the CPU keeps it packed for the matmul only
+				require.Equal(t, wide, read(t, be, W), "%v %s: stored values", dtype, be.Name())
+			}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 
+	"github.com/dsr4d/dsr4d/nn/internal/kern"
 	"github.com/dsr4d/dsr4d/vk"
 )
 
@@ -24,8 +25,9 @@ type Tensor struct {
 	shape []int
 	be    Backend
 	dtype DType
-	data  []float32  // CPU (16-bit weights widened)
-	buf   *vk.Buffer // Vulkan
+	data   []float32     // CPU (16-bit weights: widened on the reference backend, nil on CPU)
+	packed *kern.PackedB // CPU: the Linear weight packed for kern.Gemm, made on first use
+	buf    *vk.Buffer    // Vulkan
 }
 
 // Shape returns a copy of the tensor's dimensions.
