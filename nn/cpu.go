@@ -44,9 +44,9 @@ func (c *CPU) Read(t *Tensor) ([]float32, error) {
 	}
 	return append([]float32(nil), t.data...), nil
 }
-func (c *CPU) Sync() error                       { return nil }
-func (c *CPU) Err() error                        { return nil }
-func (c *CPU) Close() error                      { return nil }
+func (c *CPU) Sync() error  { return nil }
+func (c *CPU) Err() error   { return nil }
+func (c *CPU) Close() error { return nil }
 
 func (c *CPU) Release(ts ...*Tensor) {
 	for _, t := range ts {

@@ -22,9 +22,9 @@ func (d DType) String() string { return [...]string{"F32", "F16", "BF16"}[d] }
 // Tensor is a row-major array on a Backend. Ops read it as a matrix of Rows() × Cols() (the
 // last dimension is Cols).
 type Tensor struct {
-	shape []int
-	be    Backend
-	dtype DType
+	shape  []int
+	be     Backend
+	dtype  DType
 	data   []float32     // CPU (16-bit weights: widened on the reference backend, nil on CPU)
 	packed *kern.PackedB // CPU: the Linear weight packed for kern.Gemm, made on first use
 	buf    *vk.Buffer    // Vulkan
