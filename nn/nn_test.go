@@ -31,7 +31,8 @@ func random(rng *rand.Rand, n int, scale float64) []float32 {
 // backends, CPU and Vulkan, and compares.
 type env struct {
 	t     *testing.T
-	bes   []nn.Backend // ref, cpu, vulkan
+	bes   []nn.Backend // ref, cpu, vulkan, vulkan with the tiled (GPU) schedules
+	names []string
 	rng   *rand.Rand
 	worst map[string]float64 // worst NMSE per op and backend, reported at the end
 }
@@ -43,7 +44,12 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { require.NoError(t, g.Close()) })
 	// A first tensor so that every later one sits at a non-zero offset of its memory block.
 	g.Zeros(3)
-	e := &env{t: t, bes: []nn.Backend{nn.NewRef(), nn.NewCPU(), g}, rng: rand.New(rand.NewPCG(7, 11)), worst: map[string]float64{}}
+	tiled, err := nn.NewVulkan(d)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, tiled.Close()) })
+	g.Tiled, tiled.Tiled = false, true
+	e := &env{t: t, bes: []nn.Backend{nn.NewRef(), nn.NewCPU(), g, tiled}, names: []string{"ref", "cpu", "vulkan", "vulkan-tiled"},
+		rng: rand.New(rand.NewPCG(7, 11)), worst: map[string]float64{}}
 	t.Cleanup(func() {
 		for op, w := range e.worst {
 			t.Logf("worst NMSE %-16s %.3g", op, w)
@@ -104,10 +110,10 @@ func (e *env) check(op, name string, tol float64, f func(be nn.Backend, x []*nn.
 			w64[i] = float64(v)
 		}
 		nmse := ops.NMSE(got, w64)
-		key := op + "/" + be.Name()
+		key := op + "/" + e.names[i]
 		e.worst[key] = max(e.worst[key], nmse)
 		if !(nmse <= tol) {
-			e.t.Errorf("%s %s: NMSE %.3g > %.0g", be.Name(), name, nmse, tol)
+			e.t.Errorf("%s %s: NMSE %.3g > %.0g", e.names[i], name, nmse, tol)
 		}
 	}
 	return want
@@ -339,15 +345,14 @@ func TestAttentionNaN(t *testing.T) {
 	qs[3*heads*hd+1] = float32(math.NaN())  // query row 3, head 0
 	vs[5*heads*hd+hd] = float32(math.NaN()) // key 5, head 1
 	q, k, v := e.data(qs, n, heads*hd), e.data(ks, n, heads*hd), e.data(vs, n, heads*hd)
-	for _, be := range []int{0, 1, 2} {
-		b := e.bes[be]
+	for be, b := range e.bes {
 		out := read(t, b, b.Attention(q[be], k[be], v[be], nn.AttnOpts{Heads: heads, KVHeads: heads, Causal: true, QLens: []int{n}, KLens: []int{n}}))
 		for i := range n {
 			for h := range heads {
 				x := out[(i*heads+h)*hd : (i*heads+h+1)*hd]
 				for d, y := range x {
 					wantNaN := (i == 3 && h == 0) || (h == 1 && i >= 5 && d == 0)
-					require.Equal(t, wantNaN, math.IsNaN(float64(y)), "%s row %d head %d: %v", b.Name(), i, h, x)
+					require.Equal(t, wantNaN, math.IsNaN(float64(y)), "%s row %d head %d: %v", e.names[be], i, h, x)
 				}
 			}
 		}

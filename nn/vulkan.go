@@ -13,6 +13,9 @@ import (
 // submits the batch.
 type Vulkan struct {
 	opset
+	// Tiled selects the shared-memory schedules of the kernels that have one (attention): the
+	// default on GPUs; CPU devices (lavapipe) run the barrier-free ones.
+	Tiled bool
 	d       *vk.Device
 	vops    *ops.Ops
 	rec     *vk.Recorder
@@ -33,6 +36,7 @@ func NewVulkan(d *vk.Device) (*Vulkan, error) {
 	if d.Info().IsCPU() {
 		v.wg = 64
 	}
+	v.Tiled = !d.Info().IsCPU()
 	v.init(v, v)
 	return v, nil
 }
@@ -357,7 +361,12 @@ func (v *Vulkan) attention(out, q, k, val *Tensor, a attnCall) {
 	if wg == 0 || !v.d.Info().IsCPU() {
 		wg = 64
 	}
-	kern := v.kernel("nn_attention", vk.Spec{"local_size_x": wg, "HD": uint32(a.hd), "TILE": AttentionTile, "VEC4": b2u(vec4)})
+	// The tiled schedule stages TILE keys and values (≤ 32 KiB of shared memory) per step.
+	tile := uint32(AttentionTile)
+	if v.Tiled {
+		tile = uint32(max(1, min(32, 32<<10/(2*4*((a.hd+3)&^3)))))
+	}
+	kern := v.kernel("nn_attention", vk.Spec{"local_size_x": wg, "HD": uint32(a.hd), "TILE": tile, "VEC4": b2u(vec4), "TILED": b2u(v.Tiled)})
 	if kern != nil {
 		groups := [3]int{(q.Rows() + int(wg) - 1) / int(wg), a.heads, 1}
 		v.rec.Dispatch(kern, groups, []uint32{uint32(q.Rows()), uint32(a.heads), uint32(a.kvHeads), vk.F32(a.scale)},
