@@ -15,7 +15,7 @@ type Vulkan struct {
 	opset
 	// Tiled selects the shared-memory schedules of the kernels that have one (attention): the
 	// default on GPUs; CPU devices (lavapipe) run the barrier-free ones.
-	Tiled bool
+	Tiled   bool
 	d       *vk.Device
 	vops    *ops.Ops
 	rec     *vk.Recorder
