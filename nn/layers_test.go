@@ -193,6 +193,7 @@ func TestLinear16(t *testing.T) {
 // enclosing scope.
 func TestScope(t *testing.T) {
 	for _, be := range backends(t) {
+		w := be.New([]float32{1, 2}, 2)
 		outer := be.Scope()
 		a := be.Zeros(4, 4)
 		inner := be.Scope()
@@ -204,7 +205,11 @@ func TestScope(t *testing.T) {
 			require.Error(t, err, "b released by the inner scope")
 		}
 		require.Equal(t, make([]float32, 16), read(t, be, c))
+		inner = be.Scope()
+		require.Same(t, w, inner.Keep(w), "a tensor made outside")
+		inner.Close()
 		outer.Close()
+		require.Equal(t, []float32{1, 2}, read(t, be, w), "Keep of a tensor made outside the scope leaves it alone")
 		if be.Name() == "vulkan" {
 			_, err = be.Read(c)
 			require.Error(t, err, "c released by the outer scope")

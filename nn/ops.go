@@ -121,17 +121,17 @@ func (o *opset) Scope() *Scope {
 	return s
 }
 
-// Keep hands t to the enclosing scope (or to nobody: the caller releases it) and returns it.
+// Keep hands t, if the scope holds it, to the enclosing scope (or to nobody: the caller releases
+// it) and returns t.
 func (s *Scope) Keep(t *Tensor) *Tensor {
-	for i, u := range s.ts {
-		if u == t {
-			s.ts = slices.Delete(s.ts, i, i+1)
-			break
-		}
+	i := slices.Index(s.ts, t)
+	if i < 0 {
+		return t
 	}
+	s.ts = slices.Delete(s.ts, i, i+1)
 	o := s.o
-	if i := slices.Index(o.scopes, s); i > 0 {
-		o.scopes[i-1].ts = append(o.scopes[i-1].ts, t)
+	if j := slices.Index(o.scopes, s); j > 0 {
+		o.scopes[j-1].ts = append(o.scopes[j-1].ts, t)
 	}
 	return t
 }
