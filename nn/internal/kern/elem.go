@@ -97,3 +97,17 @@ func checkRows(op string, dst, x []float32, d int, w, b []float32) {
 		panic("kern: " + op + ": length mismatch")
 	}
 }
+
+func (a Act) String() string {
+	switch a {
+	case ActNone:
+		return "none"
+	case ActGELUErf:
+		return "gelu_erf"
+	case ActGELUTanh:
+		return "gelu_tanh"
+	case ActSiLU:
+		return "silu"
+	}
+	return "Act(?)"
+}
