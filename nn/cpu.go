@@ -117,7 +117,7 @@ func (h host) embedding(out, table *Tensor, ids []int) {
 }
 
 // cpuKernels are the product kernels: float32 with SIMD accumulation (package kern), split over
-// Workers goroutines by rows; attention is still the reference's.
+// Workers goroutines by rows (GEMM and attention split their own work).
 type cpuKernels struct{ refKernels }
 
 // upload16 keeps a 16-bit weight 16-bit: packed for kern.Gemm, widened inside its micro-kernel.
@@ -177,4 +177,25 @@ func (k cpuKernels) unary(op unaryOp, out, x, y *Tensor) {
 			kern.Activate(out.data[lo:hi], x.data[lo:hi], kernAct[op])
 		}
 	})
+}
+
+// attention is kern.Attend per segment: each segment's queries and keys are one sequence whose
+// queries are its last positions (the causal convention of AttnOpts).
+func (k cpuKernels) attention(out, q, kt, v *Tensor, a attnCall) {
+	qw, kw := a.heads*a.hd, a.kvHeads*a.hd
+	q0, k0 := 0, 0
+	for s, ql := range a.qLens {
+		kl := a.kLens[s]
+		o := out.data[q0*qw : (q0+ql)*qw]
+		switch {
+		case ql == 0:
+		case kl == 0:
+			clear(o)
+		default:
+			kern.Attend(o, q.data[q0*qw:(q0+ql)*qw], kt.data[k0*kw:(k0+kl)*kw], v.data[k0*kw:(k0+kl)*kw],
+				kern.Attention{Lq: ql, Lk: kl, H: a.heads, Hkv: a.kvHeads, D: a.hd, Scale: a.scale, Causal: a.causal})
+		}
+		q0 += ql
+		k0 += kl
+	}
 }

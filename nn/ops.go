@@ -35,10 +35,13 @@ const (
 	opSwiGLU
 )
 
-// attnCall is a checked attention: key range [ranges[2i], ranges[2i+1]) of each query row.
+// attnCall is a checked attention: the segments (never nil) and, equivalently, the key range
+// [ranges[2i], ranges[2i+1]) of each query row.
 type attnCall struct {
 	heads, kvHeads, hd int
 	scale              float32
+	qLens, kLens       []int
+	causal             bool
 	ranges             []uint32
 }
 
@@ -280,7 +283,11 @@ func (o *opset) Attention(q, k, v *Tensor, a AttnOpts) *Tensor {
 	if scale == 0 {
 		scale = float32(1 / math.Sqrt(float64(hd)))
 	}
-	c := attnCall{heads: a.Heads, kvHeads: a.KVHeads, hd: hd, scale: scale, ranges: attnRanges(q.Rows(), k.Rows(), a)}
+	if a.QLens == nil && a.KLens == nil {
+		a.QLens, a.KLens = []int{q.Rows()}, []int{k.Rows()}
+	}
+	c := attnCall{heads: a.Heads, kvHeads: a.KVHeads, hd: hd, scale: scale, qLens: a.QLens, kLens: a.KLens, causal: a.Causal,
+		ranges: attnRanges(q.Rows(), k.Rows(), a)}
 	out := o.out(q.shape)
 	o.k.attention(out, q, k, v, c)
 	return out
@@ -289,9 +296,6 @@ func (o *opset) Attention(q, k, v *Tensor, a AttnOpts) *Tensor {
 // attnRanges returns, per query row, the key range [k0, k1) the mask allows.
 func attnRanges(nq, nk int, a AttnOpts) []uint32 {
 	qLens, kLens := a.QLens, a.KLens
-	if qLens == nil && kLens == nil {
-		qLens, kLens = []int{nq}, []int{nk}
-	}
 	if len(qLens) != len(kLens) {
 		shapeErr("Attention", "%d query segments and %d key segments", len(qLens), len(kLens))
 	}
