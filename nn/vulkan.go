@@ -241,6 +241,9 @@ func (v *Vulkan) linear(out, x, w, b *Tensor) {
 	}
 }
 
+// widenChunk is the elements nn_widen converts per dispatch: 64 MiB of float32 output.
+var widenChunk = 16 << 20 // a variable for tests
+
 // widen writes BF16 weight w as float32 into the scratch buffer (grown to the largest weight)
 // and returns it. The recorder's hazard tracking orders each reuse after the last reader, so one
 // buffer serves every Linear of a batch: BF16 weights stay 16-bit at rest and lose nothing.
@@ -255,10 +258,17 @@ func (v *Vulkan) widen(w *Tensor) *vk.Buffer {
 			return nil
 		}
 	}
-	if k := v.kernel("nn_widen", vk.Spec{"local_size_x": v.wg}); k != nil {
-		pairs := (w.Len() + 1) / 2
-		v.rec.Dispatch(k, v.grid1D(pairs), []uint32{uint32(w.Len())},
-			w.buf.View(0, int64(pairs)*4), v.scratch.View(0, need))
+	k := v.kernel("nn_widen", vk.Spec{"local_size_x": v.wg})
+	if k == nil {
+		return nil
+	}
+	// In windows of widenChunk elements: storage-buffer views are limited in size
+	// (maxStorageBufferRange, 128 MiB on lavapipe).
+	for off := 0; off < w.Len(); off += widenChunk {
+		n := min(widenChunk, w.Len()-off)
+		pairs := (n + 1) / 2
+		v.rec.Dispatch(k, v.grid1D(pairs), []uint32{uint32(n)},
+			w.buf.View(int64(off)*2, int64(pairs)*4), v.scratch.View(int64(off)*4, int64(n)*4))
 	}
 	return v.scratch
 }
