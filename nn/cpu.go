@@ -107,6 +107,7 @@ func (h host) zero(t *Tensor) { clear(t.data) }
 
 func (h host) copyRows(dst *Tensor, row0 int, src *Tensor) {
 	copy(dst.data[row0*dst.Cols():], src.data)
+	dst.packed = nil // the one op that changes a tensor: a packed copy would be stale
 }
 
 func (h host) embedding(out, table *Tensor, ids []int) {
