@@ -17,7 +17,8 @@ type Param struct {
 	// (a fused qkv projection loaded as three Linears).
 	Dst  []**Tensor
 	Rows []int
-	// Weight marks a Linear weight: stored in F16 or BF16, it stays 16-bit (Backend.New16).
+	// Weight marks a Linear weight: stored in F16 or BF16, it stays 16-bit (Backend.New16), and
+	// the CPU keeps it only packed for its matmul (Read of it fails there).
 	Weight bool
 }
 
@@ -117,6 +118,9 @@ func load(be Backend, src Source, p Param) ([]*Tensor, error) {
 				}
 			}
 			t = be.New16(dtype, bits, shape...)
+		}
+		if p.Weight {
+			be.ops().k.weight(t)
 		}
 		*p.Dst[i] = t
 		ts = append(ts, t)

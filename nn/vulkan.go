@@ -119,6 +119,8 @@ func (v *Vulkan) upload16(t *Tensor, bits []uint16) {
 	}
 }
 
+func (v *Vulkan) weight(t *Tensor) {}
+
 func (v *Vulkan) zero(t *Tensor) {
 	if t.buf != nil {
 		v.rec.Fill(t.buf.View(0, t.buf.Size()), 0)
