@@ -373,10 +373,12 @@ func (v *Vulkan) attention(out, q, k, val *Tensor, a attnCall) {
 	if wg == 0 || !v.d.Info().IsCPU() {
 		wg = 64
 	}
-	// The tiled schedule stages TILE keys and values (≤ 32 KiB of shared memory) per step.
+	// The tiled schedule stages TILE keys and values per step: up to 32 of them, within half the
+	// device's shared memory (32 KiB on most GPUs).
 	tile := uint32(AttentionTile)
 	if v.Tiled {
-		tile = uint32(max(1, min(32, 32<<10/(2*4*((a.hd+3)&^3)))))
+		budget := min(32<<10, int(v.d.Info().MaxSharedMemory)/2)
+		tile = uint32(max(1, min(32, budget/(2*4*((a.hd+3)&^3)))))
 	}
 	kern := v.kernel("nn_attention", vk.Spec{"local_size_x": wg, "HD": uint32(a.hd), "TILE": tile, "VEC4": b2u(vec4), "TILED": b2u(v.Tiled)})
 	if kern != nil {
