@@ -19,9 +19,10 @@ type NNAttentionSpec struct {
 	HD         uint32 // HD, constant_id 1, default 64
 	Tile       uint32 // TILE, constant_id 2, default 16
 	Vec4       bool   // VEC4, constant_id 3, default false
+	Tiled      bool   // TILED, constant_id 4, default false
 }
 
 // NNAttention is the shader nn_attention.comp specialised by s.
 func NNAttention(s NNAttentionSpec) Variant {
-	return Variant{name: "nn_attention", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(s.HD, 64), orDefault(s.Tile, 16), b2u(s.Vec4)}}
+	return Variant{name: "nn_attention", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(s.HD, 64), orDefault(s.Tile, 16), b2u(s.Vec4), b2u(s.Tiled)}}
 }
