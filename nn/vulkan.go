@@ -302,7 +302,6 @@ func (v *Vulkan) rownorm(mode uint32, out, x, w, b *Tensor, eps float32) {
 	}
 }
 
-
 func (v *Vulkan) rmsNorm(out, x, w *Tensor, eps float32)      { v.rownorm(0, out, x, w, nil, eps) }
 func (v *Vulkan) layerNorm(out, x, w, b *Tensor, eps float32) { v.rownorm(1, out, x, w, b, eps) }
 
