@@ -14,7 +14,8 @@ import (
 // activations); NewRef the float64-accumulating reference every kernel is tested against.
 type CPU struct {
 	opset
-	// Workers is the number of goroutines the kernels use (GOMAXPROCS when 0).
+	// Workers is the number of goroutines of the row-parallel kernels (norms, activations, the
+	// reference's); GOMAXPROCS when 0. kern's GEMM and attention use GOMAXPROCS.
 	Workers int
 	name    string
 }
