@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dsr4d/dsr4d/internal/atomicfile"
+
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"github.com/dsr4d/dsr4d/pipeline/scene/export"
 )
@@ -89,7 +91,7 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 			write = func(w io.Writer) error { return export.GLBEncoder{KeepAxes: *keepAxes}.Encode(w, c) }
 		}
 	}
-	if err := export.WriteFile(*out, write); err != nil {
+	if err := atomicfile.Write(*out, write); err != nil {
 		return err
 	}
 	slog.Info("exported", "kind", kind, "out", *out)

@@ -91,5 +91,13 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		}
 		return errUsage
 	}
+	// The flag package stops at the first argument that is not a flag: a flag after it would be
+	// taken for a file name and silently ignored.
+	for _, a := range fs.Args() {
+		if len(a) > 1 && a[0] == '-' && a != "--" {
+			fmt.Fprintf(fs.Output(), "%s: flag %s after the first argument that is not a flag: put flags first\n", fs.Name(), a)
+			return errUsage
+		}
+	}
 	return nil
 }
