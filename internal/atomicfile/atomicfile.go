@@ -118,22 +118,30 @@ func WriteFile(path string, data []byte) error {
 // TempDir creates a locked temporary directory beside path (for a directory built and then
 // renamed into place); release unlocks it (after the rename or removal).
 func TempDir(path string) (dir string, release func(), err error) {
-	dir, err = os.MkdirTemp(filepath.Dir(path), "."+filepath.Base(path)+tempMark+"*")
-	if err != nil {
-		return "", nil, fmt.Errorf("%s: %w", path, unwrap(err))
-	}
-	d, err := os.Open(dir)
-	if err == nil {
-		err = lockFD(d, true)
-	}
-	if err != nil {
-		if d != nil {
-			d.Close()
+	for {
+		dir, err = os.MkdirTemp(filepath.Dir(path), "."+filepath.Base(path)+tempMark+"*")
+		if err != nil {
+			return "", nil, fmt.Errorf("%s: %w", path, unwrap(err))
 		}
-		os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("%s: lock: %w", path, unwrap(err))
+		d, err := os.Open(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed by another process's CleanStale before we locked it
+		}
+		if err == nil {
+			err = lockFD(d, true)
+		}
+		if err != nil {
+			if d != nil {
+				d.Close()
+			}
+			os.RemoveAll(dir)
+			return "", nil, fmt.Errorf("%s: lock: %w", path, unwrap(err))
+		}
+		if st, err := d.Stat(); err == nil && linked(st) {
+			return dir, func() { d.Close() }, nil
+		}
+		d.Close()
 	}
-	return dir, func() { d.Close() }, nil
 }
 
 // IsTemp reports whether path names a temporary of this package.
