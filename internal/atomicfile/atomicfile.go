@@ -163,10 +163,18 @@ func CleanStale(dir string) ([]string, error) {
 	var removed []string
 	for _, e := range es {
 		p := filepath.Join(dir, e.Name())
-		if !IsTemp(p) || !stale(p) {
+		if !IsTemp(p) {
 			continue
 		}
-		if err := os.RemoveAll(p); err != nil {
+		// Removed while its lock is held: a writer that opened it meanwhile waits for the lock
+		// and then sees it unlinked (Create and TempDir start again).
+		unlock, ok := stale(p)
+		if !ok {
+			continue
+		}
+		err := os.RemoveAll(p)
+		unlock()
+		if err != nil {
 			return removed, err
 		}
 		removed = append(removed, p)
@@ -174,18 +182,21 @@ func CleanStale(dir string) ([]string, error) {
 	return removed, nil
 }
 
-// stale reports whether nobody holds temporary p's lock (without flock: older than an hour).
-func stale(p string) bool {
+// stale locks temporary p if nobody holds its lock (without flock: if older than an hour).
+func stale(p string) (unlock func(), ok bool) {
 	if !haveFlock {
 		st, err := os.Lstat(p)
-		return err == nil && time.Since(st.ModTime()) > time.Hour
+		return func() {}, err == nil && time.Since(st.ModTime()) > time.Hour
 	}
 	f, err := os.Open(p)
 	if err != nil {
-		return false
+		return nil, false
 	}
-	defer f.Close()
-	return lockFD(f, false) == nil // closing f releases it
+	if lockFD(f, false) != nil {
+		f.Close()
+		return nil, false
+	}
+	return func() { f.Close() }, true
 }
 
 // Lock takes an exclusive advisory lock on path (created if needed), waiting for other holders;
