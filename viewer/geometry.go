@@ -6,7 +6,6 @@ import (
 	_ "image/jpeg" // frames/ may hold JPEGs
 	_ "image/png"
 	"math"
-	"os"
 	"slices"
 	"sort"
 
@@ -211,22 +210,11 @@ func Build(s *scene.Scene, opt BuildOptions) (*Geometry, error) {
 	return g, nil
 }
 
-// frameImage decodes frames/<i> when the scene has RGB frames.
+// frameImage decodes frames/<i> when the scene has RGB frames (sizes checked before decoding).
 func frameImage(s *scene.Scene, i int) (stdimage.Image, error) {
-	if len(s.Frames) != s.N {
-		return nil, nil
-	}
-	f, err := os.Open(s.Frames[i])
+	img, err := s.Frame(i)
 	if err != nil {
 		return nil, fmt.Errorf("viewer: scene %q: %w", s.VideoID, err)
-	}
-	defer f.Close()
-	img, _, err := stdimage.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("viewer: scene %q: %s: %w", s.VideoID, s.Frames[i], err)
-	}
-	if b := img.Bounds(); b.Dx() != s.ImageSize[0] || b.Dy() != s.ImageSize[1] {
-		return nil, fmt.Errorf("viewer: scene %q: %s is %dx%d, want the image size %dx%d", s.VideoID, s.Frames[i], b.Dx(), b.Dy(), s.ImageSize[0], s.ImageSize[1])
 	}
 	return img, nil
 }

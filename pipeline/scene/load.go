@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,7 +16,7 @@ import (
 	"github.com/dsr4d/dsr4d/pipeline/scene/npy"
 )
 
-// maxJSON bounds the size of scene.json and orient.json (gt.json is unbounded).
+// maxJSON bounds the size of scene.json, orient.json and gt.json.
 const maxJSON = 64 << 20
 
 // Load reads and validates the scene in dir. Every error is one line starting with
@@ -58,10 +59,10 @@ func load(dir string) (*Scene, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", OrientFile, err)
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, GTFile)); err == nil {
+	if b, err := readLimited(filepath.Join(dir, GTFile)); err == nil {
 		s.GT = json.RawMessage(b)
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w", GTFile, unwrapPath(err))
+		return nil, fmt.Errorf("%s: %w", GTFile, err)
 	}
 	if s.Frames, err = listFrames(filepath.Join(dir, FramesDir)); err != nil {
 		return nil, fmt.Errorf("%s: %w", FramesDir, err)
@@ -84,6 +85,8 @@ func unwrapPath(err error) error {
 	return err
 }
 
+// readLimited reads a regular file of at most maxJSON bytes (a device or a FIFO is refused
+// before anything is read).
 func readLimited(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -94,12 +97,15 @@ func readLimited(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.Size() > maxJSON {
-		return nil, fmt.Errorf("%d bytes, want at most %d", st.Size(), maxJSON)
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%v)", st.Mode().Type())
 	}
-	b := make([]byte, st.Size())
-	if _, err := f.ReadAt(b, 0); err != nil && st.Size() > 0 {
+	b, err := io.ReadAll(io.LimitReader(f, maxJSON+1))
+	if err != nil {
 		return nil, err
+	}
+	if len(b) > maxJSON {
+		return nil, fmt.Errorf("over %d bytes", maxJSON)
 	}
 	return b, nil
 }

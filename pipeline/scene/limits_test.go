@@ -1,0 +1,62 @@
+package scene
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// forgedPNG is a 1×1 PNG whose header claims w×h (a decoder that trusts it allocates w·h).
+func forgedPNG(w, h int) []byte {
+	var b bytes.Buffer
+	png.Encode(&b, image.NewGray(image.Rect(0, 0, 1, 1)))
+	p := b.Bytes()
+	binary.BigEndian.PutUint32(p[16:], uint32(w))
+	binary.BigEndian.PutUint32(p[20:], uint32(h))
+	binary.BigEndian.PutUint32(p[29:], crc32.ChecksumIEEE(p[12:29]))
+	return p
+}
+
+// Issue 12, defect 6: readers check sizes before they allocate.
+func TestReadersCheckSizesFirst(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "s")
+	if err := Save(dir, testScene(7, 3, 4, 5)); err != nil {
+		t.Fatal(err)
+	}
+	// gt.json: a symlink to /dev/zero, then a file over the cap.
+	gt := filepath.Join(dir, GTFile)
+	if err := os.Symlink("/dev/zero", gt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "gt.json: not a regular file") {
+		t.Errorf("gt.json → /dev/zero: %v", err)
+	}
+	os.Remove(gt)
+	if err := os.WriteFile(gt, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Truncate(gt, maxJSON+1) // sparse: costs no disk
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "gt.json: over") {
+		t.Errorf("huge gt.json: %v", err)
+	}
+	os.Remove(gt)
+	// A frame whose header claims 16000×16000: refused from the header.
+	os.MkdirAll(filepath.Join(dir, FramesDir), 0o755)
+	for i := range 3 {
+		os.WriteFile(filepath.Join(dir, FramesDir, "00"+string(rune('0'+i))+".png"), forgedPNG(16000, 16000), 0o644)
+	}
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Frame(1); err == nil || !strings.Contains(err.Error(), "16000x16000, want the scene's image_size 10x8") {
+		t.Errorf("forged frame: %v", err)
+	}
+}
