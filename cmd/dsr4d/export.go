@@ -19,8 +19,8 @@ func init() {
 }
 
 const exportUsage = `Usage:
-  dsr4d export ply   --scene SCENE --out FILE.ply [-scalar time|object|none] [-frames LIST] [-step K]
-  dsr4d export glb   --scene SCENE --out FILE.glb [-scalar ...] [-frames LIST] [-step K] [-keep-axes]
+  dsr4d export ply   --scene SCENE --out FILE.ply [-scalar time|object|none] [-frame-list LIST] [-step K]
+  dsr4d export glb   --scene SCENE --out FILE.glb [-scalar ...] [-frame-list LIST] [-step K] [-keep-axes]
   dsr4d export tum   --scene SCENE --out FILE.txt   camera-to-world path: timestamp tx ty tz qx qy qz qw
   dsr4d export kitti --scene SCENE --out FILE.txt   camera-to-world path: 12 numbers of [R|t] per line
 
@@ -48,7 +48,7 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	dir := fs.String("scene", "", "scene directory (required)")
 	out := fs.String("out", "", "output file (required)")
 	scalar := fs.String("scalar", "none", "ply/glb: per-point scalar: time, object or none")
-	frames := fs.String("frames", "", "ply/glb: comma-separated frame indices or ranges (e.g. 0,4-7); default all")
+	frames := fs.String("frame-list", "", "ply/glb: comma-separated frame indices or ranges (e.g. 0,4-7); default all")
 	step := fs.Int("step", 1, "ply/glb: keep every step-th pixel in x and y")
 	keepAxes := fs.Bool("keep-axes", false, "glb: keep OpenCV axes instead of converting to glTF's y-up")
 	if err := parseFlags(fs, args); err != nil {
@@ -77,7 +77,7 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 		}
 		if *frames != "" {
 			if opt.Frames, err = parseFrameList(*frames); err != nil {
-				return fmt.Errorf("-frames: %w", err)
+				return fmt.Errorf("--frame-list: %w", err)
 			}
 		}
 		c, err := export.WorldCloud(s, opt)

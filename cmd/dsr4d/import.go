@@ -61,7 +61,7 @@ func runImportGeometry(kind string, args []string, stderr io.Writer) error {
 	gsam2 := fs.String("gsam2", "", "Grounded-SAM-2 output directory (mask_data/, json_data/) for objects and masks")
 	orient := fs.String("orient", "", "Orient Anything results JSON for the agents")
 	agents := fs.String("agents", strings.Join(importer.DefaultAgentClasses, ","), "comma-separated classes that are agents")
-	frames := fs.String("frames", "", "directory of RGB frames (png/jpg, one per frame, name order) to copy into the scene")
+	frames := fs.String("frames-dir", "", "directory of RGB frames (png/jpg, one per frame, name order) to copy into the scene")
 	confMin := fs.Float64("conf-min", 0, "vggt: depth_conf below this marks a pixel invalid")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -108,7 +108,7 @@ func runImportGeometry(kind string, args []string, stderr io.Writer) error {
 	if *frames != "" {
 		ents, err := os.ReadDir(*frames)
 		if err != nil {
-			return fmt.Errorf("-frames: %w", err)
+			return fmt.Errorf("--frames-dir: %w", err)
 		}
 		for _, e := range ents {
 			switch strings.ToLower(filepath.Ext(e.Name())) {

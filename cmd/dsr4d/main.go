@@ -44,7 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
-	err := cmd.run(args[1:], stdout, stderr)
+	err := reportValidation(args[0], stderr, cmd.run(args[1:], stdout, stderr))
 	switch {
 	case err == nil:
 		return 0

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,7 +18,6 @@ import (
 	"github.com/dsr4d/dsr4d/pipeline/qa"
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"github.com/dsr4d/dsr4d/pipeline/synth"
-	"github.com/dsr4d/dsr4d/vk"
 )
 
 func init() {
@@ -28,7 +26,7 @@ func init() {
 
 const qaSynopsis = `qa [--scene DIR]... [DIR...] [--manifest FILE] [--out DIR] [--format LIST] [--per-video 10]
           [--seed 0] [--workers N] [--shard i/n|auto] [--merge-only] [--force]
-          [--device auto|cpu|vulkan] [--audit] [--oracle-centres]
+          [--device auto|cpu|vulkan] [--validate] [--audit] [--oracle-centres]
 
 Generates the DSR Suite's 12 template question types from dsr4d-scene/1 directories: object
 centres (Vulkan kernels or the CPU reference), series in the camera's or an agent's viewer frame,
@@ -67,7 +65,7 @@ type qaFlags struct {
 	shard     string
 	mergeOnly bool
 	force     bool
-	device    string
+	dev       deviceFlags
 	audit     bool
 	oracle    bool
 }
@@ -86,7 +84,7 @@ func (f *qaFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.shard, "shard", "0/1", "process only shard i of n (i/n): scenes whose video id hashes to i mod n;\nauto: i = $JOB_COMPLETION_INDEX, n = $JOB_COMPLETIONS (Kubernetes Indexed Job)")
 	fs.BoolVar(&f.mergeOnly, "merge-only", false, "process no scene: merge the results in OUT/scenes into OUT's files")
 	fs.BoolVar(&f.force, "force", false, "replace results in OUT/scenes made with other options instead of refusing")
-	fs.StringVar(&f.device, "device", "auto", "centres on: auto (Vulkan when a device exists), cpu or vulkan")
+	f.dev.register(fs)
 	fs.BoolVar(&f.audit, "audit", false, "recompute every answer from gt.json (synthetic scenes) and report agreement")
 	fs.BoolVar(&f.oracle, "oracle-centres", false, "generate from gt.json's true centres and facing (implies --audit)")
 }
@@ -113,10 +111,8 @@ func runQA(args []string, stdout, stderr io.Writer) error {
 	if f.workers < 1 {
 		return bad("--workers: %d, want at least 1", f.workers)
 	}
-	switch f.device {
-	case "auto", "cpu", "vulkan":
-	default:
-		return bad("--device: %q, want auto, cpu or vulkan", f.device)
+	if err := f.dev.check(); err != nil {
+		return bad("%v", err)
 	}
 	if f.mergeOnly {
 		// The results' own options apply; the scene flags are ignored (a Job's merge step may
@@ -142,7 +138,7 @@ func runQA(args []string, stdout, stderr io.Writer) error {
 		scenes = append(scenes, m...)
 	}
 	b.Key = qa.NewKey(f.seed, f.perVideo, f.audit, f.oracle)
-	b.Open = func() (qa.Estimator, func(), error) { return openEstimator(f.device, f.workers) }
+	b.Open = func() (qa.Estimator, func(), error) { return openEstimator(&f.dev, f.workers) }
 	var bar *progress
 	b.Progress = func(done, total int) {
 		if bar == nil {
@@ -214,27 +210,22 @@ func (e estimator) Cues(s *scene.Scene) (qa.Cues, error) {
 
 func (e estimator) Device() string { return e.device }
 
-func openEstimator(device string, workers int) (qa.Estimator, func(), error) {
-	cpu := estimator{func(s *scene.Scene) (*fuse.Centres, error) {
-		return fuse.CPU(s, max(1, runtime.GOMAXPROCS(0)/workers)), nil
-	}, "cpu"}
-	if device == "cpu" {
-		return cpu, func() {}, nil
-	}
-	d, err := vk.Open(vk.Options{})
-	if errors.Is(err, vk.ErrNoDevice) && device == "auto" {
-		slog.Warn("no Vulkan device; centres on the CPU reference", "err", err)
-		return cpu, func() {}, nil
-	}
+func openEstimator(dev *deviceFlags, workers int) (qa.Estimator, func(), error) {
+	d, closeDev, err := dev.open("centres on the CPU reference")
 	if err != nil {
 		return nil, nil, err
+	}
+	if d == nil {
+		return estimator{func(s *scene.Scene) (*fuse.Centres, error) {
+			return fuse.CPU(s, max(1, runtime.GOMAXPROCS(0)/workers)), nil
+		}, "cpu"}, closeDev, nil
 	}
 	v, err := fuse.NewVulkan(d)
 	if err != nil {
-		d.Close()
+		closeDev()
 		return nil, nil, err
 	}
-	return estimator{v.Centres, "vulkan: " + d.Info().Name}, func() { v.Release(); d.Close() }, nil
+	return estimator{v.Centres, "vulkan: " + d.Info().Name}, func() { v.Release(); closeDev() }, nil
 }
 
 // noiseGroup is a synthetic scene's audit group: its noise setting.

@@ -12,7 +12,7 @@ import (
 func TestViewScreenshot(t *testing.T) {
 	dir := t.TempDir()
 	sc := filepath.Join(dir, "s")
-	args := append([]string{"synth", "--cpu", "--out", sc, "--seed", "3", "--objects", "2"}, smallSynth...)
+	args := append([]string{"synth", "--device", "cpu", "--out", sc, "--seed", "3", "--objects", "2"}, smallSynth...)
 	if code, _, stderr := runCmd(args...); code != 0 {
 		t.Fatalf("synth: exit %d: %s", code, stderr)
 	}
