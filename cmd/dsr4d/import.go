@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -55,7 +56,7 @@ func runImportGeometry(kind string, args []string, stderr io.Writer) error {
 	out := fs.String("out", "", "scene directory to write (required)")
 	videoID := fs.String("video-id", "", "video id (default: the base name of -out)")
 	fps := fs.Float64("fps", 30, "frames per second of the source video")
-	stride := fs.Float64("stride", 1, "video frames between consecutive imported frames (timestamps are i·stride/fps rounded to 0.1 s)")
+	stride := fs.Float64("stride", 1, "video frames between consecutive imported frames (timestamps are i·stride/fps)")
 	times := fs.String("timestamps", "", "comma-separated timestamps in seconds, one per frame (overrides -stride)")
 	imageSize := fs.String("image-size", "", "video resolution WxH when there are no masks (default: the point-map size)")
 	gsam2 := fs.String("gsam2", "", "Grounded-SAM-2 output directory (mask_data/, json_data/) for objects and masks")
@@ -70,6 +71,14 @@ func runImportGeometry(kind string, args []string, stderr io.Writer) error {
 	if *out == "" || len(pos) != 1 {
 		fmt.Fprintln(stderr, "dsr4d import: want -out SCENE and exactly one INPUT")
 		fs.Usage()
+		return errUsage
+	}
+	if !(*fps > 0) || math.IsInf(*fps, 0) {
+		fmt.Fprintf(stderr, "dsr4d import: --fps %v: want a positive number\n", *fps)
+		return errUsage
+	}
+	if !(*stride > 0) || math.IsInf(*stride, 0) {
+		fmt.Fprintf(stderr, "dsr4d import: --stride %v: want a positive number\n", *stride)
 		return errUsage
 	}
 	var g *importer.Geometry
@@ -131,6 +140,12 @@ func runImportGeometry(kind string, args []string, stderr io.Writer) error {
 		}
 	}
 	s, err := importer.Assemble(g, m, o, opt)
+	if err != nil && strings.Contains(err.Error(), "timestamps") {
+		if *times != "" {
+			return fmt.Errorf("%w (the timestamps are --timestamps)", err)
+		}
+		return fmt.Errorf("%w (the timestamps are i·stride/fps from --fps %g and --stride %g; set those or --timestamps)", err, *fps, *stride)
+	}
 	if err != nil {
 		return err
 	}

@@ -95,3 +95,29 @@ func TestImportErrors(t *testing.T) {
 		t.Fatal("failed import created the scene")
 	}
 }
+
+// The default --fps 30 --stride 1 keeps consecutive frames apart (issue 12, defect 8: timestamps
+// rounded to 0.1 s collided, "timestamps[1]: 0 after 0"); wrong timestamps name the flags;
+// --stride 0 is refused.
+func TestImportDefaultTimestamps(t *testing.T) {
+	t.Parallel()
+	in := writeConditionNPZ(t)
+	out := filepath.Join(t.TempDir(), "room")
+	if code, _, stderr := runCmd("import", "depth", "--out", out, in); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s, err := scene.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Timestamps[1] != 1.0/30 || s.Timestamps[2] != 2.0/30 {
+		t.Errorf("timestamps %v, want i/30", s.Timestamps)
+	}
+	code, _, stderr := runCmd("import", "depth", "--out", filepath.Join(t.TempDir(), "x"), "--timestamps", "0,0,1", in)
+	if code != 1 || !strings.Contains(stderr, "(the timestamps are --timestamps)") {
+		t.Errorf("equal timestamps: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCmd("import", "depth", "--out", filepath.Join(t.TempDir(), "x"), "--stride", "0", in); code != 2 || !strings.Contains(stderr, "--stride 0") {
+		t.Errorf("--stride 0: exit %d: %s", code, stderr)
+	}
+}
