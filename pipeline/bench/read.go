@@ -285,7 +285,8 @@ func (b *Bench) finish(loc string, r rowFields) error {
 }
 
 func readJSONLBench(b *Bench, replyColumn string) error {
-	return forEachLine(b.Path, func(line int, text []byte) error {
+	seen := false // the reply column is a key of some row (as a parquet column must exist)
+	err := forEachLine(b.Path, func(line int, text []byte) error {
 		loc := fmt.Sprintf("%s:%d", b.Path, line)
 		m, err := jsonObject(loc, text)
 		if err != nil {
@@ -341,7 +342,9 @@ func readJSONLBench(b *Bench, replyColumn string) error {
 			return err
 		}
 		if replyColumn != "" {
-			rep, err := jsonReply(loc, replyColumn, m[replyColumn])
+			raw, ok := m[replyColumn]
+			seen = seen || ok
+			rep, err := jsonReply(loc, replyColumn, raw)
 			if err != nil {
 				return err
 			}
@@ -349,6 +352,10 @@ func readJSONLBench(b *Bench, replyColumn string) error {
 		}
 		return nil
 	})
+	if err == nil && replyColumn != "" && !seen && len(b.Questions) > 0 {
+		return fmt.Errorf("%s: field %s: no such column (no row has the key)", b.Path, replyColumn)
+	}
+	return err
 }
 
 func readQAPairs(b *Bench) error {

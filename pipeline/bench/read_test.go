@@ -130,8 +130,12 @@ func TestReadParquet(t *testing.T) {
 		t.Errorf("reply column: %+v, row 3 %+v", r.Overall, r.Results[3])
 	}
 
-	if _, err := ReadBench(pq, ReadOptions{ReplyColumn: "nope"}); err == nil || !strings.Contains(err.Error(), "field nope: no such column") {
-		t.Errorf("missing reply column: %v", err)
+	// A reply column that does not exist is an error in JSONL as in parquet (issue 12, defect 9:
+	// JSONL scored 0% and exited 0).
+	for _, p := range []string{pq, jl} {
+		if _, err := ReadBench(p, ReadOptions{ReplyColumn: "nope"}); err == nil || !strings.Contains(err.Error(), "field nope: no such column") {
+			t.Errorf("%s: missing reply column: %v", p, err)
+		}
 	}
 	bad := filepath.Join(dir, "bad.parquet")
 	os.WriteFile(bad, []byte("PAR1 this is not parquet PAR1"), 0o644)
