@@ -60,6 +60,10 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
+	if *step < 1 {
+		fmt.Fprintf(stderr, "dsr4d export: --step %d: want at least 1\n", *step)
+		return errUsage
+	}
 	s, err := scene.Load(*dir)
 	if err != nil {
 		return err

@@ -142,7 +142,7 @@ func runQA(args []string, stdout, stderr io.Writer) error {
 	var bar *progress
 	b.Progress = func(done, total int) {
 		if bar == nil {
-			bar = newProgress(stderr, total)
+			bar = newProgress(stderr, total, "scenes")
 		}
 		bar.step(done)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -91,7 +90,7 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeCaster()
-	bar := newProgress(stderr, *count)
+	bar := newProgress(stderr, *count, "scenes")
 	start := time.Now()
 	for i := range *count {
 		c := cfg
@@ -149,36 +148,4 @@ func parseSize(s string) ([2]int, error) {
 		return [2]int{}, fmt.Errorf("%q: each side must be in 1..%d", s, synth.MaxSide)
 	}
 	return [2]int{w, h}, nil
-}
-
-// progress draws a bar on stderr when it is a terminal and there is more than one step.
-type progress struct {
-	w     io.Writer
-	total int
-	on    bool
-}
-
-func newProgress(w io.Writer, total int) *progress {
-	on := false
-	if f, ok := w.(*os.File); ok && total > 1 {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			on = true
-		}
-	}
-	return &progress{w: w, total: total, on: on}
-}
-
-func (p *progress) step(n int) {
-	if !p.on {
-		return
-	}
-	const width = 30
-	fill := width * n / p.total
-	fmt.Fprintf(p.w, "\r[%s%s] %d/%d scenes", strings.Repeat("#", fill), strings.Repeat(" ", width-fill), n, p.total)
-}
-
-func (p *progress) done() {
-	if p.on {
-		fmt.Fprintln(p.w)
-	}
 }

@@ -60,3 +60,29 @@ func TestReadersCheckSizesFirst(t *testing.T) {
 		t.Errorf("forged frame: %v", err)
 	}
 }
+
+// Issue 12, defect 11: orient.json null is not "no orientations"; timestamps of 1e300 and
+// translations of 3e38 (whose squares overflow) are refused.
+func TestValidateBounds(t *testing.T) {
+	t.Parallel()
+	for _, b := range []string{"null", " [] ", ""} {
+		if _, err := ParseOrient([]byte(b)); err == nil || !strings.Contains(err.Error(), "want a JSON object") {
+			t.Errorf("orient.json %q: %v", b, err)
+		}
+	}
+	s := testScene(8, 3, 4, 5)
+	s.Timestamps[2] = 1e300
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "timestamps[2]: 1e+300, want a number in [0, 1e+06]") {
+		t.Errorf("timestamp 1e300: %v", err)
+	}
+	s = testScene(8, 3, 4, 5)
+	s.Poses[16+7] = 3e38
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "camera_poses[1]: translation 3") {
+		t.Errorf("translation 3e38: %v", err)
+	}
+	s = testScene(8, 3, 4, 5)
+	s.LocalPoints[5] = -3e38
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "want finite with |v| ≤ 1e+06") {
+		t.Errorf("point -3e38: %v", err)
+	}
+}

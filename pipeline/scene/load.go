@@ -202,6 +202,9 @@ func checkArrayLen(raw json.RawMessage, n int) error {
 // ParseOrient parses orient.json: an object from object id (a decimal string) to a list of
 // estimates. Every estimate needs all five fields. The lists are sorted by frame.
 func ParseOrient(b []byte) (map[int][]Orientation, error) {
+	if t := bytes.TrimSpace(b); len(t) == 0 || t[0] != '{' {
+		return nil, fmt.Errorf("want a JSON object {\"<id>\": [...]}, got %.20q (no orientations: leave the file out)", t)
+	}
 	var raw map[string][]map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, jsonErr(err)

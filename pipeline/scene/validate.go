@@ -45,6 +45,13 @@ func (s *Scene) Validate() error {
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
+// MaxTime (seconds) and MaxCoord (scene units) bound timestamps, point coordinates and pose
+// translations: far beyond any video, and small enough that squares and sums of them stay finite.
+const (
+	MaxTime  = 1e6
+	MaxCoord = 1e6
+)
+
 func (s *Scene) validateMeta() error {
 	if s.Format != Format {
 		return fmt.Errorf("format: %q, want %q", s.Format, Format)
@@ -59,8 +66,8 @@ func (s *Scene) validateMeta() error {
 		return fmt.Errorf("timestamps: %d values, want one per frame of %s (%d)", len(s.Timestamps), GeometryFile, s.N)
 	}
 	for i, t := range s.Timestamps {
-		if !finite(t) || t < 0 {
-			return fmt.Errorf("timestamps[%d]: %v, want a finite number ≥ 0", i, t)
+		if !finite(t) || t < 0 || t > MaxTime {
+			return fmt.Errorf("timestamps[%d]: %v, want a number in [0, %g]", i, t, float64(MaxTime))
 		}
 		if i > 0 && !(t > s.Timestamps[i-1]) {
 			return fmt.Errorf("timestamps[%d]: %v after %v, want strictly increasing", i, t, s.Timestamps[i-1])
@@ -111,9 +118,9 @@ func (s *Scene) validateGeometry() error {
 		return fmt.Errorf("camera_poses: %d values, want %s", len(s.Poses), shapeStr(n, 4, 4))
 	}
 	for k, v := range s.LocalPoints {
-		if !finite(float64(v)) {
+		if !finite(float64(v)) || math.Abs(float64(v)) > MaxCoord {
 			p := k / 3
-			return fmt.Errorf("local_points[%d,%d,%d,%d]: %v, want finite", p/(h*w), p/w%h, p%w, k%3, v)
+			return fmt.Errorf("local_points[%d,%d,%d,%d]: %v, want finite with |v| ≤ %g", p/(h*w), p/w%h, p%w, k%3, v, float64(MaxCoord))
 		}
 	}
 	for k, v := range s.Conf {
@@ -128,6 +135,11 @@ func (s *Scene) validateGeometry() error {
 		}
 		if err := geom.CheckPose(m[:], PoseTolerance); err != nil {
 			return fmt.Errorf("camera_poses[%d]: %v; want a camera-to-world rigid transform", i, err)
+		}
+		for _, k := range []int{3, 7, 11} {
+			if math.Abs(m[k]) > MaxCoord {
+				return fmt.Errorf("camera_poses[%d]: translation %v, want |t| ≤ %g", i, m[k], float64(MaxCoord))
+			}
 		}
 	}
 	return nil

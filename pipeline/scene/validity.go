@@ -132,6 +132,7 @@ func (s *Scene) Summarize() Summary {
 		PathLength: geom.PathLength(s.CameraPath()),
 		ValidFrame: make([]float64, s.N),
 		HasGT:      s.GT != nil, HasFrames: len(s.Frames) > 0,
+		Objects: []ObjectSummary{}, // "objects": [] in JSON, not null
 	}
 	if s.N > 0 {
 		sum.Timestamps = [2]float64{s.Timestamps[0], s.Timestamps[s.N-1]}

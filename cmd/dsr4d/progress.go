@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// progress draws a bar on stderr when it is a terminal and there is more than one step.
+type progress struct {
+	w     io.Writer
+	total int
+	unit  string
+	on    bool
+}
+
+func newProgress(w io.Writer, total int, unit string) *progress {
+	on := false
+	if f, ok := w.(*os.File); ok && total > 1 {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			on = true
+		}
+	}
+	return &progress{w: w, total: total, unit: unit, on: on}
+}
+
+func (p *progress) step(n int) {
+	if !p.on {
+		return
+	}
+	const width = 30
+	fill := width * n / p.total
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d %s", strings.Repeat("#", fill), strings.Repeat(" ", width-fill), n, p.total, p.unit)
+}
+
+func (p *progress) done() {
+	if p.on {
+		fmt.Fprintln(p.w)
+	}
+}
