@@ -15,6 +15,7 @@ import (
 	"github.com/dsr4d/dsr4d/pipeline/bench"
 	"github.com/dsr4d/dsr4d/pipeline/qa"
 	"github.com/dsr4d/dsr4d/pipeline/synth"
+	"github.com/dsr4d/dsr4d/vk"
 )
 
 var (
@@ -510,5 +511,53 @@ func TestQAShardAutoMergeOnly(t *testing.T) {
 	}
 	if !bytes.Equal(readFile(t, filepath.Join(ref, "bench.jsonl")), readFile(t, filepath.Join(out, "bench.jsonl"))) {
 		t.Error("merged shards differ from one run")
+	}
+}
+
+// A manifest line over 64 KiB is read (it used to fail with "bufio.Scanner: token too long"
+// without file:line); a NUL byte names the file and line.
+func TestQAManifestLongLine(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	m := filepath.Join(dir, "m.txt")
+	long := strings.Repeat("d/", 40000) + "scene"
+	os.WriteFile(m, []byte("# corpus\n"+long+"\n"), 0o644)
+	got, err := readManifest(m)
+	if err != nil || len(got) != 1 || got[0] != filepath.Join(dir, long) {
+		t.Errorf("long line: %d entries, %v", len(got), err)
+	}
+	os.WriteFile(m, []byte("a\nb\x00c\n"), 0o644)
+	if _, err := readManifest(m); err == nil || !strings.Contains(err.Error(), m+":2:") {
+		t.Errorf("NUL: %v", err)
+	}
+}
+
+// Every command reports the validation messages of the devices it opened; under CI a non-zero
+// count is an error (issue 12, defect 10).
+func TestReportValidation(t *testing.T) {
+	var e bytes.Buffer
+	validation.on, validation.total, validation.first = true, 2, "error: [VUID-x] bad"
+	t.Setenv("CI", "true")
+	err := reportValidation("qa", &e, nil)
+	if err == nil || !strings.Contains(e.String(), "dsr4d qa: 2 Vulkan validation messages, first: error: [VUID-x] bad") {
+		t.Errorf("under CI: %v, %q", err, e.String())
+	}
+	e.Reset()
+	validation.on = true
+	if err := reportValidation("qa", &e, nil); err != nil || !strings.Contains(e.String(), "0 Vulkan validation messages") {
+		t.Errorf("none: %v, %q", err, e.String())
+	}
+	e.Reset()
+	if err := reportValidation("qa", &e, nil); err != nil || e.Len() != 0 {
+		t.Errorf("not validating: %v, %q", err, e.String())
+	}
+	// A real run: qa on Vulkan with the layer reports its count.
+	if _, err := vk.Devices(vk.Options{}); err != nil || !vk.ValidationLayerInstalled() {
+		t.Skip("no Vulkan device or validation layer")
+	}
+	scenes := qaScenes(t)
+	code, _, stderr := runCmd("qa", "--device", "vulkan", "--validate", "--per-video", "4", "--out", t.TempDir(), scenes[0])
+	if code != 0 || !strings.Contains(stderr, "dsr4d qa: 0 Vulkan validation messages") {
+		t.Errorf("qa --validate: exit %d: %s", code, stderr)
 	}
 }

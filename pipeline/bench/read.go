@@ -376,6 +376,7 @@ func readQAPairs(b *Bench) error {
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return fail(0, "want a JSON object {videoID: [questions]}")
 	}
+	seen := map[string]bool{}
 	for dec.More() {
 		off := dec.InputOffset()
 		tok, err := dec.Token()
@@ -383,6 +384,11 @@ func readQAPairs(b *Bench) error {
 			return fail(off, "invalid JSON: %v", err)
 		}
 		video := tok.(string) // object keys are strings
+		if seen[video] {
+			// Python's json.load would keep only the last list: neither reading is safe.
+			return fail(off, "video %q appears twice (a JSON object's keys must be unique)", video)
+		}
+		seen[video] = true
 		off = dec.InputOffset()
 		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
 			return fail(off, "video %q: want a list of questions", video)

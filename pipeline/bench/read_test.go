@@ -193,6 +193,12 @@ func TestReadQAPairs(t *testing.T) {
 	if _, err := ReadBench(writeFile(t, "qa_pairs.json", `["x"]`), ReadOptions{}); err == nil {
 		t.Error("a list accepted as qa_pairs.json")
 	}
+	// A duplicate video key is an error, not two lists concatenated (issue 12, defect 11).
+	bad = strings.Replace(content, `"vidB"`, `"vidA"`, 1)
+	if _, err := ReadBench(writeFile(t, "qa_pairs.json", bad), ReadOptions{}); err == nil ||
+		!strings.Contains(err.Error(), `qa_pairs.json:6: video "vidA" appears twice`) {
+		t.Errorf("duplicate video: %v", err)
+	}
 }
 
 func TestPredictions(t *testing.T) {
@@ -229,7 +235,7 @@ func TestPredictions(t *testing.T) {
 		}
 	}
 	// Bytes that are not UTF-8 in a reply are flagged and scored unparsed, whatever they hold.
-	path := writeFile(t, "pred.jsonl", "{\"id\":0,\"reply\":\"A\xff\"}\n{\"id\":1,\"reply\":\"B\"}\n{\"id\":2,\"reply\":\""+strings.Repeat("C", MaxReplyBytes+1)+"\"}\n")
+	path := writeFile(t, "pred.jsonl", "{\"id\":0,\"reply\":\"A\xff\"}\n{\"id\":1,\"reply\":\"B\"}\n{\"id\":2,\"reply\":\""+"C"+strings.Repeat(" x", MaxReplyChars)+"\"}\n")
 	preds, err := ReadPredictions(path)
 	if err != nil {
 		t.Fatal(err)
@@ -239,7 +245,7 @@ func TestPredictions(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, _ := Score(b, replies, FallbackReference, "m")
-	if r.Results[0].Note != "non-UTF-8" || !r.Results[0].ReplyNonUTF8 || r.Results[1].Method != MethodRegex || r.Results[2].Note != "too long" {
+	if r.Results[0].Note != "non-UTF-8" || !r.Results[0].ReplyNonUTF8 || r.Results[1].Method != MethodRegex || r.Results[2].Letter != "C" {
 		t.Errorf("results %+v %+v %+v", r.Results[0], r.Results[1], r.Results[2].Note)
 	}
 }
