@@ -230,11 +230,12 @@ func openEstimator(dev *deviceFlags, workers int) (qa.Estimator, func(), error) 
 
 // noiseGroup is a synthetic scene's audit group: its noise setting.
 func noiseGroup(s *scene.Scene) string {
-	var g synth.GT
-	if json.Unmarshal(s.GT, &g) != nil {
+	var g scene.GT
+	var n synth.Noise
+	if json.Unmarshal(s.GT, &g) != nil || json.Unmarshal(g.Noise, &n) != nil {
 		return "unknown"
 	}
-	return noiseName(g.Noise)
+	return noiseName(n)
 }
 
 func formatNames() string {
