@@ -164,8 +164,7 @@ func Build(s *scene.Scene, opt BuildOptions) (*Geometry, error) {
 		pts := s.PointMap(i).Pix
 		conf := s.ConfFrame(i)
 		for k, o := range s.Objects {
-			if n, sum := s.VisiblePixels(o.ID, i, valid); n > 0 {
-				c := r3.Vec{X: sum[0] / float64(n), Y: sum[1] / float64(n), Z: sum[2] / float64(n)}
+			if c, ok := scene.Mean(s.VisiblePixels(o.ID, i, valid)); ok {
 				g.Centres[k][i], g.Visible[k][i] = pose.Apply(c), true
 			}
 		}

@@ -205,7 +205,7 @@ func (e estimator) Cues(s *scene.Scene) (qa.Cues, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.Cues(s), nil
+	return &qa.Estimated{S: s, Centres: c}, nil
 }
 
 func (e estimator) Device() string { return e.device }

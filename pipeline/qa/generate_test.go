@@ -36,7 +36,7 @@ func small(t testing.TB) *synth.Result {
 func generate(t testing.TB, perVideo int, seed uint64) ([]qa.Question, qa.Stats) {
 	r := small(t)
 	c := fuse.CPU(r.Scene, 0)
-	return qa.Generate(r.Scene, c.Cues(r.Scene), qa.Options{PerVideo: perVideo, Seed: seed})
+	return qa.Generate(r.Scene, &qa.Estimated{S: r.Scene, Centres: c}, qa.Options{PerVideo: perVideo, Seed: seed})
 }
 
 func TestGenerateRecomputesFromProvenance(t *testing.T) {
@@ -117,7 +117,7 @@ func TestGenerateUnusableOrientations(t *testing.T) {
 		}
 	}
 	c := fuse.CPU(&s, 0)
-	qs, st := qa.Generate(&s, c.Cues(&s), qa.Options{PerVideo: 200, Seed: 5})
+	qs, st := qa.Generate(&s, &qa.Estimated{S: &s, Centres: c}, qa.Options{PerVideo: 200, Seed: 5})
 	for _, q := range qs {
 		fam := qa.Family(q.Type)
 		if q.Viewpoint != qa.Camera && q.Type != "rel_dis" {
