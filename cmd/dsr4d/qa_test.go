@@ -14,6 +14,7 @@ import (
 
 	"github.com/dsr4d/dsr4d/pipeline/bench"
 	"github.com/dsr4d/dsr4d/pipeline/qa"
+	"github.com/dsr4d/dsr4d/pipeline/questions"
 	"github.com/dsr4d/dsr4d/pipeline/synth"
 	"github.com/dsr4d/dsr4d/vk"
 )
@@ -99,7 +100,7 @@ func TestQAFormatsAndBenchBaselines(t *testing.T) {
 	if !strings.Contains(stdout, "questions written") || !strings.Contains(stdout, "rejected") {
 		t.Errorf("summary: %s", stdout)
 	}
-	qs, err := qa.ReadDSR4D(bytes.NewReader(readFile(t, filepath.Join(out, "questions.jsonl"))))
+	qs, err := questions.Read(bytes.NewReader(readFile(t, filepath.Join(out, "questions.jsonl"))))
 	if err != nil || len(qs) == 0 {
 		t.Fatalf("%d questions, %v", len(qs), err)
 	}
@@ -277,7 +278,7 @@ func TestQADefaultScene(t *testing.T) {
 				t.Errorf("%s: %s missing or empty", dev, f.File)
 			}
 		}
-		qs, err := qa.ReadDSR4D(bytes.NewReader(readFile(t, filepath.Join(out, "questions.jsonl"))))
+		qs, err := questions.Read(bytes.NewReader(readFile(t, filepath.Join(out, "questions.jsonl"))))
 		if err != nil || len(qs) == 0 {
 			t.Fatalf("%s: %d questions, %v", dev, len(qs), err)
 		}
@@ -394,7 +395,7 @@ func TestQAOptionsKeyResults(t *testing.T) {
 	if code, stdout, stderr := runCmd(append(base, "--seed", "2", "--force")...); code != 0 || !strings.Contains(stdout, "3 scenes processed") {
 		t.Fatalf("--force: exit %d: %s%s", code, stdout, stderr)
 	}
-	qs, err := qa.ReadDSR4D(bytes.NewReader(readFile(t, filepath.Join(out, "questions.jsonl"))))
+	qs, err := questions.Read(bytes.NewReader(readFile(t, filepath.Join(out, "questions.jsonl"))))
 	if err != nil || len(qs) == 0 {
 		t.Fatal(len(qs), err)
 	}

@@ -3,9 +3,10 @@ package qa
 import (
 	"math"
 
+	"gonum.org/v1/gonum/spatial/r3"
+
 	"github.com/dsr4d/dsr4d/geom"
 	"github.com/dsr4d/dsr4d/pipeline/scene"
-	"gonum.org/v1/gonum/spatial/r3"
 )
 
 // Cues are the per-frame geometric facts questions are computed from: object centres in each

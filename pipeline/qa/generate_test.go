@@ -9,6 +9,7 @@ import (
 
 	"github.com/dsr4d/dsr4d/pipeline/fuse"
 	"github.com/dsr4d/dsr4d/pipeline/qa"
+	"github.com/dsr4d/dsr4d/pipeline/questions"
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"github.com/dsr4d/dsr4d/pipeline/synth"
 )
@@ -50,7 +51,7 @@ func TestGenerateRecomputesFromProvenance(t *testing.T) {
 	if err := qa.WriteDSR4D(&buf, qs); err != nil {
 		t.Fatal(err)
 	}
-	back, err := qa.ReadDSR4D(&buf)
+	back, err := questions.Read(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"gonum.org/v1/gonum/spatial/r3"
+
 	"github.com/dsr4d/dsr4d/geom"
 	"github.com/dsr4d/dsr4d/pipeline/scene"
-	"gonum.org/v1/gonum/spatial/r3"
 )
 
 // Truth are the exact cues of a synthetic scene from its gt.json: volume centroids in the true
