@@ -101,7 +101,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		if err := atomicfile.WriteFile(*promptsOut, buf.Bytes()); err != nil {
 			return err
 		}
-		slog.Info("wrote prompts", "questions", len(b.Questions), "file", *promptsOut)
+		slog.Info("eval: prompts", "questions", len(b.Questions), "out", *promptsOut)
 		return nil
 	}
 	if *promptsOut != "" {

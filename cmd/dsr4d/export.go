@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dsr4d/dsr4d/internal/atomicfile"
 
@@ -30,6 +31,7 @@ coloured from frames/ when the scene has RGB frames.
 `
 
 func runExport(args []string, stdout, stderr io.Writer) error {
+	start := time.Now()
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
 		fmt.Fprint(stderr, exportUsage)
 		if len(args) == 0 {
@@ -88,7 +90,7 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		slog.Info("world cloud", "points", c.Len())
+		slog.Info("export: world cloud", "points", c.Len())
 		if kind == "ply" {
 			write = func(w io.Writer) error { return export.PLYEncoder{Comment: "dsr4d " + s.VideoID}.Encode(w, c) }
 		} else {
@@ -98,7 +100,7 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	if err := atomicfile.Write(*out, write); err != nil {
 		return err
 	}
-	slog.Info("exported", "kind", kind, "out", *out)
+	slog.Info("export", "kind", kind, "out", *out, "elapsed", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

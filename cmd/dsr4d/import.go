@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"github.com/dsr4d/dsr4d/pipeline/scene/importer"
@@ -52,6 +53,7 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 }
 
 func runImportGeometry(kind string, args []string, stderr io.Writer) error {
+	start := time.Now()
 	fs := newFlagSet("import "+kind, "import "+kind+" [flags] --out SCENE INPUT", stderr)
 	out := fs.String("out", "", "scene directory to write (required)")
 	videoID := fs.String("video-id", "", "video id (default: the base name of -out)")
@@ -152,7 +154,7 @@ func runImportGeometry(kind string, args []string, stderr io.Writer) error {
 	if err := scene.Save(*out, s); err != nil {
 		return err
 	}
-	slog.Info("imported", "kind", kind, "scene", *out, "frames", s.N, "objects", len(s.Objects))
+	slog.Info("import", "kind", kind, "scene", *out, "frames", s.N, "objects", len(s.Objects), "elapsed", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -167,6 +169,7 @@ func splitList(s string) []string {
 }
 
 func runImportAdd(kind string, args []string, stderr io.Writer) error {
+	start := time.Now()
 	fs := newFlagSet("import "+kind, "import "+kind+" --scene SCENE INPUT", stderr)
 	dir := fs.String("scene", "", "scene directory to update (required)")
 	agents := fs.String("agents", strings.Join(importer.DefaultAgentClasses, ","), "gsam2: comma-separated classes that are agents")
@@ -204,6 +207,6 @@ func runImportAdd(kind string, args []string, stderr io.Writer) error {
 	if err := scene.Save(*dir, s); err != nil {
 		return err
 	}
-	slog.Info("imported", "kind", kind, "scene", *dir, "objects", len(s.Objects), "oriented agents", len(s.Orient))
+	slog.Info("import", "kind", kind, "scene", *dir, "objects", len(s.Objects), "agents_oriented", len(s.Orient), "elapsed", time.Since(start).Round(time.Millisecond))
 	return nil
 }
