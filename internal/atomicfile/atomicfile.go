@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -144,11 +145,14 @@ func TempDir(path string) (dir string, release func(), err error) {
 	}
 }
 
-// IsTemp reports whether path names a temporary of this package.
+// IsTemp reports whether path names a temporary of this package, or one that dsr4d's earlier
+// writers left (".<name>.tmp<digits>", os.CreateTemp's suffix).
 func IsTemp(path string) bool {
 	b := filepath.Base(path)
-	return strings.HasPrefix(b, ".") && strings.Contains(b, tempMark)
+	return strings.HasPrefix(b, ".") && (strings.Contains(b, tempMark) || legacyTemp.MatchString(b))
 }
+
+var legacyTemp = regexp.MustCompile(`^\..+\.tmp[0-9]+$`)
 
 // CleanStale removes the temporaries in dir (files and directories) left by writers that died:
 // those whose lock is free. It returns their paths.

@@ -69,13 +69,15 @@ func TestCleanStale(t *testing.T) {
 	os.WriteFile(dead, []byte("{"), 0o644)
 	deadDir := filepath.Join(dir, ".scene.tmp-9")
 	os.MkdirAll(filepath.Join(deadDir, "frames"), 0o755)
+	legacy := filepath.Join(dir, ".train.json.tmp3141592") // what earlier dsr4d versions left
+	os.WriteFile(legacy, []byte("["), 0o644)
 	other := filepath.Join(dir, ".hidden")
 	os.WriteFile(other, nil, 0o644)
 	removed, err := atomicfile.CleanStale(dir)
-	if err != nil || len(removed) != 2 {
+	if err != nil || len(removed) != 3 {
 		t.Fatalf("removed %v, %v; want the two dead temporaries", removed, err)
 	}
-	for _, p := range []string{dead, deadDir} {
+	for _, p := range []string{dead, deadDir, legacy} {
 		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s still there", p)
 		}
