@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/dsr4d/dsr4d/internal/atomicfile"
 	"github.com/dsr4d/dsr4d/pipeline/scene/npy"
@@ -87,10 +88,19 @@ func save(dir string, s *Scene) (err error) {
 		return err
 	}
 	if err := writeFiles(tmp, s); err != nil {
-		return err
+		return pathErr{strings.ReplaceAll(err.Error(), tmp, dir), err} // name dir, not the temporary
 	}
 	return swap(tmp, dir)
 }
+
+// pathErr is an error with its message rewritten; errors.Is still sees the cause.
+type pathErr struct {
+	msg string
+	err error
+}
+
+func (e pathErr) Error() string { return e.msg }
+func (e pathErr) Unwrap() error { return e.err }
 
 func writeJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
