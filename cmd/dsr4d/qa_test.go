@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dsr4d/dsr4d/pipeline/bench"
 	"github.com/dsr4d/dsr4d/pipeline/qa"
@@ -453,6 +454,12 @@ func TestQARetriesFailures(t *testing.T) {
 	}
 	if code, stdout, _ = runCmd(args...); code != 0 || !strings.Contains(stdout, "0 scenes processed, 2 already done") {
 		t.Fatalf("unchanged rerun: %s", stdout)
+	}
+	// Files touched (or copied) but the same: reused, by content hash.
+	later := time.Now().Add(time.Hour)
+	os.Chtimes(filepath.Join(a, "masks.npz"), later, later)
+	if code, stdout, _ = runCmd(args...); code != 0 || !strings.Contains(stdout, "0 scenes processed, 2 already done") {
+		t.Fatalf("touched scene: %s", stdout)
 	}
 	// Another scene under the same directory and video id: recomputed.
 	os.RemoveAll(b)

@@ -257,7 +257,7 @@ func (b *Batch) Run(scenes []string) (*Report, error) {
 	}
 	var jobs []job
 	for _, j := range todo {
-		if r := stored[j.key]; r != nil && b.reusable(r, j.dir) {
+		if r := stored[j.key]; r != nil && b.reusable(r, j.dir, filepath.Join(dir, j.key+".json")) {
 			rep.Reused++
 			continue
 		}
@@ -322,9 +322,10 @@ func (b *Batch) clean() {
 	}
 }
 
-// reusable reports whether stored result r (under this run's key) stands for the scene in dir:
-// a success made from the same scene content.
-func (b *Batch) reusable(r *Result, dir string) bool {
+// reusable reports whether stored result r (under this run's key, at path) stands for the scene
+// in dir: a success made from the same scene content. When only the fingerprint changed (files
+// touched or copied) the result is kept and its fingerprint refreshed.
+func (b *Batch) reusable(r *Result, dir, path string) bool {
 	if r.Error != "" {
 		return false
 	}
@@ -335,8 +336,14 @@ func (b *Batch) reusable(r *Result, dir string) bool {
 	if stat == r.SceneStat {
 		return true
 	}
-	h, err := sceneHash(dir)
-	return err == nil && h == r.SceneHash
+	if h, err := sceneHash(dir); err != nil || h != r.SceneHash {
+		return false
+	}
+	r.SceneStat = stat
+	if err := writeResult(path, r); err != nil {
+		b.log().Warn("could not refresh a result's fingerprint", "err", err)
+	}
+	return true
 }
 
 // process loads, estimates, generates and audits one scene; problems with the scene become its
