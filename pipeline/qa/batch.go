@@ -218,7 +218,7 @@ func (b *Batch) Run(scenes []string) (*Report, error) {
 	}
 	rep := &Report{Device: "none"}
 	// Results under another key: refused, or with Force replaced.
-	stored, err := b.readAll(dir)
+	stored, err := b.readAll(dir, false)
 	if err != nil {
 		return nil, err
 	}
@@ -339,9 +339,12 @@ func (b *Batch) reusable(r *Result, dir, path string) bool {
 	if h, err := sceneHash(dir); err != nil || h != r.SceneHash {
 		return false
 	}
-	r.SceneStat = stat
-	if err := writeResult(path, r); err != nil {
-		b.log().Warn("could not refresh a result's fingerprint", "err", err)
+	// r is a head only: refresh the whole stored result.
+	if full, err := ReadResult(path); err == nil && full.SceneHash == r.SceneHash {
+		full.SceneStat = stat
+		if err := writeResult(path, full); err != nil {
+			b.log().Warn("could not refresh a result's fingerprint", "err", err)
+		}
 	}
 	return true
 }
@@ -493,8 +496,9 @@ func ReadResult(path string) (*Result, error) {
 	return &r, nil
 }
 
-// readAll reads every result in dir by file key; a file removed meanwhile is skipped.
-func (b *Batch) readAll(dir string) (map[string]*Result, error) {
+// readAll reads every result in dir by file key; a file removed meanwhile is skipped. Without
+// full, results keep only their head (no questions or checks), so a scan of a big OUT stays small.
+func (b *Batch) readAll(dir string, full bool) (map[string]*Result, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		return nil, err
@@ -507,6 +511,9 @@ func (b *Batch) readAll(dir string) (map[string]*Result, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if !full {
+			r.Questions, r.Checks = nil, nil
 		}
 		out[strings.TrimSuffix(filepath.Base(n), ".json")] = r
 	}
@@ -523,7 +530,7 @@ func (b *Batch) Merge() (*Summary, error) {
 	}
 	defer unlock()
 	dir := filepath.Join(b.Out, ResultsDir)
-	stored, err := b.readAll(dir)
+	stored, err := b.readAll(dir, true)
 	if err != nil {
 		return nil, err
 	}
