@@ -13,7 +13,7 @@
 // Cues come from package fuse (Estimated: the reference's mean of visible surface points),
 // from gt.json (Truth) or from both (Oracle: true values, estimated availability).
 //
-// # Batches (batch.go): the contracts
+// # Batches (batch.go, result.go): the contracts
 //
 // Batch turns scene directories into one output directory OUT: each scene's result goes to
 // OUT/scenes/<video id>.json, then every result there is merged into OUT's files.
