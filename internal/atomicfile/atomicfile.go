@@ -34,7 +34,7 @@ func Create(path string) (*File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, unwrap(err))
 		}
-		if err := lockFD(f, true); err != nil {
+		if err := lockFD(f, true); err != nil && !noLocks(err) {
 			f.Close()
 			os.Remove(f.Name())
 			return nil, fmt.Errorf("%s: lock: %w", path, unwrap(err))
@@ -129,7 +129,9 @@ func TempDir(path string) (dir string, release func(), err error) {
 			continue // removed by another process's CleanStale before we locked it
 		}
 		if err == nil {
-			err = lockFD(d, true)
+			if err = lockFD(d, true); noLocks(err) {
+				err = nil // no locks here: CleanStale cannot take it either, so it stays
+			}
 		}
 		if err != nil {
 			if d != nil {
@@ -212,10 +214,17 @@ func Lock(path string) (unlock func(), err error) {
 	}
 	if err := lockWait(f); err != nil {
 		f.Close()
+		if noLocks(err) {
+			err = ErrNoLocks
+		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	return func() { f.Close() }, nil
 }
+
+// ErrNoLocks is wrapped by Lock's error where the file system has no locks (an NFS mount
+// without a lock manager).
+var ErrNoLocks = errors.New("the file system does not support locks")
 
 func syncDir(dir string) {
 	if d, err := os.Open(dir); err == nil {

@@ -29,3 +29,8 @@ func linked(st os.FileInfo) bool {
 	s, ok := st.Sys().(*syscall.Stat_t)
 	return !ok || s.Nlink > 0
 }
+
+// noLocks reports whether err says the file system cannot lock.
+func noLocks(err error) bool {
+	return err == syscall.ENOLCK || err == syscall.EOPNOTSUPP || err == syscall.ENOTSUP
+}

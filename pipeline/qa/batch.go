@@ -309,6 +309,10 @@ func (b *Batch) readAll(dir string, full bool) (map[string]*Result, error) {
 // A Batch with a zero Key (merge only) takes the results' key; all must share one.
 func (b *Batch) Merge() (*Summary, error) {
 	unlock, err := atomicfile.Lock(filepath.Join(b.Out, LockFile))
+	if errors.Is(err, atomicfile.ErrNoLocks) {
+		b.log().Warn("merging without a lock: concurrent runs into this --out may lose scenes", "err", err)
+		unlock, err = func() {}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
