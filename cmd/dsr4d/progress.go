@@ -3,16 +3,19 @@ package main
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 )
 
-// progress draws a bar on stderr when it is a terminal and there is more than one step.
+// progress draws a bar on stderr when it is a terminal and there is more than one step; else
+// (a log file, a Kubernetes pod) it logs every tenth of a long run.
 type progress struct {
-	w     io.Writer
-	total int
-	unit  string
-	on    bool
+	w      io.Writer
+	total  int
+	unit   string
+	on     bool
+	logged int // tenths logged
 }
 
 func newProgress(w io.Writer, total int, unit string) *progress {
@@ -27,6 +30,10 @@ func newProgress(w io.Writer, total int, unit string) *progress {
 
 func (p *progress) step(n int) {
 	if !p.on {
+		if p.total >= 20 && 10*n/p.total > p.logged {
+			p.logged = 10 * n / p.total
+			slog.Info("progress", p.unit, n, "total", p.total)
+		}
 		return
 	}
 	const width = 30
