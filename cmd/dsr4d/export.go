@@ -97,7 +97,7 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 			write = func(w io.Writer) error { return export.GLBEncoder{KeepAxes: *keepAxes}.Encode(w, c) }
 		}
 	}
-	if err := atomicfile.Write(*out, write); err != nil {
+	if err := atomicfile.WriteFunc(*out, write); err != nil {
 		return err
 	}
 	slog.Info("export", "kind", kind, "out", *out, "elapsed", time.Since(start).Round(time.Millisecond))

@@ -173,5 +173,5 @@ func runView(args []string, stdout, stderr io.Writer) error {
 
 // writePNG writes img to path atomically, mode 0644.
 func writePNG(path string, img image.Image) error {
-	return atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, img) })
+	return atomicfile.WriteFunc(path, func(w io.Writer) error { return png.Encode(w, img) })
 }

@@ -91,8 +91,8 @@ func (f *File) Abort() {
 	os.Remove(f.f.Name())
 }
 
-// Write creates path with the bytes write produces.
-func Write(path string, write func(w io.Writer) error) error {
+// WriteFunc creates path with the bytes write produces.
+func WriteFunc(path string, write func(w io.Writer) error) error {
 	f, err := Create(path)
 	if err != nil {
 		return err
@@ -108,9 +108,9 @@ func Write(path string, write func(w io.Writer) error) error {
 	return f.Commit()
 }
 
-// WriteFile creates path with data.
-func WriteFile(path string, data []byte) error {
-	return Write(path, func(w io.Writer) error {
+// Write creates path with data.
+func Write(path string, data []byte) error {
+	return WriteFunc(path, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})

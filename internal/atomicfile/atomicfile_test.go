@@ -15,10 +15,10 @@ import (
 func TestWriteWholeOrNothing(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "out.json")
-	if err := atomicfile.WriteFile(p, []byte("old")); err != nil {
+	if err := atomicfile.Write(p, []byte("old")); err != nil {
 		t.Fatal(err)
 	}
-	err := atomicfile.Write(p, func(w io.Writer) error {
+	err := atomicfile.WriteFunc(p, func(w io.Writer) error {
 		w.Write([]byte("half of the new"))
 		return errors.New("boom")
 	})
@@ -31,7 +31,7 @@ func TestWriteWholeOrNothing(t *testing.T) {
 	if es, _ := os.ReadDir(dir); len(es) != 1 {
 		t.Errorf("%d entries left, want only the file", len(es))
 	}
-	if err := atomicfile.WriteFile(p, []byte("new")); err != nil {
+	if err := atomicfile.Write(p, []byte("new")); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := os.Stat(p)
@@ -45,14 +45,14 @@ func TestErrorNamesPath(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "taken")
 	os.MkdirAll(filepath.Join(p, "x"), 0o755)
-	err := atomicfile.WriteFile(p, []byte("x"))
+	err := atomicfile.Write(p, []byte("x"))
 	if err == nil || !strings.HasPrefix(err.Error(), p+":") || strings.Contains(err.Error(), ".tmp-") {
 		t.Errorf("error %q: want it to start with %s and not name the temporary", err, p)
 	}
 	if es, _ := os.ReadDir(dir); len(es) != 1 {
 		t.Errorf("%d entries left, want 1", len(es))
 	}
-	if err := atomicfile.WriteFile(filepath.Join(dir, "no", "such"), nil); err == nil || strings.Contains(err.Error(), ".tmp-") {
+	if err := atomicfile.Write(filepath.Join(dir, "no", "such"), nil); err == nil || strings.Contains(err.Error(), ".tmp-") {
 		t.Errorf("missing dir: %v", err)
 	}
 }

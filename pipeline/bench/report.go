@@ -167,9 +167,12 @@ func (r *Report) WriteDir(dir string) error {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if err := atomicfile.WriteFile(filepath.Join(dir, n), files[n]); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, n), files[n]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// WriteFileAtomic writes data to a temporary file beside path, syncs it and renames it to path.
+func WriteFileAtomic(path string, data []byte) error { return atomicfile.Write(path, data) }

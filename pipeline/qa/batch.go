@@ -378,7 +378,7 @@ func (b *Batch) Merge() (*Summary, error) {
 		}
 	}
 	for _, f := range formats {
-		if err := atomicfile.Write(filepath.Join(b.Out, FileName(f)), func(w io.Writer) error { return Write(w, f, sum.Videos, qs) }); err != nil {
+		if err := atomicfile.WriteFunc(filepath.Join(b.Out, FileName(f)), func(w io.Writer) error { return Write(w, f, sum.Videos, qs) }); err != nil {
 			return nil, err
 		}
 	}
@@ -391,10 +391,10 @@ func (b *Batch) Merge() (*Summary, error) {
 			Agreement     []Agreement `json:"agreement"`
 			Disagreements []Check     `json:"disagreements"`
 		}{append([]Agreement{}, sum.Audit...), append([]Check{}, checks...)}, "", " ")
-		if err := atomicfile.WriteFile(filepath.Join(b.Out, "audit.json"), append(js, '\n')); err != nil {
+		if err := atomicfile.Write(filepath.Join(b.Out, "audit.json"), append(js, '\n')); err != nil {
 			return nil, err
 		}
-		if err := atomicfile.WriteFile(filepath.Join(b.Out, "audit.md"), []byte(AgreementTable(sum.Audit))); err != nil {
+		if err := atomicfile.Write(filepath.Join(b.Out, "audit.md"), []byte(AgreementTable(sum.Audit))); err != nil {
 			return nil, err
 		}
 		if len(sum.Audit) > 0 {
@@ -402,13 +402,13 @@ func (b *Batch) Merge() (*Summary, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := atomicfile.WriteFile(filepath.Join(b.Out, "audit.png"), png); err != nil {
+			if err := atomicfile.Write(filepath.Join(b.Out, "audit.png"), png); err != nil {
 				return nil, err
 			}
 		}
 	}
 	js, _ := json.MarshalIndent(sum, "", " ")
-	if err := atomicfile.WriteFile(filepath.Join(b.Out, "summary.json"), append(js, '\n')); err != nil {
+	if err := atomicfile.Write(filepath.Join(b.Out, "summary.json"), append(js, '\n')); err != nil {
 		return nil, err
 	}
 	return sum, nil

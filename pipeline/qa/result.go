@@ -198,7 +198,7 @@ func writeResult(path string, r *Result) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(path, append(b, '\n'))
+	return atomicfile.Write(path, append(b, '\n'))
 }
 
 // maxResult bounds one stored result (a scene's questions with their series).

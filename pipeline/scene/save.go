@@ -107,7 +107,7 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(path, append(b, '\n'))
+	return atomicfile.Write(path, append(b, '\n'))
 }
 
 func writeFiles(dir string, s *Scene) error {
@@ -144,7 +144,7 @@ func writeFiles(dir string, s *Scene) error {
 		}
 	}
 	if s.GT != nil {
-		if err := atomicfile.WriteFile(filepath.Join(dir, GTFile), s.GT); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, GTFile), s.GT); err != nil {
 			return fmt.Errorf("%s: %w", GTFile, err)
 		}
 	}

@@ -38,5 +38,5 @@ func Write(w io.Writer, a *Array) error {
 // WriteFile writes a to path atomically (package atomicfile): a failure never leaves a
 // partial file.
 func WriteFile(path string, a *Array) error {
-	return atomicfile.Write(path, func(w io.Writer) error { return Write(w, a) })
+	return atomicfile.WriteFunc(path, func(w io.Writer) error { return Write(w, a) })
 }
