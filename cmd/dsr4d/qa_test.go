@@ -373,6 +373,50 @@ func TestQAShardRace(t *testing.T) {
 	}
 }
 
+// TestQAKill9: a run killed with SIGKILL at any moment, then rerun, gives the outputs of one
+// uninterrupted run and leaves no temporary file (the crash contract of pipeline/qa's doc).
+func TestQAKill9(t *testing.T) {
+	t.Parallel()
+	src := qaScenes(t)
+	dir := t.TempDir()
+	var scenes []string
+	for i := range 6 {
+		d := filepath.Join(dir, fmt.Sprintf("kill-%d", i))
+		copyScene(t, src[i%len(src)], d, fmt.Sprintf("kill-%d", i))
+		scenes = append(scenes, d)
+	}
+	base := []string{"qa", "--device", "cpu", "--per-video", "6", "--workers", "1"}
+	ref := t.TempDir()
+	if code, _, stderr := runCmd(append(append(base, "--out", ref), scenes...)...); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := outputs(t, ref)
+	exe, _ := os.Executable()
+	for r := range 5 {
+		out := t.TempDir()
+		c := exec.Command(exe, append(append(base, "--out", out), scenes...)...)
+		c.Env = append(os.Environ(), "DSR4D_TEST_AS_MAIN=1")
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(40+60*r) * time.Millisecond)
+		c.Process.Kill()
+		c.Wait()
+		if code, _, stderr := runCmd(append(append(base, "--out", out), scenes...)...); code != 0 {
+			t.Fatalf("kill %d: rerun exit %d: %s", r, code, stderr)
+		}
+		sameOutputs(t, fmt.Sprintf("kill %d", r), want, outputs(t, out))
+		for _, d := range []string{out, filepath.Join(out, "scenes")} {
+			es, _ := os.ReadDir(d)
+			for _, e := range es {
+				if strings.Contains(e.Name(), ".tmp") {
+					t.Errorf("kill %d: %s left in %s", r, e.Name(), d)
+				}
+			}
+		}
+	}
+}
+
 // TestQAOptionsKeyResults: results are keyed by the options that made them (issue 12, defect 2):
 // a rerun with another --seed, or with --audit after a run without, is refused naming the flag;
 // --force recomputes, and the outputs then say the new options.
