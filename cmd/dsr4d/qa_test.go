@@ -417,6 +417,55 @@ func TestQAKill9(t *testing.T) {
 	}
 }
 
+// TestQAFullDisk: ENOSPC on a write (injected by strace on the n-th fsync, as NFS reports a full
+// disk) fails the run naming the file, leaves every file whole and no temporary, and a rerun
+// finishes the job.
+func TestQAFullDisk(t *testing.T) {
+	t.Parallel()
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Skip("no strace")
+	}
+	if err := exec.Command(strace, "-f", "-o", "/dev/null", "true").Run(); err != nil {
+		t.Skipf("strace cannot trace here: %v", err)
+	}
+	scenes := qaScenes(t)
+	base := []string{"qa", "--device", "cpu", "--per-video", "6", "--workers", "1"}
+	ref := t.TempDir()
+	if code, _, stderr := runCmd(append(append(base, "--out", ref), scenes...)...); code != 0 {
+		t.Fatal(stderr)
+	}
+	want := outputs(t, ref)
+	exe, _ := os.Executable()
+	failed := 0
+	for _, when := range []int{1, 3, 5, 7} {
+		out := t.TempDir()
+		c := exec.Command(strace, append([]string{"-f", "-o", "/dev/null", "-e", fmt.Sprintf("inject=fsync:error=ENOSPC:when=%d", when), exe},
+			append(append(base, "--out", out), scenes...)...)...)
+		c.Env = append(os.Environ(), "DSR4D_TEST_AS_MAIN=1")
+		b, err := c.CombinedOutput()
+		if err != nil {
+			failed++
+			if !strings.Contains(string(b), "no space left on device") || !strings.Contains(string(b), out) || strings.Contains(string(b), ".tmp-") {
+				t.Errorf("fsync %d failing: %s", when, b)
+			}
+		}
+		filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && strings.Contains(d.Name(), ".tmp") {
+				t.Errorf("fsync %d failing: %s left", when, p)
+			}
+			return nil
+		})
+		if code, _, stderr := runCmd(append(append(base, "--out", out), scenes...)...); code != 0 {
+			t.Fatalf("fsync %d failing: rerun exit %d: %s", when, code, stderr)
+		}
+		sameOutputs(t, fmt.Sprintf("fsync %d failing, rerun", when), want, outputs(t, out))
+	}
+	if failed == 0 {
+		t.Error("no injected failure reached dsr4d")
+	}
+}
+
 // TestQAOptionsKeyResults: results are keyed by the options that made them (issue 12, defect 2):
 // a rerun with another --seed, or with --audit after a run without, is refused naming the flag;
 // --force recomputes, and the outputs then say the new options.
