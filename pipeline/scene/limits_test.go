@@ -86,3 +86,33 @@ func TestValidateBounds(t *testing.T) {
 		t.Errorf("point -3e38: %v", err)
 	}
 }
+
+// Declared sizes bound what the readers allocate: an image_size over MaxSide is refused before
+// masks.npz is inflated, and local_points must have one frame per timestamp before it is read.
+func TestDeclaredSizesBoundReads(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "s")
+	s := testScene(9, 3, 4, 5)
+	if err := Save(dir, s); err != nil {
+		t.Fatal(err)
+	}
+	meta, _ := os.ReadFile(filepath.Join(dir, MetaFile))
+	big := strings.Replace(string(meta), `"image_size": [
+    10,
+    8
+  ]`, `"image_size": [65536, 65536]`, 1)
+	if big == string(meta) {
+		t.Fatalf("scene.json layout changed:\n%s", meta)
+	}
+	os.WriteFile(filepath.Join(dir, MetaFile), []byte(big), 0o644)
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "want sides in 1..16384") {
+		t.Errorf("image_size 65536²: %v", err)
+	}
+	fewer := strings.Replace(string(meta), `"timestamps": [
+    0,`, `"timestamps": [`, 1)
+	fewer = strings.Replace(fewer, "0.7,\n", "", 1)
+	os.WriteFile(filepath.Join(dir, MetaFile), []byte(fewer), 0o644)
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "the number of timestamps in scene.json") {
+		t.Errorf("3 frames, fewer timestamps: %v", err)
+	}
+}

@@ -279,9 +279,13 @@ func (s *Scene) loadGeometry(path string) error {
 	}
 	defer z.Close()
 	var shape []int
+	// Checked from the header against scene.json (one frame per timestamp) before any data is read.
 	s.LocalPoints, shape, err = readFloat(z, "local_points", func(sh []int) error {
-		if len(sh) != 4 || sh[3] != 3 || sh[0] < 1 || sh[1] < 1 || sh[2] < 1 {
-			return errors.New("(N,H,W,3) with N, H, W ≥ 1")
+		if len(sh) != 4 || sh[3] != 3 || sh[0] < 1 || sh[1] < 1 || sh[2] < 1 || sh[1] > MaxSide || sh[2] > MaxSide {
+			return fmt.Errorf("(N,H,W,3) with N ≥ 1, H, W in 1..%d", MaxSide)
+		}
+		if sh[0] != len(s.Timestamps) {
+			return fmt.Errorf("N = %d, the number of timestamps in %s", len(s.Timestamps), MetaFile)
 		}
 		return nil
 	})
@@ -324,6 +328,9 @@ func (s *Scene) loadMasks(path string) error {
 	}
 	defer z.Close()
 	w, h := s.ImageSize[0], s.ImageSize[1]
+	if w < 1 || h < 1 || w > MaxSide || h > MaxSide {
+		return fmt.Errorf("%s image_size [%d,%d], want sides in 1..%d", MetaFile, w, h, MaxSide)
+	}
 	for _, name := range z.Keys() {
 		idStr, ok := strings.CutPrefix(name, "obj_")
 		id, err := strconv.Atoi(idStr)

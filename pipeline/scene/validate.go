@@ -10,8 +10,12 @@ import (
 	"github.com/dsr4d/dsr4d/geom"
 )
 
-// maxDim bounds every dimension (frames, pixels) so that sizes cannot overflow.
+// maxDim bounds the number of frames so that sizes cannot overflow.
 const maxDim = 1 << 16
+
+// MaxSide bounds each side of the video (image_size) and of the point maps, in pixels: 16K video;
+// with the frame count it bounds what a reader allocates before it reads a byte of data.
+const MaxSide = 16384
 
 // Validate checks s against the dsr4d-scene/1 rules (see the package doc) and returns the
 // first violation, naming the file and the field or array ("geometry.npz: conf: shape
@@ -73,8 +77,8 @@ func (s *Scene) validateMeta() error {
 			return fmt.Errorf("timestamps[%d]: %v after %v, want strictly increasing", i, t, s.Timestamps[i-1])
 		}
 	}
-	if w, h := s.ImageSize[0], s.ImageSize[1]; w <= 0 || h <= 0 || w > maxDim || h > maxDim {
-		return fmt.Errorf("image_size: [%d,%d], want [w,h] with 1 ≤ w, h ≤ %d", w, h, maxDim)
+	if w, h := s.ImageSize[0], s.ImageSize[1]; w <= 0 || h <= 0 || w > MaxSide || h > MaxSide {
+		return fmt.Errorf("image_size: [%d,%d], want [w,h] with 1 ≤ w, h ≤ %d", w, h, MaxSide)
 	}
 	seen := map[int]bool{}
 	for k, o := range s.Objects {
@@ -105,8 +109,8 @@ func shapeStr(d ...int) string {
 
 func (s *Scene) validateGeometry() error {
 	n, h, w := s.N, s.H, s.W
-	if n < 1 || h < 1 || w < 1 || n > maxDim || h > maxDim || w > maxDim {
-		return fmt.Errorf("local_points: shape %s, want (N,H,W,3) with N, H, W in 1..%d", shapeStr(n, h, w, 3), maxDim)
+	if n < 1 || h < 1 || w < 1 || n > maxDim || h > MaxSide || w > MaxSide {
+		return fmt.Errorf("local_points: shape %s, want (N,H,W,3) with N in 1..%d, H, W in 1..%d", shapeStr(n, h, w, 3), maxDim, MaxSide)
 	}
 	if len(s.LocalPoints) != n*h*w*3 {
 		return fmt.Errorf("local_points: %d values, want %s", len(s.LocalPoints), shapeStr(n, h, w, 3))
