@@ -126,7 +126,7 @@ func runQA(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		slog.Info("qa merge", "scenes", sum.Scenes, "elapsed", time.Since(start).Round(time.Millisecond))
+		slog.Info("qa: merge", "scenes", sum.Scenes, "elapsed", time.Since(start).Round(time.Millisecond))
 		printSummary(stdout, sum, f.out)
 		return nil
 	}
