@@ -69,7 +69,8 @@ func runQANontemp(args []string, stdout, stderr io.Writer) error {
 	perVideo := fs.Int("per-video", 2, "attempts per video (the reference's qa_num, default 2)")
 	seed := fs.Uint64("seed", 0, "random seed: the same seed and scenes give the same prompts")
 	shardFlag := fs.String("shard", "0/1", "process only the scenes whose video id hashes to i mod n")
-	device := fs.String("device", "auto", "centres on: auto, cpu or vulkan")
+	var dev deviceFlags
+	dev.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, qaNontempUsage)
 		fs.PrintDefaults()
@@ -93,6 +94,9 @@ func runQANontemp(args []string, stdout, stderr io.Writer) error {
 		}
 		scenes = append(scenes, m...)
 	}
+	if err := dev.check(); err != nil {
+		return bad("%v", err)
+	}
 	shard, err := parseShard(*shardFlag, os.Getenv)
 	if err != nil {
 		return bad("--shard: %v", err)
@@ -110,7 +114,7 @@ func runQANontemp(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return bad("%v", err)
 	}
-	est, closeDev, err := openEstimator(&deviceFlags{device: *device}, 1)
+	est, closeDev, err := openEstimator(&dev, 1)
 	if err != nil {
 		return err
 	}
