@@ -308,6 +308,9 @@ func (b *Batch) readAll(dir string, full bool) (map[string]*Result, error) {
 // snapshot: concurrent merges serialise, and the last one holds every result written before it.
 // A Batch with a zero Key (merge only) takes the results' key; all must share one.
 func (b *Batch) Merge() (*Summary, error) {
+	if _, err := os.Stat(filepath.Join(b.Out, ResultsDir)); err != nil {
+		return nil, fmt.Errorf("%s: no results to merge (%w)", filepath.Join(b.Out, ResultsDir), err)
+	}
 	unlock, err := atomicfile.Lock(filepath.Join(b.Out, LockFile))
 	if errors.Is(err, atomicfile.ErrNoLocks) {
 		b.log().Warn("merging without a lock: concurrent runs into this --out may lose scenes", "err", err)
