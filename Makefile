@@ -5,7 +5,8 @@ GO      ?= go
 BIN     := bin/dsr4d
 APT     := libvulkan1 libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-validationlayers \
            xvfb libx11-dev libxrandr-dev libxinerama-dev libxcursor-dev libxi-dev libxxf86vm-dev \
-           libgl1-mesa-dev ffmpeg
+           libgl1-mesa-dev ffmpeg strace
+# strace: the fault-injection tests of dsr4d qa and import (EIO on rename, ENOSPC on fsync).
 # Fuzz targets run briefly in `make test`: package:FuzzName.
 FUZZ    := ./geom:FuzzReadTrajectory ./pipeline/scene:FuzzParseMeta ./pipeline/scene:FuzzParseOrient \
            ./pipeline/scene/npy:FuzzReadNPY ./pipeline/scene/npy:FuzzReadNPZ ./pipeline/bench:FuzzExtract \
