@@ -11,42 +11,25 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dsr4d/dsr4d/deploy/internal/dockerfile"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	"github.com/moby/buildkit/frontend/dockerfile/linter"
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
 // parseDockerfile parses deploy/Dockerfile with BuildKit's own parser, failing on any parser
 // warning or BuildKit lint rule (the checks `docker build --check` applies at parse time).
 func parseDockerfile(t *testing.T) []instructions.Stage {
 	t.Helper()
-	f, err := os.Open("Dockerfile")
+	p, err := dockerfile.Parse("Dockerfile")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	res, err := parser.Parse(f)
-	if err != nil {
-		t.Fatalf("Dockerfile: %v", err)
+	for _, f := range p.Findings {
+		t.Errorf("Dockerfile: %s", f)
 	}
-	for _, w := range res.Warnings {
-		t.Errorf("Dockerfile: parser warning at line %d: %s", w.Location.Start.Line, w.Short)
+	if len(p.MetaArgs) != 0 {
+		t.Errorf("Dockerfile: %d ARGs before the first FROM: base images must be literal, pinned names", len(p.MetaArgs))
 	}
-	lint := linter.New(&linter.Config{Warn: func(rule, desc, url, msg string, loc []parser.Range) {
-		line := 0
-		if len(loc) > 0 {
-			line = loc[0].Start.Line
-		}
-		t.Errorf("Dockerfile:%d: lint %s: %s", line, rule, msg)
-	}})
-	stages, metaArgs, err := instructions.Parse(res.AST, lint)
-	if err != nil {
-		t.Fatalf("Dockerfile: %v", err)
-	}
-	if len(metaArgs) != 0 {
-		t.Errorf("Dockerfile: %d ARGs before the first FROM: base images must be literal, pinned names", len(metaArgs))
-	}
-	return stages
+	return p.Stages
 }
 
 func TestDockerfileStages(t *testing.T) {
