@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dsr4d/dsr4d/internal/atomicfile"
 	"github.com/dsr4d/dsr4d/pipeline/bench"
 )
 
@@ -97,7 +98,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		if err := bench.WritePrompts(&buf, b); err != nil {
 			return err
 		}
-		if err := bench.WriteFileAtomic(*promptsOut, buf.Bytes()); err != nil {
+		if err := atomicfile.WriteFile(*promptsOut, buf.Bytes()); err != nil {
 			return err
 		}
 		slog.Info("wrote prompts", "questions", len(b.Questions), "file", *promptsOut)

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dsr4d/dsr4d/internal/atomicfile"
+
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"github.com/dsr4d/dsr4d/pipeline/scene/export"
 )
@@ -49,10 +51,10 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	frames := fs.String("frames", "", "ply/glb: comma-separated frame indices or ranges (e.g. 0,4-7); default all")
 	step := fs.Int("step", 1, "ply/glb: keep every step-th pixel in x and y")
 	keepAxes := fs.Bool("keep-axes", false, "glb: keep OpenCV axes instead of converting to glTF's y-up")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	pos := fs.Args()
 	if *dir == "" || *out == "" || len(pos) != 0 {
 		fmt.Fprintln(stderr, "dsr4d export: want -scene SCENE and -out FILE")
 		fs.Usage()
@@ -89,7 +91,7 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 			write = func(w io.Writer) error { return export.GLBEncoder{KeepAxes: *keepAxes}.Encode(w, c) }
 		}
 	}
-	if err := export.WriteFile(*out, write); err != nil {
+	if err := atomicfile.Write(*out, write); err != nil {
 		return err
 	}
 	slog.Info("exported", "kind", kind, "out", *out)

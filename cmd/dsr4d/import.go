@@ -31,22 +31,6 @@ orientations in the same step. Nothing is written unless the whole scene validat
 
 `
 
-// parseInterleaved parses flags that may come after positional arguments.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
 func runImport(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
 		fmt.Fprint(stderr, importUsage)
@@ -79,16 +63,17 @@ func runImportGeometry(kind string, args []string, stderr io.Writer) error {
 	agents := fs.String("agents", strings.Join(importer.DefaultAgentClasses, ","), "comma-separated classes that are agents")
 	frames := fs.String("frames", "", "directory of RGB frames (png/jpg, one per frame, name order) to copy into the scene")
 	confMin := fs.Float64("conf-min", 0, "vggt: depth_conf below this marks a pixel invalid")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	pos := fs.Args()
 	if *out == "" || len(pos) != 1 {
 		fmt.Fprintln(stderr, "dsr4d import: want -out SCENE and exactly one INPUT")
 		fs.Usage()
 		return errUsage
 	}
 	var g *importer.Geometry
+	var err error
 	switch kind {
 	case "pi3":
 		g, err = importer.Pi3(pos[0])
@@ -170,10 +155,10 @@ func runImportAdd(kind string, args []string, stderr io.Writer) error {
 	fs := newFlagSet("import "+kind, "import "+kind+" --scene SCENE INPUT", stderr)
 	dir := fs.String("scene", "", "scene directory to update (required)")
 	agents := fs.String("agents", strings.Join(importer.DefaultAgentClasses, ","), "gsam2: comma-separated classes that are agents")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	pos := fs.Args()
 	if *dir == "" || len(pos) != 1 {
 		fmt.Fprintln(stderr, "dsr4d import: want -scene SCENE and exactly one INPUT")
 		fs.Usage()

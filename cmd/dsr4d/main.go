@@ -83,13 +83,28 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args and maps a parse failure to errUsage (the FlagSet has printed why).
+// parseFlags parses args, flags before or after the positional arguments (which fs.Args then
+// returns; "--" ends the flags), and maps a parse failure to errUsage (the FlagSet has printed
+// why).
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var pos []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return errUsage
 		}
-		return errUsage
+		rest := fs.Args()
+		if used := args[:len(args)-len(rest)]; len(used) > 0 && used[len(used)-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		if len(rest) > 0 {
+			pos = append(pos, rest[0])
+			rest = rest[1:]
+		}
+		args = rest
 	}
-	return nil
+	return fs.Parse(append([]string{"--"}, pos...))
 }

@@ -11,6 +11,15 @@ import (
 	"github.com/dsr4d/dsr4d/vk/vktest"
 )
 
+// TestMain lets tests run this binary as dsr4d itself (DSR4D_TEST_AS_MAIN=1): the concurrency
+// tests start real processes.
+func TestMain(m *testing.M) {
+	if os.Getenv("DSR4D_TEST_AS_MAIN") == "1" {
+		main()
+	}
+	os.Exit(m.Run())
+}
+
 // runCmd runs one command line and returns its exit code and output.
 func runCmd(args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer
