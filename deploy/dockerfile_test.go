@@ -64,9 +64,7 @@ func TestDockerfileCommands(t *testing.T) {
 	stages := parseDockerfile(t)
 	ignored := dockerignore(t)
 	for _, s := range stages {
-		var user, entry string
 		var copiedBinary, ranRuntime, built bool
-		env := map[string]string{}
 		for _, c := range s.Commands {
 			switch c := c.(type) {
 			case *instructions.AddCommand:
@@ -100,17 +98,10 @@ func TestDockerfileCommands(t *testing.T) {
 				if strings.Contains(line, "CGO_ENABLED=1 go build") && strings.Contains(line, "-o /out/dsr4d ./cmd/dsr4d") {
 					built = true
 				}
-			case *instructions.UserCommand:
-				user = c.User
-			case *instructions.EnvCommand:
-				for _, kv := range c.Env {
-					env[kv.Key] = kv.Value
-				}
 			case *instructions.EntrypointCommand:
 				if c.PrependShell {
 					t.Errorf("stage %s: ENTRYPOINT in shell form: signals would go to sh, not dsr4d", s.Name)
 				}
-				entry = strings.Join(c.CmdLine, " ")
 			}
 		}
 		if s.Name == "build" {
@@ -119,19 +110,29 @@ func TestDockerfileCommands(t *testing.T) {
 			}
 			continue
 		}
+		cfg := dockerfile.ConfigOf(&s)
+		env := map[string]string{}
+		for _, kv := range cfg.Env {
+			env[kv[0]] = kv[1]
+		}
 		if !ranRuntime {
 			t.Errorf("stage %s does not RUN /usr/local/lib/dsr4d/runtime.sh %s", s.Name, s.Name)
 		}
 		if !copiedBinary {
 			t.Errorf("stage %s does not COPY --from=build /out/dsr4d /usr/local/bin/dsr4d", s.Name)
 		}
-		if entry != "/usr/local/bin/dsr4d" {
-			t.Errorf("stage %s: ENTRYPOINT %q, want [\"/usr/local/bin/dsr4d\"]", s.Name, entry)
+		if !slices.Equal(cfg.Entrypoint, []string{"/usr/local/bin/dsr4d"}) {
+			t.Errorf("stage %s: ENTRYPOINT %q, want [\"/usr/local/bin/dsr4d\"]", s.Name, cfg.Entrypoint)
+		}
+		if cfg.WorkingDir != "/data" {
+			t.Errorf("stage %s: WORKDIR %q, want /data (the volume the manifests mount)", s.Name, cfg.WorkingDir)
 		}
 		// Numeric and not root, so runAsNonRoot can verify it; it must be the last USER too.
-		uid, _, _ := strings.Cut(user, ":")
+		uid, _, _ := strings.Cut(cfg.User, ":")
 		if n, err := strconv.Atoi(uid); err != nil || n == 0 {
-			t.Errorf("stage %s: USER %q, want a numeric non-root uid", s.Name, user)
+			t.Errorf("stage %s: USER %q, want a numeric non-root uid", s.Name, cfg.User)
+		} else if n != 10001 {
+			t.Errorf("stage %s: USER %q, but runtime.sh creates uid 10001 and the manifests run as it", s.Name, cfg.User)
 		}
 		caps := strings.Split(env["NVIDIA_DRIVER_CAPABILITIES"], ",")
 		switch s.Name {
