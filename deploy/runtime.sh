@@ -18,6 +18,8 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 # shellcheck disable=SC2086 # word splitting of the package list is intended
 apt-get install -y --no-install-recommends $pkgs
+# debian images' docker-clean hook drops the .debs; a debootstrap root has none: clean here.
+apt-get clean
 rm -rf /var/lib/apt/lists/*
 # vulkan-go dlopens the unversioned libvulkan.so, which only libvulkan-dev (headers and all)
 # would provide: one symlink instead.
