@@ -143,6 +143,9 @@ func TestDockerfileCommands(t *testing.T) {
 					t.Errorf("gpu stage: NVIDIA_DRIVER_CAPABILITIES %q lacks %s", env["NVIDIA_DRIVER_CAPABILITIES"], want)
 				}
 			}
+			if _, ok := env["NVIDIA_VISIBLE_DEVICES"]; ok {
+				t.Errorf("gpu stage sets NVIDIA_VISIBLE_DEVICES: the device plugin or --gpus chooses the GPUs")
+			}
 		case "cpu":
 			if len(env) != 0 {
 				t.Errorf("cpu stage sets %v; it needs no environment", env)

@@ -133,6 +133,9 @@ func TestBatchOverlays(t *testing.T) {
 			if s.BackoffLimitPerIndex == nil || *s.BackoffLimitPerIndex < 1 {
 				t.Errorf("qa job: backoffLimitPerIndex %v, want >= 1 (a killed shard is retried alone)", s.BackoffLimitPerIndex)
 			}
+			if s.MaxFailedIndexes != nil && *s.MaxFailedIndexes > *s.Completions {
+				t.Errorf("qa job: maxFailedIndexes %d > completions %d", *s.MaxFailedIndexes, *s.Completions)
+			}
 			// backoffLimitPerIndex and podFailurePolicy need restartPolicy Never.
 			checkPod(t, "qa job", qa.Spec.Template.Spec, corev1.RestartPolicyNever)
 			c := onlyContainer(t, "qa job", qa.Spec.Template.Spec)

@@ -3,15 +3,17 @@
 # One script for the Dockerfile and for deploy/test-rootfs.sh (a debootstrap root), so the
 # daemon-less proof runs the very steps the image build runs.
 #   runtime.sh cpu   Vulkan loader + Mesa's lavapipe (a CPU Vulkan driver)
-#   runtime.sh gpu   Vulkan loader + the glvnd libraries the NVIDIA ICD (libGLX_nvidia.so.0) links;
-#                    the driver itself is mounted by the NVIDIA container toolkit at run time.
+#   runtime.sh gpu   Vulkan loader + what the NVIDIA ICD, libGLX_nvidia.so.0, links from the
+#                    distribution (libGLdispatch from libglvnd0, libXext); the driver's own
+#                    libraries and ICD json are mounted by the NVIDIA container toolkit at run
+#                    time. Not libegl1/libgl1: on Debian they pull Mesa's GL drivers and LLVM.
 set -eu
 variant=${1:?usage: runtime.sh cpu|gpu}
 # libx11-6: the binary links libX11 through the viewer's GLFW, even when run headless.
 pkgs="libvulkan1 libx11-6"
 case "$variant" in
 cpu) pkgs="$pkgs mesa-vulkan-drivers" ;;
-gpu) pkgs="$pkgs libglvnd0 libegl1 libgl1 libxext6" ;;
+gpu) pkgs="$pkgs libglvnd0 libxext6" ;;
 *) echo "runtime.sh: variant $variant, want cpu or gpu" >&2; exit 2 ;;
 esac
 export DEBIAN_FRONTEND=noninteractive

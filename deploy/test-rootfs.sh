@@ -4,9 +4,11 @@
 #   1. debootstrap a Debian 12 minbase root (cached under $DSR4D_ROOTFS_CACHE);
 #   2. run the Dockerfile's own deploy/runtime.sh cpu inside it (chroot), cached by its hash;
 #   3. pack that root and bin/dsr4d as two layers of an OCI image with the cpu stage's config
-#      (deploy/ociimage, go-containerregistry) under $OUT (an OCI layout; `--tar` for docker load);
+#      (deploy/ociimage, go-containerregistry) under $OUT/cpu (an OCI layout; OCI_TAR=1 adds a
+#      tarball for docker/podman load);
 #   4. unpack the image's flattened filesystem and, in new mount/pid/ipc/uts/net namespaces,
-#      chroot into it and run the image's entrypoint as its user: `devices` and `check`.
+#      chroot into it and run the image's entrypoint as its user: `devices` and `check`;
+#   5. the same for the gpu stage, whose `devices` must fail clearly (no NVIDIA driver here).
 # debootstrap's minbase is what debian:12-slim is made from (debuerreotype), not that image
 # itself: the proof is of runtime.sh, the binary and the image config on a Debian 12 root.
 set -eu
@@ -31,31 +33,41 @@ if [ ! -x "$base/bin/sh" ]; then
 	mv "$base.tmp" "$base"
 fi
 
-# 2. runtime.sh cpu, as the Dockerfile's cpu stage runs it.
+# 2. runtime.sh VARIANT, as the Dockerfile's stage runs it, in a copy of the base (cached by the
+#    script's hash).
 sum=$(sha256sum deploy/runtime.sh | cut -c1-12)
-root=$cache/cpu-$sum
-if [ ! -x "$root/usr/local/lib/dsr4d/runtime.sh" ]; then
-	echo "== runtime.sh cpu in a copy of the base ($root)"
-	rm -rf "$root.tmp"
-	cp -a "$base" "$root.tmp"
-	install -D -m 755 deploy/runtime.sh "$root.tmp/usr/local/lib/dsr4d/runtime.sh"
-	cp /etc/resolv.conf "$root.tmp/etc/resolv.conf"
-	unshare --mount --fork sh -euc '
-		mount -t proc proc "$1/proc"
-		mount --rbind /dev "$1/dev"
-		chroot "$1" /usr/local/lib/dsr4d/runtime.sh cpu' sh "$root.tmp"
-	rm -f "$root.tmp/etc/resolv.conf"
-	mv "$root.tmp" "$root"
-fi
+prepare() {
+	root=$cache/$1-$sum
+	if [ ! -x "$root/usr/local/lib/dsr4d/runtime.sh" ]; then
+		echo "== runtime.sh $1 in a copy of the base ($root)"
+		rm -rf "$root.tmp"
+		cp -a "$base" "$root.tmp"
+		install -D -m 755 deploy/runtime.sh "$root.tmp/usr/local/lib/dsr4d/runtime.sh"
+		cp /etc/resolv.conf "$root.tmp/etc/resolv.conf"
+		unshare --mount --fork sh -euc '
+			mount -t proc proc "$1/proc"
+			mount --rbind /dev "$1/dev"
+			chroot "$1" /usr/local/lib/dsr4d/runtime.sh "$2"' sh "$root.tmp" "$1"
+		rm -f "$root.tmp/etc/resolv.conf"
+		mv "$root.tmp" "$root"
+	fi
+}
 
-# 3. The OCI image: base layer + binary layer + the cpu stage's config.
-echo "== OCI image from $root and bin/dsr4d into $out/oci"
-rm -rf "$out/oci" "$out/unpacked"
-(cd deploy && go run ./ociimage build --rootfs "$root" --binary "$repo/bin/dsr4d" --ref dsr4d:cpu-rootfs --out "$out/oci" ${OCI_TAR:+--tar "$out/dsr4d-cpu.tar"})
+# 3. The OCI image: base layer + binary layer + the stage's config from the Dockerfile; then
+#    its flattened filesystem and run configuration, unpacked from the written layout.
+image() {
+	echo "== OCI image of stage $1 from $root and bin/dsr4d into $out/$1"
+	rm -rf "$out/$1"
+	mkdir -p "$out/$1"
+	(cd deploy && go run ./ociimage build --rootfs "$root" --binary "$repo/bin/dsr4d" --target "$1" \
+		--ref "dsr4d:$1-rootfs" --out "$out/$1/oci" ${OCI_TAR:+--tar "$out/$1/dsr4d-$1.tar"})
+	(cd deploy && go run ./ociimage unpack --layout "$out/$1/oci" --to "$out/$1/unpacked" --config "$out/$1/config.env")
+	. "$out/$1/config.env" # user, entrypoint, workdir, path
+	unpacked=$out/$1/unpacked
+}
 
-# 4. Unpack and run the entrypoint inside, as the image's user.
-(cd deploy && go run ./ociimage unpack --layout "$out/oci" --to "$out/unpacked" --config "$out/config.env")
-. "$out/config.env" # user, entrypoint, workdir, path
+# 4. The entrypoint inside the unpacked image, as the image's user, in new namespaces with a
+#    minimal /dev (no GPU nodes) and no network.
 run() {
 	echo "== in the image: $entrypoint $*"
 	unshare --mount --pid --ipc --uts --net --fork sh -euc '
@@ -66,8 +78,25 @@ run() {
 		mk null 1 3; mk zero 1 5; mk random 1 8; mk urandom 1 9
 		mount -t tmpfs -o mode=1777 tmp "$r/tmp"
 		exec chroot --userspec="$user" "$r" env -i PATH="$path" HOME="$workdir" sh -c "cd \"\$0\" && exec \"\$@\"" "$workdir" "$@"' \
-		sh "$out/unpacked" "$user" "$workdir" "$path" "$entrypoint" "$@"
+		sh "$unpacked" "$user" "$workdir" "$path" "$entrypoint" "$@"
 }
+
+prepare cpu
+image cpu
 run devices
 run check
-echo "== image-test passed: $out/oci (OCI layout, ref dsr4d:cpu-rootfs)"
+
+# The gpu image carries no driver: without the toolkit's mounts it must fail, and say so,
+# rather than fall back to a CPU device.
+prepare gpu
+image gpu
+if msg=$(run devices 2>&1); then
+	echo "test-rootfs.sh: the gpu image found a Vulkan device without the NVIDIA driver:" >&2
+	echo "$msg" >&2
+	exit 1
+fi
+case "$msg" in
+*"no Vulkan device"*) echo "== gpu image without the NVIDIA driver fails as it should: ${msg##*dsr4d devices: }" ;;
+*) echo "test-rootfs.sh: the gpu image failed unclearly:" >&2; echo "$msg" >&2; exit 1 ;;
+esac
+echo "== image-test passed: $out/cpu/oci and $out/gpu/oci (OCI layouts)"
