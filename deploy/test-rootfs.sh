@@ -8,6 +8,8 @@
 #      tarball for docker/podman load);
 #   4. unpack the image's flattened filesystem and, in new mount/pid/ipc/uts/net namespaces,
 #      chroot into it and run the image's entrypoint as its user: `devices` and `check`;
+#      where umoci and runc are installed, also under runc, a real OCI runtime, from the bundle
+#      umoci unpacks (its config.json made from the image config);
 #   5. the same for the gpu stage, whose `devices` must fail clearly (no NVIDIA driver here).
 # debootstrap's minbase is what debian:12-slim is made from (debuerreotype), not that image
 # itself: the proof is of runtime.sh, the binary and the image config on a Debian 12 root.
@@ -64,11 +66,21 @@ image() {
 	(cd deploy && go run ./ociimage unpack --layout "$out/$1/oci" --to "$out/$1/unpacked" --config "$out/$1/config.env")
 	. "$out/$1/config.env" # user, entrypoint, workdir, path
 	unpacked=$out/$1/unpacked
+	bundle=$out/$1/bundle
+	if [ -n "$oci_runtime" ]; then
+		umoci unpack --image "$out/$1/oci:dsr4d:$1-rootfs" "$bundle" >/dev/null
+	fi
 }
+oci_runtime=
+if command -v umoci >/dev/null 2>&1 && command -v runc >/dev/null 2>&1; then
+	oci_runtime=1
+else
+	echo "== umoci or runc not installed: chroot runs only (apt-get install -y umoci runc adds runs under runc)"
+fi
 
 # 4. The entrypoint inside the unpacked image, as the image's user, in new namespaces with a
 #    minimal /dev (no GPU nodes) and no network.
-run() {
+run_chroot() {
 	echo "== in the image: $entrypoint $*"
 	unshare --mount --pid --ipc --uts --net --fork sh -euc '
 		r=$1; user=$2; workdir=$3; path=$4; shift 4
@@ -80,6 +92,15 @@ run() {
 		exec chroot --userspec="$user" "$r" env -i PATH="$path" HOME="$workdir" sh -c "cd \"\$0\" && exec \"\$@\"" "$workdir" "$@"' \
 		sh "$unpacked" "$user" "$workdir" "$path" "$entrypoint" "$@"
 }
+run_runc() {
+	echo "== under runc: $entrypoint $*"
+	(cd deploy && go run ./ociimage set-args "$bundle" "$@")
+	runc run --bundle "$bundle" "dsr4d-image-test-$$"
+}
+run() {
+	run_chroot "$@"
+	[ -z "$oci_runtime" ] || run_runc "$@"
+}
 
 prepare cpu
 image cpu
@@ -90,13 +111,18 @@ run check
 # rather than fall back to a CPU device.
 prepare gpu
 image gpu
-if msg=$(run devices 2>&1); then
-	echo "test-rootfs.sh: the gpu image found a Vulkan device without the NVIDIA driver:" >&2
-	echo "$msg" >&2
-	exit 1
-fi
-case "$msg" in
-*"no Vulkan device"*) echo "== gpu image without the NVIDIA driver fails as it should: ${msg##*dsr4d devices: }" ;;
-*) echo "test-rootfs.sh: the gpu image failed unclearly:" >&2; echo "$msg" >&2; exit 1 ;;
-esac
+runtimes=chroot
+[ -z "$oci_runtime" ] || runtimes="chroot runc"
+for rt in $runtimes; do
+	msg=$("run_$rt" devices 2>&1) && found=1 || found=
+	if [ -n "$found" ]; then
+		echo "test-rootfs.sh: the gpu image found a Vulkan device without the NVIDIA driver ($rt):" >&2
+		echo "$msg" >&2
+		exit 1
+	fi
+	case "$msg" in
+	*"no Vulkan device"*) echo "== gpu image without the NVIDIA driver fails as it should ($rt): ${msg##*dsr4d devices: }" ;;
+	*) echo "test-rootfs.sh: the gpu image failed unclearly ($rt):" >&2; echo "$msg" >&2; exit 1 ;;
+	esac
+done
 echo "== image-test passed: $out/cpu/oci and $out/gpu/oci (OCI layouts)"

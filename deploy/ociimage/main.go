@@ -3,6 +3,7 @@
 //
 //	ociimage build --rootfs DIR --binary FILE --out LAYOUT [--dockerfile F --target cpu] [--ref NAME:TAG] [--tar FILE]
 //	ociimage unpack --layout LAYOUT --to DIR --config FILE
+//	ociimage set-args BUNDLE ARG...
 //
 // build makes two layers, DIR (a Debian root set up by runtime.sh) and FILE as
 // /usr/local/bin/dsr4d (the Dockerfile's COPY --from=build), and takes the image configuration
@@ -10,13 +11,15 @@
 // as the Dockerfile's would. It writes an OCI image layout (and with --tar a tarball that
 // `docker load` / `podman load` accept). unpack validates the layout's image (digests, diff
 // ids, config), writes its flattened filesystem to DIR and its run configuration as shell
-// assignments (user, entrypoint, workdir, path) to FILE.
+// assignments (user, entrypoint, workdir, path) to FILE. set-args points an OCI runtime bundle
+// (`umoci unpack`'s, for runc) at the image's entrypoint with ARGs, without a terminal.
 package main
 
 import (
 	"archive/tar"
 	"compress/gzip"
 	"errors"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -52,8 +55,10 @@ func main() {
 		err = build(os.Args[2:])
 	case "unpack":
 		err = unpack(os.Args[2:])
+	case "set-args":
+		err = setArgs(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown command %q, want build or unpack", os.Args[1])
+		err = fmt.Errorf("unknown command %q, want build, unpack or set-args", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ociimage:", err)
@@ -100,7 +105,12 @@ func build(args []string) error {
 	if err != nil {
 		return fmt.Errorf("binary layer from %s: %w", *binary, err)
 	}
+	st, err := os.Stat(*binary)
+	if err != nil {
+		return err
+	}
 	img, err := mutate.ConfigFile(empty.Image, &v1.ConfigFile{
+		Created:      v1.Time{Time: st.ModTime().UTC()},
 		Architecture: runtime.GOARCH,
 		OS:           "linux",
 		RootFS:       v1.RootFS{Type: "layers"},
@@ -373,4 +383,38 @@ func untar(r io.Reader, dir string) error {
 			return err
 		}
 	}
+}
+
+// setArgs rewrites BUNDLE/config.json's process: args = its first arg (the entrypoint) + args,
+// no terminal. Other fields pass through untouched.
+func setArgs(args []string) error {
+	if len(args) < 1 {
+		return errors.New("set-args: want BUNDLE [ARG...]")
+	}
+	path := filepath.Join(args[0], "config.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var spec map[string]json.RawMessage
+	if err := json.Unmarshal(b, &spec); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	var proc map[string]json.RawMessage
+	if err := json.Unmarshal(spec["process"], &proc); err != nil {
+		return fmt.Errorf("%s: process: %w", path, err)
+	}
+	var old []string
+	if err := json.Unmarshal(proc["args"], &old); err != nil || len(old) == 0 {
+		return fmt.Errorf("%s: process.args %s: want the entrypoint first", path, proc["args"])
+	}
+	proc["args"], _ = json.Marshal(append(old[:1:1], args[1:]...))
+	proc["terminal"] = json.RawMessage("false")
+	if spec["process"], err = json.Marshal(proc); err != nil {
+		return err
+	}
+	if b, err = json.MarshalIndent(spec, "", "\t"); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
 }
