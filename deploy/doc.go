@@ -12,8 +12,11 @@
 //     shard, merge Job running `dsr4d qa --merge-only`), overlays cpu and gpu, and serve (a
 //     Deployment + Service for the future `dsr4d serve`, an `eval --endpoint` Job against it).
 //   - ociimage/: assembles an OCI image from a root filesystem directory and the built binary,
-//     without a daemon (go-containerregistry); test-rootfs.sh builds that root with debootstrap
-//     and runs `dsr4d devices` and `dsr4d check` inside the unpacked image (`make image-test`).
+//     its configuration taken from the Dockerfile's stage, without a daemon
+//     (go-containerregistry), and unpacks it again; test-rootfs.sh (`make image-test`) builds
+//     the root with debootstrap + runtime.sh and runs `dsr4d devices` and `dsr4d check` inside
+//     the unpacked image (chroot in fresh namespaces, and runc where installed).
+//   - image.sh: `make image`, with docker, podman or buildah, or a clear message without one.
 //
 // The tests: dockerfile_test.go parses the Dockerfile with BuildKit's parser and lints it;
 // manifests_test.go renders every kustomization in-process (krusty), decodes each object

@@ -1,10 +1,10 @@
 #!/bin/sh
-# make image-test: proves the cpu image without a builder or daemon (none runs on dsr4d's CI
+# make image-test: proves the images without a builder or daemon (none runs on dsr4d's CI
 # machines). As root, with network for apt the first time:
 #   1. debootstrap a Debian 12 minbase root (cached under $DSR4D_ROOTFS_CACHE);
 #   2. run the Dockerfile's own deploy/runtime.sh cpu inside it (chroot), cached by its hash;
 #   3. pack that root and bin/dsr4d as two layers of an OCI image with the cpu stage's config
-#      (deploy/ociimage, go-containerregistry) under $OUT/cpu (an OCI layout; OCI_TAR=1 adds a
+#      (deploy/ociimage, go-containerregistry) under $DSR4D_IMAGE_OUT/cpu (default out/image; an OCI layout; OCI_TAR=1 adds a
 #      tarball for docker/podman load);
 #   4. unpack the image's flattened filesystem and, in new mount/pid/ipc/uts/net namespaces,
 #      chroot into it and run the image's entrypoint as its user: `devices` and `check`;
@@ -17,7 +17,7 @@ set -eu
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 cache=${DSR4D_ROOTFS_CACHE:-/var/tmp/dsr4d-rootfs}
-out=${OUT:-$repo/out/image}
+out=${DSR4D_IMAGE_OUT:-$repo/out/image}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 [ "$(id -u)" = 0 ] || { echo "test-rootfs.sh: needs root (debootstrap, chroot, unshare)" >&2; exit 1; }
 for tool in debootstrap unshare chroot; do
