@@ -4,8 +4,8 @@
 #   1. debootstrap a Debian 12 minbase root (cached under $DSR4D_ROOTFS_CACHE);
 #   2. run the Dockerfile's own deploy/runtime.sh cpu inside it (chroot), cached by its hash;
 #   3. pack that root and bin/dsr4d as two layers of an OCI image with the cpu stage's config
-#      (deploy/ociimage, go-containerregistry) under $DSR4D_IMAGE_OUT/cpu (default out/image; an OCI layout; OCI_TAR=1 adds a
-#      tarball for docker/podman load);
+#      (deploy/ociimage, go-containerregistry) into an OCI layout under $DSR4D_IMAGE_OUT/cpu
+#      (default out/image; OCI_TAR=1 adds a tarball for docker/podman load);
 #   4. unpack the image's flattened filesystem and, in new mount/pid/ipc/uts/net namespaces,
 #      chroot into it and run the image's entrypoint as its user: `devices` and `check`;
 #      where umoci and runc are installed, also under runc, a real OCI runtime, from the bundle

@@ -18,8 +18,8 @@ package main
 import (
 	"archive/tar"
 	"compress/gzip"
-	"errors"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
