@@ -139,7 +139,8 @@ func TestIndexedJobSimulation(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	run(t, bin, nil, onData(merge.Spec.Template.Spec.Containers[0].Args)...)
+	// With no Vulkan driver: the gpu overlay's merge pod holds no GPU.
+	run(t, bin, []string{"VK_DRIVER_FILES=" + filepath.Join(tmp, "no-driver.json"), "VK_ICD_FILENAMES=" + filepath.Join(tmp, "no-driver.json")}, onData(merge.Spec.Template.Spec.Containers[0].Args)...)
 
 	// The same corpus in one process: the Job's args with another --out and no sharding.
 	ref := filepath.Join(tmp, "ref")
