@@ -154,10 +154,18 @@ func TestDockerfileCommands(t *testing.T) {
 	}
 }
 
-// TestRuntimeScript checks runtime.sh parses and installs what each variant needs.
+// TestRuntimeScript checks the scripts parse (and pass shellcheck where it is installed) and that
+// runtime.sh installs what each variant needs.
 func TestRuntimeScript(t *testing.T) {
-	if out, err := exec.Command("sh", "-n", "runtime.sh").CombinedOutput(); err != nil {
-		t.Fatalf("sh -n runtime.sh: %v\n%s", err, out)
+	for _, script := range []string{"runtime.sh", "image.sh", "test-rootfs.sh"} {
+		if out, err := exec.Command("sh", "-n", script).CombinedOutput(); err != nil {
+			t.Errorf("sh -n %s: %v\n%s", script, err, out)
+		}
+		if _, err := exec.LookPath("shellcheck"); err == nil {
+			if out, err := exec.Command("shellcheck", script).CombinedOutput(); err != nil {
+				t.Errorf("shellcheck %s: %v\n%s", script, err, out)
+			}
+		}
 	}
 	b, err := os.ReadFile("runtime.sh")
 	if err != nil {

@@ -13,6 +13,8 @@
 #   5. the same for the gpu stage, whose `devices` must fail clearly (no NVIDIA driver here).
 # debootstrap's minbase is what debian:12-slim is made from (debuerreotype), not that image
 # itself: the proof is of runtime.sh, the binary and the image config on a Debian 12 root.
+# The sh -c scripts below take their values as arguments, hence single quotes.
+# shellcheck disable=SC2016
 set -eu
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -59,12 +61,13 @@ prepare() {
 #    its flattened filesystem and run configuration, unpacked from the written layout.
 image() {
 	echo "== OCI image of stage $1 from $root and bin/dsr4d into $out/$1"
-	rm -rf "$out/$1"
+	rm -rf "${out:?}/$1"
 	mkdir -p "$out/$1"
 	(cd deploy && go run ./ociimage build --rootfs "$root" --binary "$repo/bin/dsr4d" --target "$1" \
 		--ref "dsr4d:$1-rootfs" --out "$out/$1/oci" ${OCI_TAR:+--tar "$out/$1/dsr4d-$1.tar"})
 	(cd deploy && go run ./ociimage unpack --layout "$out/$1/oci" --to "$out/$1/unpacked" --config "$out/$1/config.env")
-	. "$out/$1/config.env" # user, entrypoint, workdir, path
+	# shellcheck source=/dev/null # written by ociimage unpack: user, entrypoint, workdir, path
+	. "$out/$1/config.env"
 	unpacked=$out/$1/unpacked
 	bundle=$out/$1/bundle
 	if [ -n "$oci_runtime" ]; then
@@ -80,6 +83,7 @@ fi
 
 # 4. The entrypoint inside the unpacked image, as the image's user, in new namespaces with a
 #    minimal /dev (no GPU nodes) and no network.
+# shellcheck disable=SC2154 # user, entrypoint, workdir, path come from config.env
 run_chroot() {
 	echo "== in the image: $entrypoint $*"
 	unshare --mount --pid --ipc --uts --net --fork sh -euc '
