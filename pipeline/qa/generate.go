@@ -3,10 +3,10 @@ package qa
 import (
 	"errors"
 	"fmt"
-	"gonum.org/v1/gonum/spatial/r3"
 	"hash/fnv"
 	"math/rand/v2"
-	"strings"
+
+	"gonum.org/v1/gonum/spatial/r3"
 
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 )
@@ -37,6 +37,7 @@ type Options struct {
 	Seed uint64
 }
 
+<<<<<<< HEAD
 // Question is one multiple-choice question with its provenance.
 type Question struct {
 	VideoID  string    `json:"video_id"`
@@ -54,6 +55,8 @@ type Question struct {
 	Confidence *float64 `json:"confidence,omitempty"`
 }
 
+=======
+>>>>>>> main
 // Stats count what Generate did.
 type Stats struct {
 	Attempts  int `json:"attempts"`
@@ -578,4 +581,3 @@ func contains(list []string, s string) bool {
 }
 
 // AnswerText returns the text of the correct option.
-func (q *Question) AnswerText() string { return q.Options[strings.Index("ABCD", q.Correct)] }
