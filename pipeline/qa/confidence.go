@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"path/filepath"
 	"strings"
+
+	"github.com/dsr4d/dsr4d/internal/atomicfile"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -15,6 +18,92 @@ import (
 
 // RejectLowConfidence counts questions dropped by a label-confidence filter.
 const RejectLowConfidence = "low_confidence"
+
+// Replicator are cues that draw bootstrap replicates of themselves (package robust's
+// estimate): Batch then writes each question's label confidence, over Replicates of them.
+type Replicator interface {
+	Cues
+	Replicate(r int) Cues
+}
+
+// Replicates is the number of bootstrap replicates behind a label confidence.
+const Replicates = 32
+
+// rate writes each question's label confidence when the cues draw replicates; one set of
+// replicates serves all of a scene's questions.
+func rate(qs []Question, c Cues) {
+	rc, ok := c.(Replicator)
+	if !ok {
+		return
+	}
+	reps := make([]Cues, Replicates)
+	cached := func(r int) Cues {
+		if reps[r] == nil {
+			reps[r] = rc.Replicate(r)
+		}
+		return reps[r]
+	}
+	for i := range qs {
+		v := LabelConfidence(qs[i], cached, Replicates)
+		qs[i].Confidence = &v
+	}
+}
+
+// dropUnsure removes the questions whose label confidence is below min, counted as rejected
+// (low_confidence); their checks stay, for the yield curve.
+func dropUnsure(r *Result, min float64) {
+	if min <= 0 {
+		return
+	}
+	keep := r.Questions[:0]
+	for _, q := range r.Questions {
+		if q.Confidence != nil && *q.Confidence < min {
+			r.Stats.Generated--
+			r.Stats.ByType[q.Type]--
+			r.Stats.Rejected[RejectLowConfidence]++
+			continue
+		}
+		keep = append(keep, q)
+	}
+	r.Questions = keep
+}
+
+// kept are the checks whose question survives a --min-confidence cut.
+func kept(cs []Check, min float64) []Check {
+	if min <= 0 {
+		return cs
+	}
+	var out []Check
+	for _, c := range cs {
+		if c.confidence() >= min {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// writeYield writes audit_yield.md and audit_yield.png, the agreement against yield per
+// confidence cut, when the checks carry label confidences.
+func writeYield(out string, all map[string][]Check) error {
+	rated := false
+	for _, cs := range all {
+		for _, c := range cs {
+			rated = rated || c.Confidence != nil
+		}
+	}
+	if !rated {
+		return nil
+	}
+	pts := YieldCurve(all)
+	if err := atomicfile.Write(filepath.Join(out, "audit_yield.md"), []byte(YieldTable(pts))); err != nil {
+		return err
+	}
+	png, err := YieldChart(pts)
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(filepath.Join(out, "audit_yield.png"), png)
+}
 
 // LabelConfidence is the share of n replicate cue sets (replicate(0..n−1), bootstrap draws of
 // the estimate from its own data) on which q's series, recomputed over the same frames,

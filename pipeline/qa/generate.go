@@ -37,26 +37,6 @@ type Options struct {
 	Seed uint64
 }
 
-<<<<<<< HEAD
-// Question is one multiple-choice question with its provenance.
-type Question struct {
-	VideoID  string    `json:"video_id"`
-	Question string    `json:"question"`
-	Options  [4]string `json:"options"` // texts of A, B, C, D
-	Correct  string    `json:"answer"`  // "A".."D"
-	Spec
-	// Names are the denotations used in the question: the viewpoint, then the objects.
-	Names   []string  `json:"names"`
-	Times   []float64 `json:"times"` // timestamps of Start, End (and V when absolute)
-	Series  Series    `json:"series"`
-	Seed    uint64    `json:"seed"`
-	Attempt int       `json:"attempt"`
-	// Confidence is the label confidence (LabelConfidence) when the estimator measures one.
-	Confidence *float64 `json:"confidence,omitempty"`
-}
-
-=======
->>>>>>> main
 // Stats count what Generate did.
 type Stats struct {
 	Attempts  int `json:"attempts"`

@@ -35,7 +35,7 @@ func TestRobustAuditsAtLeastAsWell(t *testing.T) {
 			t.Fatal(err)
 		}
 		opt := qa.Options{PerVideo: 120, Seed: 5}
-		qr, _ := qa.Generate(s, fuse.CPU(s, 0).Cues(s), opt)
+		qr, _ := qa.Generate(s, &qa.Estimated{S: s, Centres: fuse.CPU(s, 0)}, opt)
 		ref.Tally(qa.Audit(qr, truth))
 		e := robust.New(s, robust.Default)
 		qs, _ := qa.Generate(s, e, opt)
