@@ -9,21 +9,21 @@ import (
 	"github.com/dsr4d/dsr4d/pipeline/synth"
 )
 
-// TestRobustAuditsAtLeastAsWell: on two small synthetic scenes (noise-free and light
-// noise), the questions the robust estimator's label confidence keeps at ≥ 0.9 agree with
-// the ground truth at least as often as the reference estimator's answers, and more often
-// than all of the robust estimator's. (Unfiltered, the robust estimator is not better than
-// the reference on scenes this small and short: see README's audit section; the held-out
-// corpus figures are scripts/audit_corpus.sh's.)
+// TestRobustAuditsAtLeastAsWell: on three small synthetic scenes (32 frames, 384×216; no,
+// light and heavy noise), the robust estimator's answers agree with the ground truth at least
+// as often as the reference estimator's, and the questions its label confidence keeps at
+// ≥ 0.9 agree more often still. (On a single small noise-free scene the two are within a few
+// questions of each other either way; the held-out corpus figures are
+// scripts/audit_corpus.sh's, in BENCHMARKS.md.)
 func TestRobustAuditsAtLeastAsWell(t *testing.T) {
 	t.Parallel()
 	var ref, rob, sure qa.Agreement
 	for _, tc := range []struct {
 		preset, noise string
 		seed          uint64
-	}{{"static", "none", 41}, {"default", "light", 42}} {
+	}{{"static", "none", 41}, {"default", "light", 42}, {"park", "heavy", 43}} {
 		cfg := synth.DefaultConfig()
-		cfg.Frames, cfg.Size, cfg.PointsSize = 16, [2]int{256, 144}, [2]int{128, 72}
+		cfg.Frames, cfg.Size, cfg.PointsSize = 32, [2]int{384, 216}, [2]int{192, 108}
 		cfg.Preset, cfg.Seed, cfg.Noise = tc.preset, tc.seed, synth.NoiseLevels[tc.noise]
 		r, err := synth.Generate(cfg, synth.CPU{})
 		if err != nil {
@@ -53,8 +53,8 @@ func TestRobustAuditsAtLeastAsWell(t *testing.T) {
 	if rob.N < 40 || ref.N < 40 {
 		t.Fatalf("too few questions: reference %d, robust %d", ref.N, rob.N)
 	}
-	if frac(sure) < frac(ref) {
-		t.Errorf("robust agreement at confidence ≥ 0.9: %.3f < reference %.3f", frac(sure), frac(ref))
+	if frac(rob) < frac(ref) {
+		t.Errorf("robust agreement %.3f < reference %.3f", frac(rob), frac(ref))
 	}
 	if sure.N == 0 || frac(sure) <= frac(rob) || sure.N == rob.N {
 		t.Errorf("confidence ≥ 0.9 keeps %d of %d at agreement %.3f (all: %.3f): want fewer questions, agreeing more", sure.N, rob.N, frac(sure), frac(rob))
