@@ -22,31 +22,35 @@ type Attention struct {
 	Segments          [][2]int
 }
 
-// Key blocks and query chunks of the fused kernel: a task holds its queries' running max, sum
-// and output (O(L·D) in all) and walks the keys in blocks of attnBK, transposed once per block.
-const (
-	attnBK = 64
-	attnQB = 32
-)
+// Keys are taken in blocks of NR, queries in chunks of about attnRows/group (every query head of
+// a kv head): a task holds its rows' running max, sum and output (O(L·D) in all), and packs each
+// key/value block once for all of them. Both products run on the GEMM micro-kernel:
+// S[MR×NR] = Q·Kᵀ with the key block packed as a B panel (D×NR), then O[MR×D] += P·V with P
+// packed as an A panel and the value block as B panels of NR columns of D.
+const attnRows = 128
 
 // Attend computes the attention into out with online softmax over key blocks (flash attention:
-// no Lq×Lk matrix), float32 accumulation. A NaN in q, k or v reaches the outputs it feeds. A query
-// that sees no key (possible only with Causal and Lq > Lk) gets zeros. It panics on bad shapes.
+// no Lq×Lk matrix), float32 accumulation. A NaN in q, k or v reaches exactly the outputs that
+// see it. A query that sees no key (possible only with Causal and Lq > Lk) gets zeros. It panics
+// on bad shapes.
 func Attend(out, q, k, v []float32, p Attention) {
 	p.check(len(out), len(q), len(k), len(v))
 	group := p.H / p.Hkv
-	chunks := (p.Lq + attnQB - 1) / attnQB
+	qb := max(1, attnRows/group)
+	chunks := (p.Lq + qb - 1) / qb
 	bufs := sync.Pool{New: func() any { return new(attnScratch) }}
 	parallelFor(p.Hkv*chunks, func(t int) {
 		s := bufs.Get().(*attnScratch)
 		defer bufs.Put(s)
-		p.task(out, q, k, v, t/chunks, (t%chunks)*attnQB, group, s)
+		p.task(out, q, k, v, t/chunks, (t%chunks)*qb, qb, group, s)
 	})
 }
 
 type attnScratch struct {
-	kt, qs, m, l []float32
-	s            [attnBK]float32
+	qa, kb, vb, o, m, l []float32
+	lo, hi              []int
+	pa                  [MR * NR]float32
+	sc                  [MR * NR]float32
 }
 
 // keys is the range of key positions query i sees.
@@ -67,73 +71,126 @@ func (p *Attention) keys(i int) (lo, hi int) {
 	return lo, max(lo, hi)
 }
 
-// task computes queries [i0, i0+attnQB) of every query head that reads kv head hk.
-func (p *Attention) task(out, q, k, v []float32, hk, i0, group int, s *attnScratch) {
-	d, h, hkv := p.D, p.H, p.Hkv
-	i1 := min(i0+attnQB, p.Lq)
+// task computes queries [i0, i0+qb) of every query head that reads kv head hk. Row
+// (i-i0)·group+g of the task's matrices is query i of head hk·group+g.
+func (p *Attention) task(out, q, k, v []float32, hk, i0, qb, group int, s *attnScratch) {
+	d, h := p.D, p.H
+	i1 := min(i0+qb, p.Lq)
 	nq := (i1 - i0) * group
-	s.kt = grow(s.kt, d*attnBK)
-	s.qs = grow(s.qs, nq*d)
-	s.m, s.l = grow(s.m, nq), grow(s.l, nq)
+	nqp := roundUp(nq, MR)
+	dp := roundUp(d, NR) // O rows and V panels are padded to whole panels
+	s.qa, s.kb = grow(s.qa, nqp*d), grow(s.kb, d*NR)
+	s.vb, s.o = grow(s.vb, dp*NR), grow(s.o, nqp*dp)
+	s.m, s.l = grow(s.m, nqp), grow(s.l, nqp)
+	if cap(s.lo) < nqp {
+		s.lo, s.hi = make([]int, nqp), make([]int, nqp)
+	}
+	lo, hi := s.lo[:nqp], s.hi[:nqp]
+	clear(s.o)
+	clear(s.qa)
 	klo, khi := p.Lk, 0
-	for i := i0; i < i1; i++ {
-		lo, hi := p.keys(i)
-		klo, khi = min(klo, lo), max(khi, hi)
-		for g := range group {
-			row := (i-i0)*group + g
-			qh := i*h*d + (hk*group+g)*d
-			copy(s.qs[row*d:row*d+d], q[qh:qh+d])
-			scal(s.qs[row*d:row*d+d], p.Scale)
-			clear(out[qh : qh+d])
-			s.m[row], s.l[row] = float32(math.Inf(-1)), 0
+	for row := range nqp {
+		lo[row], hi[row] = 0, 0 // padding rows see nothing
+		s.m[row], s.l[row] = float32(math.Inf(-1)), 0
+		if row >= nq {
+			continue
+		}
+		i, g := i0+row/group, row%group
+		lo[row], hi[row] = p.keys(i)
+		if lo[row] < hi[row] {
+			klo, khi = min(klo, lo[row]), max(khi, hi[row])
+		}
+		// Scaled q into MR-row A panels: panel row/MR, element (dd, row%MR).
+		qr := q[(i*h+hk*group+g)*d : (i*h+hk*group+g)*d+d]
+		pan := s.qa[row/MR*MR*d:]
+		for dd, x := range qr {
+			pan[dd*MR+row%MR] = x * p.Scale
 		}
 	}
-	for j0 := klo; j0 < khi; j0 += attnBK {
-		j1 := min(j0+attnBK, khi)
-		// kt[dd][j] = k[j0+j, hk, dd], zero past j1 so the score block is always attnBK wide.
-		clear(s.kt)
-		for j := j0; j < j1; j++ {
-			kr := k[(j*hkv+hk)*d : (j*hkv+hk)*d+d]
-			for dd, x := range kr {
-				s.kt[dd*attnBK+j-j0] = x
-			}
+	for j0 := klo; j0 < khi; j0 += NR {
+		j1 := min(j0+NR, khi)
+		vNaN := p.packKV(s, k, v, hk, j0, j1)
+		for r0 := 0; r0 < nq; r0 += MR {
+			p.block(s, r0, j0, j1, dp, vNaN)
 		}
-		for i := i0; i < i1; i++ {
-			lo, hi := p.keys(i)
-			a, b := max(lo, j0), min(hi, j1)
-			if a >= b {
-				continue
+	}
+	for row := range nq {
+		i, g := i0+row/group, row%group
+		o := out[(i*h+hk*group+g)*d : (i*h+hk*group+g)*d+d]
+		copy(o, s.o[row*dp:row*dp+d])
+		if s.l[row] != 0 || math.IsNaN(float64(s.l[row])) {
+			scal(o, 1/s.l[row])
+		}
+	}
+}
+
+// packKV packs keys [j0,j1) of kv head hk: K as one D×NR B panel, V as dp/NR panels NR×NR
+// (zero past j1 and past D). It reports whether the V block holds a NaN.
+func (p *Attention) packKV(s *attnScratch, k, v []float32, hk, j0, j1 int) (vNaN bool) {
+	d, hkv := p.D, p.Hkv
+	clear(s.kb)
+	clear(s.vb)
+	for j := j0; j < j1; j++ {
+		base := (j*hkv + hk) * d
+		for dd, x := range k[base : base+d] {
+			s.kb[dd*NR+j-j0] = x
+		}
+		vr := v[base : base+d]
+		for c := 0; c < d; c += NR {
+			copy(s.vb[c*NR+(j-j0)*NR:], vr[c:min(c+NR, d)])
+		}
+		vNaN = vNaN || hasNaN(vr)
+	}
+	return vNaN
+}
+
+// block folds keys [j0,j1) into rows [r0, r0+MR) of the task: scores, online-softmax update,
+// O += P·V.
+func (p *Attention) block(s *attnScratch, r0, j0, j1, dp int, vNaN bool) {
+	d := p.D
+	seen := false
+	for r := r0; r < r0+MR; r++ {
+		seen = seen || (max(s.lo[r], j0) < min(s.hi[r], j1))
+	}
+	if !seen {
+		return
+	}
+	kernel(d, &s.qa[r0*d], &s.kb[0], &s.sc[0], NR, false)
+	clear(s.pa[:])
+	for r := r0; r < r0+MR; r++ {
+		a, b := max(s.lo[r], j0)-j0, min(s.hi[r], j1)-j0
+		if a >= b {
+			continue
+		}
+		sc := s.sc[(r-r0)*NR+a : (r-r0)*NR+b]
+		m := max(s.m[r], maxf(sc))
+		if m != s.m[r] || m != m {
+			// Rescale what was summed under the old max (nothing yet on the first block).
+			if !math.IsInf(float64(s.m[r]), -1) {
+				corr := expScalar(s.m[r] - m)
+				s.l[r] *= corr
+				scal(s.o[r*dp:r*dp+dp], corr)
 			}
-			for g := range group {
-				row := (i-i0)*group + g
-				scores(&s.s, s.qs[row*d:row*d+d], s.kt)
-				sc := s.s[a-j0 : b-j0]
-				m := max(s.m[row], maxf(sc))
-				if m != s.m[row] || math.IsNaN(float64(m)) {
-					// Rescale what was summed under the old max (exp(-Inf) = 0 on the first block).
-					corr := expScalar(s.m[row] - m)
-					if math.IsInf(float64(s.m[row]), -1) {
-						corr = 0
-					}
-					s.l[row] *= corr
-					o := out[i*h*d+(hk*group+g)*d:]
-					scal(o[:d], corr)
-					s.m[row] = m
+			s.m[r] = m
+		}
+		s.l[r] += expShift(sc, m)
+		for j, x := range sc {
+			s.pa[(a+j)*MR+r-r0] = x
+		}
+		if vNaN { // 0·NaN must not reach rows that do not see the NaN: sum only what they see
+			for j, x := range sc {
+				row := s.o[r*dp : r*dp+d]
+				for dd := range row {
+					row[dd] += x * s.vb[dd/NR*NR*NR+(a+j)*NR+dd%NR]
 				}
-				s.l[row] += expShift(sc, m)
-				o := out[i*h*d+(hk*group+g)*d:]
-				accPV(o[:d], sc, v[(a*hkv+hk)*d:], hkv*d)
 			}
 		}
 	}
-	for i := i0; i < i1; i++ {
-		for g := range group {
-			row := (i-i0)*group + g
-			if s.l[row] != 0 || math.IsNaN(float64(s.l[row])) {
-				o := out[i*h*d+(hk*group+g)*d:]
-				scal(o[:d], 1/s.l[row])
-			}
-		}
+	if vNaN {
+		return
+	}
+	for c := 0; c < dp; c += NR {
+		kernel(NR, &s.pa[0], &s.vb[c*NR], &s.o[r0*dp+c], dp, true)
 	}
 }
 

@@ -71,31 +71,40 @@ func TestAttendMatchesFloat64(t *testing.T) {
 		{Lq: 100, Lk: 100, H: 2, Hkv: 1, D: 7, Causal: true, Segments: [][2]int{{0, 33}, {33, 100}}},
 		{Lq: 20, Lk: 300, H: 1, Hkv: 1, D: 128}, // cross attention
 	}
-	for _, p := range cases {
-		p.Scale = float32(1 / math.Sqrt(float64(p.D)))
-		t.Run(fmt.Sprintf("%+v", p), func(t *testing.T) {
-			q, k, v := randSlice(r, p.Lq*p.H*p.D), randSlice(r, p.Lk*p.Hkv*p.D), randSlice(r, p.Lk*p.Hkv*p.D)
-			out := make([]float32, len(q))
-			for i := range out {
-				out[i] = 99 // Attend must not read what was there
-			}
-			Attend(out, q, k, v, p)
-			checkClose(t, "out", out, attendRef(q, k, v, p), 2e-6, 2e-5)
-		})
+	for name, kern := range kernels() {
+		for _, p := range cases {
+			p.Scale = float32(1 / math.Sqrt(float64(p.D)))
+			t.Run(fmt.Sprintf("%s/%+v", name, p), func(t *testing.T) {
+				defer func(k func(int, *float32, *float32, *float32, int, bool)) { kernel = k }(kernel)
+				kernel = kern
+				q, k, v := randSlice(r, p.Lq*p.H*p.D), randSlice(r, p.Lk*p.Hkv*p.D), randSlice(r, p.Lk*p.Hkv*p.D)
+				out := make([]float32, len(q))
+				for i := range out {
+					out[i] = 99 // Attend must not read what was there
+				}
+				Attend(out, q, k, v, p)
+				checkClose(t, "out", out, attendRef(q, k, v, p), 2e-6, 2e-5)
+			})
+		}
 	}
 }
 
 func TestAttendNaNPropagates(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	p := Attention{Lq: 70, Lk: 70, H: 2, Hkv: 1, D: 16, Scale: 0.25, Causal: true}
-	q, k, v := randSlice(r, p.Lq*p.H*p.D), randSlice(r, p.Lk*p.D), randSlice(r, p.Lk*p.D)
-	k[10*p.D+3] = float32(math.NaN()) // key 10: every query at position ≥ 10 sees it
-	out := make([]float32, len(q))
-	Attend(out, q, k, v, p)
-	for i := 0; i < p.Lq; i++ {
-		for n := 0; n < p.H*p.D; n++ {
-			if got := out[i*p.H*p.D+n]; math.IsNaN(float64(got)) != (i >= 10) {
-				t.Fatalf("query %d value %d = %v", i, n, got)
+	for _, in := range []string{"k", "v"} {
+		q, k, v := randSlice(r, p.Lq*p.H*p.D), randSlice(r, p.Lk*p.D), randSlice(r, p.Lk*p.D)
+		map[string][]float32{"k": k, "v": v}[in][10*p.D+3] = float32(math.NaN()) // key 10: seen from position 10 on
+		out := make([]float32, len(q))
+		Attend(out, q, k, v, p)
+		for i := 0; i < p.Lq; i++ {
+			for n := 0; n < p.H*p.D; n++ {
+				got := out[i*p.H*p.D+n]
+				// A NaN key poisons the whole softmax row; a NaN value only its own column.
+				want := i >= 10 && (in == "k" || n%p.D == 3)
+				if math.IsNaN(float64(got)) != want {
+					t.Fatalf("NaN in %s: query %d value %d = %v", in, i, n, got)
+				}
 			}
 		}
 	}

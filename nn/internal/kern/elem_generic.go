@@ -102,17 +102,11 @@ func normRow(out, x []float32, mean, r float32, w, b []float32) {
 	}
 }
 
-// scores sets s[j] = Σ_dd q[dd]·kt[dd·attnBK+j] for the attnBK keys of a transposed block.
-func scores(s *[attnBK]float32, q, kt []float32) {
-	clear(s[:])
-	for dd, qv := range q {
-		axpy(s[:], kt[dd*attnBK:dd*attnBK+attnBK], qv)
+func hasNaN(x []float32) bool {
+	for _, v := range x {
+		if v != v {
+			return true
+		}
 	}
-}
-
-// accPV sets o += Σ_j p[j]·v[j·stride : j·stride+len(o)].
-func accPV(o, p, v []float32, stride int) {
-	for j, pj := range p {
-		axpy(o, v[j*stride:j*stride+len(o)], pj)
-	}
+	return false
 }

@@ -278,65 +278,22 @@ func normRow(out, x []float32, mean, r float32, w, b []float32) {
 	}
 }
 
-// scores sets s[j] = Σ_dd q[dd]·kt[dd·attnBK+j] for the attnBK keys of a transposed block, the
-// 64 sums in eight registers.
-func scores(s *[attnBK]float32, q, kt []float32) {
-	if !vec {
-		clear(s[:])
-		for dd, qv := range q {
-			for j := range s {
-				s[j] += qv * kt[dd*attnBK+j]
-			}
+func hasNaN(x []float32) bool {
+	i := 0
+	if vn, ok := useVec(len(x)); ok {
+		var nan f8
+		for ; i < vn; i += 8 {
+			v := ld(x[i:])
+			nan = bc(1).Merge(nan, v.IsNaN())
 		}
-		return
-	}
-	var a0, a1, a2, a3, a4, a5, a6, a7 f8
-	kt = kt[:len(q)*attnBK]
-	for dd, qv := range q {
-		r := kt[dd*attnBK : dd*attnBK+attnBK]
-		x := bc(qv)
-		a0 = x.MulAdd(ld(r[0:]), a0)
-		a1 = x.MulAdd(ld(r[8:]), a1)
-		a2 = x.MulAdd(ld(r[16:]), a2)
-		a3 = x.MulAdd(ld(r[24:]), a3)
-		a4 = x.MulAdd(ld(r[32:]), a4)
-		a5 = x.MulAdd(ld(r[40:]), a5)
-		a6 = x.MulAdd(ld(r[48:]), a6)
-		a7 = x.MulAdd(ld(r[56:]), a7)
-	}
-	a0.StoreSlice(s[0:])
-	a1.StoreSlice(s[8:])
-	a2.StoreSlice(s[16:])
-	a3.StoreSlice(s[24:])
-	a4.StoreSlice(s[32:])
-	a5.StoreSlice(s[40:])
-	a6.StoreSlice(s[48:])
-	a7.StoreSlice(s[56:])
-}
-
-// accPV sets o += Σ_j p[j]·v[j·stride : j·stride+len(o)], 32 columns of o at a time in registers.
-func accPV(o, p, v []float32, stride int) {
-	c := 0
-	if vec {
-		for ; c+32 <= len(o); c += 32 {
-			a0, a1, a2, a3 := ld(o[c:]), ld(o[c+8:]), ld(o[c+16:]), ld(o[c+24:])
-			for j, pj := range p {
-				r := v[j*stride+c : j*stride+c+32]
-				x := bc(pj)
-				a0 = x.MulAdd(ld(r[0:]), a0)
-				a1 = x.MulAdd(ld(r[8:]), a1)
-				a2 = x.MulAdd(ld(r[16:]), a2)
-				a3 = x.MulAdd(ld(r[24:]), a3)
-			}
-			a0.StoreSlice(o[c:])
-			a1.StoreSlice(o[c+8:])
-			a2.StoreSlice(o[c+16:])
-			a3.StoreSlice(o[c+24:])
+		if hsum(nan) != 0 {
+			return true
 		}
 	}
-	if c < len(o) {
-		for j, pj := range p {
-			axpy(o[c:], v[j*stride+c:j*stride+len(o)], pj)
+	for ; i < len(x); i++ {
+		if x[i] != x[i] {
+			return true
 		}
 	}
+	return false
 }
