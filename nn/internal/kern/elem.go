@@ -13,7 +13,7 @@ func applyEpilogue(c []float32, n, i0, i1, j0, j1 int, ep Epilogue) {
 			addTo(row, ep.Bias[j0:j1])
 		}
 		if ep.Act != ActNone {
-			Activate(row, row, ep.Act)
+			activate(row, row, ep.Act)
 		}
 		if ep.Residual != nil {
 			addTo(row, ep.Residual[i*n+j0:i*n+j1])
@@ -37,15 +37,39 @@ func actScalar(v float32, act Act) float32 {
 
 func expScalar(x float32) float32 { return float32(math.Exp(float64(x))) }
 
-// Add sets dst = x + y.
+// Elementwise ops and row ops split their work over GOMAXPROCS goroutines in chunks of about
+// this many values; smaller inputs run on the caller's goroutine.
+const chunk = 1 << 15
+
+// chunks runs f over [0,n) in pieces of about chunk values, each a multiple of unit long.
+func chunks(n, unit int, f func(lo, hi int)) {
+	if n <= chunk {
+		f(0, n)
+		return
+	}
+	step := max(unit, chunk/unit*unit)
+	parallelFor((n+step-1)/step, func(i int) { f(i*step, min(i*step+step, n)) })
+}
+
+// Activate sets dst = act(x) elementwise (dst may be x).
+func Activate(dst, x []float32, act Act) {
+	if len(x) != len(dst) {
+		panic("kern: Activate: length mismatch")
+	}
+	chunks(len(dst), 1, func(lo, hi int) { activate(dst[lo:hi], x[lo:hi], act) })
+}
+
+// Add sets dst = x + y (dst may be x or y).
 func Add(dst, x, y []float32) {
 	if len(x) != len(dst) || len(y) != len(dst) {
 		panic("kern: Add: length mismatch")
 	}
-	if &dst[0] != &x[0] {
-		copy(dst, x)
-	}
-	addTo(dst, y)
+	chunks(len(dst), 1, func(lo, hi int) {
+		if len(x) > 0 && &dst[lo] != &x[lo] {
+			copy(dst[lo:hi], x[lo:hi])
+		}
+		addTo(dst[lo:hi], y[lo:hi])
+	})
 }
 
 // SwiGLU sets dst = SiLU(gate)·up (Qwen2.5's MLP: down_proj(act(gate_proj(x)) * up_proj(x))).
@@ -53,43 +77,51 @@ func SwiGLU(dst, gate, up []float32) {
 	if len(gate) != len(dst) || len(up) != len(dst) {
 		panic("kern: SwiGLU: length mismatch")
 	}
-	Activate(dst, gate, ActSiLU)
-	mulTo(dst, up)
+	chunks(len(dst), 1, func(lo, hi int) {
+		activate(dst[lo:hi], gate[lo:hi], ActSiLU)
+		mulTo(dst[lo:hi], up[lo:hi])
+	})
 }
 
 // LayerNorm normalises each row of x (length d) over its d values: (x-mean)/sqrt(var+eps)·w + b,
 // the biased variance as torch.nn.LayerNorm. w and b may be nil. dst may be x.
 func LayerNorm(dst, x []float32, d int, w, b []float32, eps float32) {
 	checkRows("LayerNorm", dst, x, d, w, b)
-	for i := 0; i < len(x); i += d {
-		row, out := x[i:i+d], dst[i:i+d]
-		mean := sum(row) / float32(d)
-		v := sumSqDiff(row, mean) / float32(d)
-		normRow(out, row, mean, 1/float32(math.Sqrt(float64(v+eps))), w, b)
-	}
+	chunks(len(x), d, func(lo, hi int) {
+		for i := lo; i < hi; i += d {
+			row := x[i : i+d]
+			mean := sum(row) / float32(d)
+			v := sumSqDiff(row, mean) / float32(d)
+			normRow(dst[i:i+d], row, mean, 1/float32(math.Sqrt(float64(v+eps))), w, b)
+		}
+	})
 }
 
 // RMSNorm sets each row to x/sqrt(mean(x²)+eps)·w (Qwen2RMSNorm; w may be nil). dst may be x.
 func RMSNorm(dst, x []float32, d int, w []float32, eps float32) {
 	checkRows("RMSNorm", dst, x, d, w, nil)
-	for i := 0; i < len(x); i += d {
-		row := x[i : i+d]
-		ms := dot(row, row) / float32(d)
-		normRow(dst[i:i+d], row, 0, 1/float32(math.Sqrt(float64(ms+eps))), w, nil)
-	}
+	chunks(len(x), d, func(lo, hi int) {
+		for i := lo; i < hi; i += d {
+			row := x[i : i+d]
+			ms := dot(row, row) / float32(d)
+			normRow(dst[i:i+d], row, 0, 1/float32(math.Sqrt(float64(ms+eps))), w, nil)
+		}
+	})
 }
 
 // Softmax sets each row (length d) of x to its softmax in place. A NaN in a row makes the row NaN.
 func Softmax(x []float32, d int) {
 	checkRows("Softmax", x, x, d, nil, nil)
-	for i := 0; i < len(x); i += d {
-		row := x[i : i+d]
-		m := maxf(row)
-		if math.IsInf(float64(m), -1) {
-			m = 0 // every value -Inf: exp gives 0s and the row becomes NaN (0/0), as torch
+	chunks(len(x), d, func(lo, hi int) {
+		for i := lo; i < hi; i += d {
+			row := x[i : i+d]
+			m := maxf(row)
+			if math.IsInf(float64(m), -1) {
+				m = 0 // every value -Inf: exp gives 0s and the row becomes NaN (0/0), as torch
+			}
+			scal(row, 1/expShift(row, m))
 		}
-		scal(row, 1/expShift(row, m))
-	}
+	})
 }
 
 func checkRows(op string, dst, x []float32, d int, w, b []float32) {

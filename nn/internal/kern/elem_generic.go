@@ -4,8 +4,8 @@ package kern
 
 // Portable versions of the vector primitives in elem_simd.go; float32 like them.
 
-// Activate sets dst = act(x) elementwise (dst may be x).
-func Activate(dst, x []float32, act Act) {
+// activate sets dst = act(x) elementwise on one goroutine (dst may be x).
+func activate(dst, x []float32, act Act) {
 	x = x[:len(dst)]
 	for i, v := range x {
 		dst[i] = actScalar(v, act)

@@ -29,8 +29,8 @@ func hmax(v f8) float32 {
 	return max(s.GetElem(0), s.GetElem(1), s.GetElem(2), s.GetElem(3))
 }
 
-// Activate sets dst = act(x) elementwise (dst may be x).
-func Activate(dst, x []float32, act Act) {
+// activate sets dst = act(x) elementwise on one goroutine (dst may be x).
+func activate(dst, x []float32, act Act) {
 	x = x[:len(dst)]
 	i := 0
 	if vn, ok := useVec(len(dst)); ok && act != ActNone {

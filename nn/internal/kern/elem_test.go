@@ -10,7 +10,7 @@ var rowLens = []int{1, 7, 8, 33, 65, 127, 1000}
 
 func TestActivateMatchesFloat64(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	for _, n := range rowLens {
+	for _, n := range append(rowLens, 3*chunk+5) {
 		x := randSlice(r, n)
 		for i := range x {
 			x[i] *= 4 // reach the tails of erf and exp
@@ -34,6 +34,9 @@ func TestNormsAndSoftmaxMatchFloat64(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for _, d := range rowLens {
 		rows := 3
+		if d == 1000 {
+			rows = 70 // more than one chunk: the parallel path
+		}
 		x, w, b := randSlice(r, rows*d), randSlice(r, d), randSlice(r, d)
 		for i := range x {
 			x[i] += 3 // a mean to subtract
@@ -87,7 +90,7 @@ func TestSoftmaxMaskedAndNaN(t *testing.T) {
 
 func TestSwiGLUAndAdd(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
-	for _, n := range rowLens {
+	for _, n := range append(rowLens, 3*chunk+5) {
 		g, u := randSlice(r, n), randSlice(r, n)
 		got := make([]float32, n)
 		SwiGLU(got, g, u)
