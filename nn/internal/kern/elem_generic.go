@@ -42,29 +42,35 @@ func scal(x []float32, a float32) {
 	}
 }
 
+// dot, sum and sumSqDiff keep eight partial sums, as the vector code does: a long float32 sum
+// in one accumulator drifts by up to n·ε.
 func dot(x, y []float32) float32 {
 	y = y[:len(x)]
-	var s float32
+	var p [8]float32
 	for i, v := range x {
-		s += v * y[i]
+		p[i%8] += v * y[i]
 	}
-	return s
+	return reduce8(&p)
 }
 
 func sum(x []float32) float32 {
-	var s float32
-	for _, v := range x {
-		s += v
+	var p [8]float32
+	for i, v := range x {
+		p[i%8] += v
 	}
-	return s
+	return reduce8(&p)
 }
 
 func sumSqDiff(x []float32, m float32) float32 {
-	var s float32
-	for _, v := range x {
-		s += (v - m) * (v - m)
+	var p [8]float32
+	for i, v := range x {
+		p[i%8] += (v - m) * (v - m)
 	}
-	return s
+	return reduce8(&p)
+}
+
+func reduce8(p *[8]float32) float32 {
+	return ((p[0] + p[4]) + (p[1] + p[5])) + ((p[2] + p[6]) + (p[3] + p[7]))
 }
 
 // maxf is the largest value of x (NaNs are skipped; expShift propagates them).
