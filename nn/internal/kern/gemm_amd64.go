@@ -67,6 +67,8 @@ func kernels() map[string]func(k int, a, b, c *float32, ldc int, load bool) {
 // has, returning the flops done (2 per lane per FMA) — the FMA roofline when timed on all cores.
 func PeakFMA(n int) float64 {
 	switch {
+	case n <= 0:
+		return 0
 	case haveAVX512:
 		peakFMA512(n)
 		return float64(n) * 24 * 16 * 2
