@@ -1,8 +1,9 @@
 // Command gen writes kern's GEMM micro-kernels in Go assembly (../gemm_amd64.s).
 //
-// Why assembly: the same 8×48 kernel written with simd/archsimd (Go 1.26) measured 16.7 GFLOP/s
-// on one Zen 4 core, against 80+ for this one: the compiler allocates only Z0–Z15, spills the
-// accumulators and emits the 213 FMA form plus register moves. Elementwise kernels stay in archsimd.
+// Why assembly: on one Zen 4 core (FMA peak 114 GFLOP per CPU-second, measured with peakFMA512)
+// a 6×32 kernel written with simd/archsimd (Go 1.26) ran at 68–75 GFLOP/cpu-s, this 8×48 one at
+// 111–113 (98%): the compiler keeps only Z0–Z15 live, so a larger tile spills, and it emits the
+// 213 FMA form plus register moves. Elementwise kernels stay in archsimd.
 //
 // Run `go generate ./nn/internal/kern/` after editing.
 package main
