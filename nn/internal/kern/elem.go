@@ -1,6 +1,9 @@
 package kern
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // applyEpilogue applies ep to rows [i0,i1) × columns [j0,j1) of c (row length n).
 func applyEpilogue(c []float32, n, i0, i1, j0, j1 int, ep Epilogue) {
@@ -142,4 +145,27 @@ func (a Act) String() string {
 		return "silu"
 	}
 	return "Act(?)"
+}
+
+// RoPE rotates, in place, dims [off, off+width) of every head of x, rows × heads vectors of d
+// values, by the angles of table row r (cos and sin are rows × width, each the angles of the
+// first width/2 dims repeated, as HF's cat(freqs, freqs)) with the rotate-half pairing:
+// v[i], v[i+width/2] → v[i]·cos[i] − v[i+w/2]·sin[i], v[i+w/2]·cos[i+w/2] + v[i]·sin[i+w/2].
+// Plain and M-RoPE use off 0, width d (the table carries the sections); π³'s 2-D axial RoPE2D
+// rotates the first half by the y table and the second half by the x table.
+func RoPE(x []float32, rows, heads, d, off, width int, cos, sin []float32) {
+	if rows <= 0 || heads <= 0 || width <= 0 || width%2 != 0 || off < 0 || off+width > d ||
+		len(x) != rows*heads*d || len(cos) != rows*width || len(sin) != rows*width {
+		panic(fmt.Sprintf("kern: RoPE: len(x)=%d len(cos)=%d len(sin)=%d for rows=%d heads=%d d=%d off=%d width=%d",
+			len(x), len(cos), len(sin), rows, heads, d, off, width))
+	}
+	chunks(len(x), heads*d, func(lo, hi int) {
+		for r := lo / (heads * d); r < hi/(heads*d); r++ {
+			cs, sn := cos[r*width:r*width+width], sin[r*width:r*width+width]
+			for h := range heads {
+				base := (r*heads+h)*d + off
+				ropeRow(x[base:base+width], cs, sn)
+			}
+		}
+	})
 }

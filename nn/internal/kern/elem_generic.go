@@ -116,3 +116,13 @@ func hasNaN(x []float32) bool {
 	}
 	return false
 }
+
+// ropeRow rotates v (rotate-half pairing) by the angles whose cosines and sines are cs, sn.
+func ropeRow(v, cs, sn []float32) {
+	half := len(v) / 2
+	for i := range half {
+		x1, x2 := v[i], v[i+half]
+		v[i] = x1*cs[i] - x2*sn[i]
+		v[i+half] = x2*cs[i+half] + x1*sn[i+half]
+	}
+}

@@ -297,3 +297,21 @@ func hasNaN(x []float32) bool {
 	}
 	return false
 }
+
+// ropeRow rotates v (rotate-half pairing) by the angles whose cosines and sines are cs, sn.
+func ropeRow(v, cs, sn []float32) {
+	half := len(v) / 2
+	i := 0
+	if vn, ok := useVec(half); ok {
+		for ; i < vn; i += 8 {
+			x1, x2 := ld(v[i:]), ld(v[i+half:])
+			x1.Mul(ld(cs[i:])).Sub(x2.Mul(ld(sn[i:]))).StoreSlice(v[i:])
+			x1.MulAdd(ld(sn[i+half:]), x2.Mul(ld(cs[i+half:]))).StoreSlice(v[i+half:])
+		}
+	}
+	for ; i < half; i++ {
+		x1, x2 := v[i], v[i+half]
+		v[i] = x1*cs[i] - x2*sn[i]
+		v[i+half] = x2*cs[i+half] + x1*sn[i+half]
+	}
+}
