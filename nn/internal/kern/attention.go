@@ -47,10 +47,10 @@ func Attend(out, q, k, v []float32, p Attention) {
 }
 
 type attnScratch struct {
-	qa, kb, vb, o, m, l []float32
-	lo, hi              []int
-	pa                  [MR * NR]float32
-	sc                  [MR * NR]float32
+	qa, kb, vb, o, m, l, qv []float32
+	lo, hi                  []int
+	pa                      [MR * NR]float32
+	sc                      [MR * NR]float32
 }
 
 // keys is the range of key positions query i sees.
@@ -109,6 +109,10 @@ func (p *Attention) task(out, q, k, v []float32, hk, i0, qb, group int, s *attnS
 	}
 	for j0 := klo; j0 < khi; j0 += NR {
 		j1 := min(j0+NR, khi)
+		if nq < MR {
+			p.direct(s, k, v, hk, nq, j0, j1, dp)
+			continue
+		}
 		vNaN := p.packKV(s, k, v, hk, j0, j1)
 		for r0 := 0; r0 < nq; r0 += MR {
 			p.block(s, r0, j0, j1, dp, vNaN)
@@ -163,17 +167,7 @@ func (p *Attention) block(s *attnScratch, r0, j0, j1, dp int, vNaN bool) {
 			continue
 		}
 		sc := s.sc[(r-r0)*NR+a : (r-r0)*NR+b]
-		m := max(s.m[r], maxf(sc))
-		if m != s.m[r] || m != m {
-			// Rescale what was summed under the old max (nothing yet on the first block).
-			if !math.IsInf(float64(s.m[r]), -1) {
-				corr := expScalar(s.m[r] - m)
-				s.l[r] *= corr
-				scal(s.o[r*dp:r*dp+dp], corr)
-			}
-			s.m[r] = m
-		}
-		s.l[r] += expShift(sc, m)
+		s.online(r, sc, s.o[r*dp:r*dp+dp])
 		for j, x := range sc {
 			s.pa[(a+j)*MR+r-r0] = x
 		}
@@ -191,6 +185,50 @@ func (p *Attention) block(s *attnScratch, r0, j0, j1, dp int, vNaN bool) {
 	}
 	for c := 0; c < dp; c += NR {
 		kernel(NR, &s.pa[0], &s.vb[c*NR], &s.o[r0*dp+c], dp, true)
+	}
+}
+
+// online folds the scores sc of row r's visible keys in one block into its running max and sum,
+// rescaling its output o when the max grows, and turns sc into the block's weights exp(s-max).
+func (s *attnScratch) online(r int, sc, o []float32) {
+	m := max(s.m[r], maxf(sc))
+	if m != s.m[r] || m != m {
+		// Rescale what was summed under the old max (nothing yet on the first block).
+		if !math.IsInf(float64(s.m[r]), -1) {
+			corr := expScalar(s.m[r] - m)
+			s.l[r] *= corr
+			scal(o, corr)
+		}
+		s.m[r] = m
+	}
+	s.l[r] += expShift(sc, m)
+}
+
+// direct folds keys [j0,j1) into the task's rows without packing: dot products against the key
+// rows and axpys of the value rows. For a few rows (decoding: one query per head) packing the
+// block would cost more than the products.
+func (p *Attention) direct(s *attnScratch, k, v []float32, hk, nq, j0, j1, dp int) {
+	d, hkv := p.D, p.Hkv
+	for r := range nq {
+		a, b := max(s.lo[r], j0), min(s.hi[r], j1)
+		if a >= b {
+			continue
+		}
+		qr := s.qa[r/MR*MR*d:]
+		s.qv = grow(s.qv, d)
+		qv := s.qv // this row's scaled q, gathered from its A panel
+		for dd := range qv {
+			qv[dd] = qr[dd*MR+r%MR]
+		}
+		sc := s.pa[:b-a]
+		for j := a; j < b; j++ {
+			sc[j-a] = dot(qv, k[(j*hkv+hk)*d:(j*hkv+hk)*d+d])
+		}
+		o := s.o[r*dp : r*dp+dp]
+		s.online(r, sc, o)
+		for j := a; j < b; j++ {
+			axpy(o[:d], v[(j*hkv+hk)*d:(j*hkv+hk)*d+d], sc[j-a])
+		}
 	}
 }
 

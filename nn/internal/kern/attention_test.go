@@ -91,19 +91,22 @@ func TestAttendMatchesFloat64(t *testing.T) {
 
 func TestAttendNaNPropagates(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	p := Attention{Lq: 70, Lk: 70, H: 2, Hkv: 1, D: 16, Scale: 0.25, Causal: true}
-	for _, in := range []string{"k", "v"} {
-		q, k, v := randSlice(r, p.Lq*p.H*p.D), randSlice(r, p.Lk*p.D), randSlice(r, p.Lk*p.D)
-		map[string][]float32{"k": k, "v": v}[in][10*p.D+3] = float32(math.NaN()) // key 10: seen from position 10 on
-		out := make([]float32, len(q))
-		Attend(out, q, k, v, p)
-		for i := 0; i < p.Lq; i++ {
-			for n := 0; n < p.H*p.D; n++ {
-				got := out[i*p.H*p.D+n]
-				// A NaN key poisons the whole softmax row; a NaN value only its own column.
-				want := i >= 10 && (in == "k" || n%p.D == 3)
-				if math.IsNaN(float64(got)) != want {
-					t.Fatalf("NaN in %s: query %d value %d = %v", in, i, n, got)
+	// 70 queries: the packed path; 3 queries (6 rows of a KV head): the direct path.
+	for _, p := range []Attention{{Lq: 70, Lk: 70, H: 2, Hkv: 1, D: 16, Scale: 0.25, Causal: true},
+		{Lq: 3, Lk: 12, H: 2, Hkv: 1, D: 16, Scale: 0.25, Causal: true}} {
+		for _, in := range []string{"k", "v"} {
+			q, k, v := randSlice(r, p.Lq*p.H*p.D), randSlice(r, p.Lk*p.D), randSlice(r, p.Lk*p.D)
+			map[string][]float32{"k": k, "v": v}[in][10*p.D+3] = float32(math.NaN()) // key 10: seen from position 10 on
+			out := make([]float32, len(q))
+			Attend(out, q, k, v, p)
+			for i := 0; i < p.Lq; i++ {
+				for n := 0; n < p.H*p.D; n++ {
+					got := out[i*p.H*p.D+n]
+					// A NaN key poisons the whole softmax row; a NaN value only its own column.
+					want := i+p.Lk-p.Lq >= 10 && (in == "k" || n%p.D == 3)
+					if math.IsNaN(float64(got)) != want {
+						t.Fatalf("Lq=%d, NaN in %s: query %d value %d = %v", p.Lq, in, i, n, got)
+					}
 				}
 			}
 		}
