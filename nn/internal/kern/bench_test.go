@@ -153,3 +153,15 @@ func BenchmarkRows(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGemmKernel compares the micro-kernels this CPU can run on 512³ (the portable Go one
+// is the baseline of a build for another architecture).
+func BenchmarkGemmKernel(b *testing.B) {
+	for name, kern := range kernels() {
+		b.Run(name, func(b *testing.B) {
+			defer func(k func(int, *float32, *float32, *float32, int, bool)) { kernel = k }(kernel)
+			kernel = kern
+			benchGemm(b, 512, 512, 512, "f32")
+		})
+	}
+}

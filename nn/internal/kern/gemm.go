@@ -281,18 +281,21 @@ func widenGo(dst []float32, src []uint16, dt Dtype16) {
 	}
 }
 
-// kernelGo is the portable micro-kernel: c[MR×NR] (+)= a·b over packed panels.
+// kernelGo is the portable micro-kernel: c[MR×NR] (+)= a·b over packed panels, two rows at a
+// time over fixed-size arrays (no bounds checks in the inner loop).
 func kernelGo(k int, a, b, c *float32, ldc int, load bool) {
-	var acc [MR * NR]float32
+	var acc [MR][NR]float32
 	as := unsafe.Slice(a, k*MR)
 	bs := unsafe.Slice(b, k*NR)
 	for kk := 0; kk < k; kk++ {
-		brow := bs[kk*NR : kk*NR+NR]
-		for r := 0; r < MR; r++ {
-			av := as[kk*MR+r]
-			ar := acc[r*NR : r*NR+NR]
+		brow := (*[NR]float32)(bs[kk*NR:])
+		ak := (*[MR]float32)(as[kk*MR:])
+		for r := 0; r < MR; r += 2 {
+			a0, a1 := ak[r], ak[r+1]
+			r0, r1 := &acc[r], &acc[r+1]
 			for j, bv := range brow {
-				ar[j] += av * bv
+				r0[j] += a0 * bv
+				r1[j] += a1 * bv
 			}
 		}
 	}
@@ -301,10 +304,10 @@ func kernelGo(k int, a, b, c *float32, ldc int, load bool) {
 		dst := cs[r*ldc : r*ldc+NR]
 		if load {
 			for j := range dst {
-				dst[j] += acc[r*NR+j]
+				dst[j] += acc[r][j]
 			}
 		} else {
-			copy(dst, acc[r*NR:r*NR+NR])
+			copy(dst, acc[r][:])
 		}
 	}
 }
