@@ -2,6 +2,8 @@ package kern
 
 import (
 	"fmt"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -155,8 +157,18 @@ func BenchmarkRows(b *testing.B) {
 }
 
 // BenchmarkGemmKernel compares the micro-kernels this CPU can run on 512³ (the portable Go one
-// is the baseline of a build for another architecture).
+// is the baseline of a build for another architecture), and gonum's Sgemm as a pure-Go baseline.
 func BenchmarkGemmKernel(b *testing.B) {
+	b.Run("gonum", func(b *testing.B) {
+		const n = 512
+		r := rand.New(rand.NewPCG(1, 1))
+		a, w, c := randSlice(r, n*n), randSlice(r, n*n), make([]float32, n*n)
+		cpu0 := cpuSeconds()
+		for b.Loop() {
+			gonum.Implementation{}.Sgemm(blas.NoTrans, blas.Trans, n, n, n, 1, a, n, w, n, 0, c, n)
+		}
+		reportFlops(b, 2*n*n*n, cpu0)
+	})
 	for name, kern := range kernels() {
 		b.Run(name, func(b *testing.B) {
 			defer func(k func(int, *float32, *float32, *float32, int, bool)) { kernel = k }(kernel)
