@@ -9,6 +9,9 @@ import (
 // Attention describes softmax(q·kᵀ·Scale + mask)·v for one sequence. q is [Lq×H×D], k and v
 // are [Lk×Hkv×D] (row-major, heads interleaved as a Linear's output), out is [Lq×H×D]. Query head h
 // reads key/value head h/(H/Hkv) (grouped-query attention; H must be a multiple of Hkv).
+// QStride, KStride and VStride, when not 0, are the distances between consecutive rows of q, k and
+// v in values: q, k and v may then be views into one fused qkv projection output, e.g.
+// q = qkv[0:], k = qkv[H·D:], v = qkv[(H+Hkv)·D:] with every stride (H+2·Hkv)·D.
 //
 // The mask is built from positions, never stored: query i sits at position i+Lk−Lq (the new
 // tokens at the end of a KV cache). With Causal it sees keys at positions ≤ its own. With
@@ -20,6 +23,8 @@ type Attention struct {
 	Scale             float32
 	Causal            bool
 	Segments          [][2]int
+
+	QStride, KStride, VStride int
 }
 
 // Keys are taken in blocks of NR, queries in chunks of about attnRows/group (every query head of
@@ -34,6 +39,15 @@ const attnRows = 128
 // see it. A query that sees no key (possible only with Causal and Lq > Lk) gets zeros. It panics
 // on bad shapes.
 func Attend(out, q, k, v []float32, p Attention) {
+	if p.QStride == 0 {
+		p.QStride = p.H * p.D
+	}
+	if p.KStride == 0 {
+		p.KStride = p.Hkv * p.D
+	}
+	if p.VStride == 0 {
+		p.VStride = p.Hkv * p.D
+	}
 	p.check(len(out), len(q), len(k), len(v))
 	group := p.H / p.Hkv
 	qb := max(1, attnRows/group)
@@ -101,7 +115,7 @@ func (p *Attention) task(out, q, k, v []float32, hk, i0, qb, group int, s *attnS
 			klo, khi = min(klo, lo[row]), max(khi, hi[row])
 		}
 		// Scaled q into MR-row A panels: panel row/MR, element (dd, row%MR).
-		qr := q[(i*h+hk*group+g)*d : (i*h+hk*group+g)*d+d]
+		qr := q[i*p.QStride+(hk*group+g)*d : i*p.QStride+(hk*group+g)*d+d]
 		pan := s.qa[row/MR*MR*d:]
 		for dd, x := range qr {
 			pan[dd*MR+row%MR] = x * p.Scale
@@ -131,15 +145,15 @@ func (p *Attention) task(out, q, k, v []float32, hk, i0, qb, group int, s *attnS
 // packKV packs keys [j0,j1) of kv head hk: K as one D×NR B panel, V as dp/NR panels NR×NR
 // (zero past j1 and past D). It reports whether the V block holds a NaN.
 func (p *Attention) packKV(s *attnScratch, k, v []float32, hk, j0, j1 int) (vNaN bool) {
-	d, hkv := p.D, p.Hkv
+	d := p.D
 	clear(s.kb)
 	clear(s.vb)
 	for j := j0; j < j1; j++ {
-		base := (j*hkv + hk) * d
-		for dd, x := range k[base : base+d] {
+		kr := k[j*p.KStride+hk*d : j*p.KStride+hk*d+d]
+		for dd, x := range kr {
 			s.kb[dd*NR+j-j0] = x
 		}
-		vr := v[base : base+d]
+		vr := v[j*p.VStride+hk*d : j*p.VStride+hk*d+d]
 		for c := 0; c < d; c += NR {
 			copy(s.vb[c*NR+(j-j0)*NR:], vr[c:min(c+NR, d)])
 		}
@@ -208,7 +222,7 @@ func (s *attnScratch) online(r int, sc, o []float32) {
 // rows and axpys of the value rows. For a few rows (decoding: one query per head) packing the
 // block would cost more than the products.
 func (p *Attention) direct(s *attnScratch, k, v []float32, hk, nq, j0, j1, dp int) {
-	d, hkv := p.D, p.Hkv
+	d := p.D
 	for r := range nq {
 		a, b := max(s.lo[r], j0), min(s.hi[r], j1)
 		if a >= b {
@@ -222,12 +236,12 @@ func (p *Attention) direct(s *attnScratch, k, v []float32, hk, nq, j0, j1, dp in
 		}
 		sc := s.pa[:b-a]
 		for j := a; j < b; j++ {
-			sc[j-a] = dot(qv, k[(j*hkv+hk)*d:(j*hkv+hk)*d+d])
+			sc[j-a] = dot(qv, k[j*p.KStride+hk*d:j*p.KStride+hk*d+d])
 		}
 		o := s.o[r*dp : r*dp+dp]
 		s.online(r, sc, o)
 		for j := a; j < b; j++ {
-			axpy(o[:d], v[(j*hkv+hk)*d:(j*hkv+hk)*d+d], sc[j-a])
+			axpy(o[:d], v[j*p.VStride+hk*d:j*p.VStride+hk*d+d], sc[j-a])
 		}
 	}
 }
@@ -246,9 +260,12 @@ func (p *Attention) check(nOut, nq, nk, nv int) {
 	if p.Lq <= 0 || p.Lk <= 0 || p.H <= 0 || p.Hkv <= 0 || p.D <= 0 || p.H%p.Hkv != 0 {
 		bad("Lq=%d Lk=%d H=%d Hkv=%d D=%d", p.Lq, p.Lk, p.H, p.Hkv, p.D)
 	}
-	if nq != p.Lq*p.H*p.D || nOut != nq || nk != p.Lk*p.Hkv*p.D || nv != nk {
-		bad("len(out)=%d len(q)=%d len(k)=%d len(v)=%d for Lq=%d Lk=%d H=%d Hkv=%d D=%d",
-			nOut, nq, nk, nv, p.Lq, p.Lk, p.H, p.Hkv, p.D)
+	// Each view must hold its last row's heads; a row stride may not overlap the next row.
+	qw, kw := p.H*p.D, p.Hkv*p.D
+	if nOut != p.Lq*qw || p.QStride < qw || p.KStride < kw || p.VStride < kw ||
+		nq < (p.Lq-1)*p.QStride+qw || nk < (p.Lk-1)*p.KStride+kw || nv < (p.Lk-1)*p.VStride+kw {
+		bad("len(out)=%d len(q)=%d len(k)=%d len(v)=%d for Lq=%d Lk=%d H=%d Hkv=%d D=%d strides %d %d %d",
+			nOut, nq, nk, nv, p.Lq, p.Lk, p.H, p.Hkv, p.D, p.QStride, p.KStride, p.VStride)
 	}
 	if p.Segments != nil {
 		at := 0

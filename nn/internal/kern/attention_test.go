@@ -113,6 +113,34 @@ func TestAttendNaNPropagates(t *testing.T) {
 	}
 }
 
+// TestAttendReadsFusedQKV runs the same attention on q, k, v copied into one fused projection
+// output, [L × (H+2·Hkv)·D], through row strides.
+func TestAttendReadsFusedQKV(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for _, p := range []Attention{{Lq: 50, Lk: 50, H: 4, Hkv: 2, D: 24, Scale: 0.2, Causal: true},
+		{Lq: 5, Lk: 5, H: 1, Hkv: 1, D: 8, Scale: 0.3}} {
+		q, k, v := randSlice(r, p.Lq*p.H*p.D), randSlice(r, p.Lk*p.Hkv*p.D), randSlice(r, p.Lk*p.Hkv*p.D)
+		want := make([]float32, len(q))
+		Attend(want, q, k, v, p)
+		qw, kw := p.H*p.D, p.Hkv*p.D
+		row := qw + 2*kw
+		qkv := make([]float32, p.Lq*row)
+		for i := 0; i < p.Lq; i++ {
+			copy(qkv[i*row:], q[i*qw:(i+1)*qw])
+			copy(qkv[i*row+qw:], k[i*kw:(i+1)*kw])
+			copy(qkv[i*row+qw+kw:], v[i*kw:(i+1)*kw])
+		}
+		p.QStride, p.KStride, p.VStride = row, row, row
+		got := make([]float32, len(q))
+		Attend(got, qkv, qkv[qw:], qkv[qw+kw:], p)
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("%+v: out[%d] = %v through strides, %v dense", p, i, got[i], want[i])
+			}
+		}
+	}
+}
+
 func TestAttendRejectsBadSegments(t *testing.T) {
 	defer func() {
 		if recover() == nil {
