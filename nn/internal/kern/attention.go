@@ -121,8 +121,8 @@ func (p *Attention) task(out, q, k, v []float32, hk, i0, qb, group int, s *attnS
 			pan[dd*MR+row%MR] = x * p.Scale
 		}
 	}
-	for j0 := klo; j0 < khi; j0 += NR {
-		j1 := min(j0+NR, khi)
+	for j0, j1 := klo, 0; j0 < khi; j0 = j1 {
+		j1 = min(j0+NR, khi, p.segmentEnd(j0)) // a block never straddles two segments
 		if nq < MR {
 			p.direct(s, k, v, hk, nq, j0, j1, dp)
 			continue
@@ -198,7 +198,7 @@ func (p *Attention) block(s *attnScratch, r0, j0, j1, dp int, vNaN bool) {
 		return
 	}
 	for c := 0; c < dp; c += NR {
-		kernel(NR, &s.pa[0], &s.vb[c*NR], &s.o[r0*dp+c], dp, true)
+		kernel(j1-j0, &s.pa[0], &s.vb[c*NR], &s.o[r0*dp+c], dp, true)
 	}
 }
 
@@ -244,6 +244,16 @@ func (p *Attention) direct(s *attnScratch, k, v []float32, hk, nq, j0, j1, dp in
 			axpy(o[:d], v[j*p.VStride+hk*d:j*p.VStride+hk*d+d], sc[j-a])
 		}
 	}
+}
+
+// segmentEnd is the end of the segment holding key position j (Lk without segments).
+func (p *Attention) segmentEnd(j int) int {
+	for _, sg := range p.Segments {
+		if j < sg[1] {
+			return sg[1]
+		}
+	}
+	return p.Lk
 }
 
 func grow(s []float32, n int) []float32 {
