@@ -173,7 +173,7 @@ func (p *Attention) block(s *attnScratch, r0, j0, j1, dp int, vNaN bool) {
 	if !seen {
 		return
 	}
-	kernel(d, &s.qa[r0*d], &s.kb[0], &s.sc[0], NR, false)
+	kernel.full(d, &s.qa[r0*d], &s.kb[0], &s.sc[0], NR, false)
 	clear(s.pa[:])
 	for r := r0; r < r0+MR; r++ {
 		a, b := max(s.lo[r], j0)-j0, min(s.hi[r], j1)-j0
@@ -197,8 +197,8 @@ func (p *Attention) block(s *attnScratch, r0, j0, j1, dp int, vNaN bool) {
 	if vNaN {
 		return
 	}
-	for c := 0; c < dp; c += NR {
-		kernel(j1-j0, &s.pa[0], &s.vb[c*NR], &s.o[r0*dp+c], dp, true)
+	for c := 0; c < dp; c += NR { // O's padding columns past D are never computed
+		kernel.upTo(d-c)(j1-j0, &s.pa[0], &s.vb[c*NR], &s.o[r0*dp+c], dp, true)
 	}
 }
 

@@ -71,11 +71,12 @@ func TestAttendMatchesFloat64(t *testing.T) {
 		{Lq: 100, Lk: 100, H: 2, Hkv: 1, D: 7, Causal: true, Segments: [][2]int{{0, 33}, {33, 100}}},
 		{Lq: 20, Lk: 300, H: 1, Hkv: 1, D: 128}, // cross attention
 	}
-	for name, kern := range kernels() {
+	for _, kern := range kernels() {
+		name := kern.name
 		for _, p := range cases {
 			p.Scale = float32(1 / math.Sqrt(float64(p.D)))
 			t.Run(fmt.Sprintf("%s/%+v", name, p), func(t *testing.T) {
-				defer func(k func(int, *float32, *float32, *float32, int, bool)) { kernel = k }(kernel)
+				defer func(k microKernel) { kernel = k }(kernel)
 				kernel = kern
 				q, k, v := randSlice(r, p.Lq*p.H*p.D), randSlice(r, p.Lk*p.Hkv*p.D), randSlice(r, p.Lk*p.Hkv*p.D)
 				out := make([]float32, len(q))

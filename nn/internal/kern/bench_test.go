@@ -169,9 +169,10 @@ func BenchmarkGemmKernel(b *testing.B) {
 		}
 		reportFlops(b, 2*n*n*n, cpu0)
 	})
-	for name, kern := range kernels() {
+	for _, kern := range kernels() {
+		name := kern.name
 		b.Run(name, func(b *testing.B) {
-			defer func(k func(int, *float32, *float32, *float32, int, bool)) { kernel = k }(kernel)
+			defer func(k microKernel) { kernel = k }(kernel)
 			kernel = kern
 			benchGemm(b, 512, 512, 512, "f32")
 		})

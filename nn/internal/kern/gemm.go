@@ -212,10 +212,10 @@ func gemmTile(c, a []float32, b *PackedB, s *scratch, i0, i1, p0, p1 int, accumu
 				ci := (i0+ir)*n + j0
 				load := pc > 0 || accumulate
 				if r == MR && cols == NR {
-					kernel(kb, ap, bp, &c[ci], n, load)
+					kernel.full(kb, ap, bp, &c[ci], n, load)
 					continue
 				}
-				kernel(kb, ap, bp, &s.edge[0], NR, false)
+				kernel.full(kb, ap, bp, &s.edge[0], NR, false)
 				for i := 0; i < r; i++ {
 					dst := c[ci+i*n : ci+i*n+cols]
 					src := s.edge[i*NR : i*NR+cols]
@@ -280,6 +280,31 @@ func widenGo(dst []float32, src []uint16, dt Dtype16) {
 		dst[i] = float16.ToFloat32(h)
 	}
 }
+
+// kernelFunc is a micro-kernel: c[MR×NR] (+)= a·b for packed panels a (k×MR) and b (k×NR), c
+// with row stride ldc, adding to c's values when load is set.
+type kernelFunc func(k int, a, b, c *float32, ldc int, load bool)
+
+// microKernel is one instruction set's kernel with narrower variants that compute at least the
+// first 16 or 32 columns of the tile; they may write up to NR (the portable one always does), so
+// only a destination padded to NR columns can take them.
+type microKernel struct {
+	name           string
+	full, w16, w32 kernelFunc
+}
+
+// upTo returns the variant covering at least the first w columns.
+func (mk microKernel) upTo(w int) kernelFunc {
+	switch {
+	case w <= 16:
+		return mk.w16
+	case w <= 32:
+		return mk.w32
+	}
+	return mk.full
+}
+
+var goKernel = microKernel{"go", kernelGo, kernelGo, kernelGo}
 
 // kernelGo is the portable micro-kernel: c[MR×NR] (+)= a·b over packed panels, two rows at a
 // time over fixed-size arrays (no bounds checks in the inner loop).

@@ -43,13 +43,14 @@ func TestGemmMatchesFloat64(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	shapes := [][3]int{{1, 1, 1}, {7, 33, 65}, {33, 127, 7}, {65, 7, 300}, {127, 65, 33}, {8, 48, 256},
 		{200, 100, 530}, {16, 97, 1}, {3, 200, 600}}
-	for name, kern := range kernels() {
+	for _, kern := range kernels() {
+		name := kern.name
 		for _, sh := range shapes {
 			for _, transB := range []bool{false, true} {
 				for _, dt := range []int{32, int(BF16), int(F16)} {
 					m, n, k := sh[0], sh[1], sh[2]
 					t.Run(fmt.Sprintf("%s/%dx%dx%d/t%v/%d", name, m, n, k, transB, dt), func(t *testing.T) {
-						defer func(k func(int, *float32, *float32, *float32, int, bool)) { kernel = k }(kernel)
+						defer func(k microKernel) { kernel = k }(kernel)
 						kernel = kern
 						a, b := randSlice(r, m*k), randSlice(r, k*n)
 						var pb *PackedB
