@@ -123,7 +123,8 @@ type Epilogue struct {
 }
 
 // Gemm computes c[m×n] = ep(a[m×k]·b) with a row-major, float32 accumulation in SIMD registers,
-// and the work split over GOMAXPROCS goroutines. It panics on mismatched lengths.
+// and the work split over GOMAXPROCS goroutines. c must not overlap a (c is written while a is
+// still read). It panics on mismatched lengths.
 func Gemm(c, a []float32, m int, b *PackedB, ep Epilogue) {
 	k, n := b.K, b.N
 	if m <= 0 || len(a) != m*k || len(c) != m*n || (ep.Bias != nil && len(ep.Bias) != n) ||
