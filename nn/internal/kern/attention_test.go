@@ -69,8 +69,8 @@ func TestAttendMatchesFloat64(t *testing.T) {
 		{Lq: 33, Lk: 130, H: 3, Hkv: 3, D: 16, Causal: true}, // a prefill chunk after a cache
 		{Lq: 127, Lk: 127, H: 2, Hkv: 2, D: 40, Segments: [][2]int{{0, 1}, {1, 65}, {65, 127}}},
 		{Lq: 100, Lk: 100, H: 2, Hkv: 1, D: 7, Causal: true, Segments: [][2]int{{0, 33}, {33, 100}}},
-		{Lq: 20, Lk: 300, H: 1, Hkv: 1, D: 128}, // cross attention
-		{Lq: 9, Lk: 5, H: 2, Hkv: 1, D: 16, Causal: true}, // the first 4 queries see no key: zeros
+		{Lq: 20, Lk: 300, H: 1, Hkv: 1, D: 128},            // cross attention
+		{Lq: 9, Lk: 5, H: 2, Hkv: 1, D: 16, Causal: true},  // the first 4 queries see no key: zeros
 		{Lq: 5, Lk: 5, H: 14, Hkv: 2, D: 64, Causal: true}, // 7 heads a kv head: 35 rows, packed path
 	}
 	for _, kern := range kernels() {
