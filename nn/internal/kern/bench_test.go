@@ -148,10 +148,13 @@ func BenchmarkRows(b *testing.B) {
 		{"Add", func() { Add(y, x, y) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
+			cpu0 := cpuSeconds()
 			for b.Loop() {
 				c.f()
 			}
-			b.ReportMetric(8*rows*d*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			bytes := 8 * rows * d * float64(b.N)
+			b.ReportMetric(bytes/b.Elapsed().Seconds()/1e9, "GB/s")
+			b.ReportMetric(bytes/(cpuSeconds()-cpu0)/1e9, "GB/cpu-s")
 		})
 	}
 }

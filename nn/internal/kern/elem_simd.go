@@ -62,39 +62,56 @@ func actVec(x f8, act Act) f8 {
 	return x
 }
 
+// Constants of expVec and erfcAbs, splatted once: a load per use instead of the two
+// instructions of an emulated BroadcastFloat32x8.
+var (
+	vHi, vLo         = splat(88.72), splat(-86.6)
+	vLog2E, vMagic   = splat(math.Log2E), splat(12582912) // 1.5·2²³: rounds to an integer in the mantissa
+	vLn2Hi, vLn2Lo   = splat(-0.693359375), splat(2.12194440e-4)
+	vOne, vTwo, vInf = splat(1), splat(2), splat(float32(math.Inf(1)))
+	vHalf, vZero     = splat(0.5), splat(0)
+	vExpPoly         = [...][8]float32{splat(1.3981999507e-3), splat(8.3334519073e-3),
+		splat(4.1665795894e-2), splat(1.6666665459e-1), splat(5.0000001201e-1)}
+	vExpP0   = splat(1.9875691500e-4)
+	vErfPoly = [...][8]float32{splat(-0.82215223), splat(1.48851587), splat(-1.13520398),
+		splat(0.27886807), splat(-0.18628806), splat(0.09678418), splat(0.37409196),
+		splat(1.00002368), splat(-1.26551223)}
+	vErfP0 = splat(0.17087277)
+)
+
+func splat(v float32) [8]float32 { return [8]float32{v, v, v, v, v, v, v, v} }
+
+func k8(c *[8]float32) f8 { return archsimd.LoadFloat32x8(c) }
+
 // expVec is e^x to about 2 ulp (Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial),
 // +Inf above 88.72, 0 below -86.6 (results under 2.4e-38 flush to zero), NaN for NaN.
 func expVec(x f8) f8 {
-	const hi, lo = 88.72, -86.6
-	xc := x.Min(bc(hi)).Max(bc(lo))
-	t := xc.MulAdd(bc(math.Log2E), bc(12582912)) // 1.5·2²³: round to nearest integer in the mantissa
-	n := t.Sub(bc(12582912))
-	r := n.MulAdd(bc(-0.693359375), xc)
-	r = n.MulAdd(bc(2.12194440e-4), r)
-	p := bc(1.9875691500e-4)
-	p = p.MulAdd(r, bc(1.3981999507e-3))
-	p = p.MulAdd(r, bc(8.3334519073e-3))
-	p = p.MulAdd(r, bc(4.1665795894e-2))
-	p = p.MulAdd(r, bc(1.6666665459e-1))
-	p = p.MulAdd(r, bc(5.0000001201e-1))
-	p = p.MulAdd(r.Mul(r), r).Add(bc(1))
+	xc := x.Min(k8(&vHi)).Max(k8(&vLo))
+	t := xc.MulAdd(k8(&vLog2E), k8(&vMagic))
+	n := t.Sub(k8(&vMagic))
+	r := n.MulAdd(k8(&vLn2Hi), xc)
+	r = n.MulAdd(k8(&vLn2Lo), r)
+	p := k8(&vExpP0)
+	for i := range vExpPoly {
+		p = p.MulAdd(r, k8(&vExpPoly[i]))
+	}
+	p = p.MulAdd(r.Mul(r), r).Add(k8(&vOne))
 	ni := t.AsInt32x8().Sub(archsimd.BroadcastInt32x8(0x4B400000)) // integer n from t's mantissa
 	// 2^(n-1)·2: n reaches 128 near the top of the range.
 	scale := ni.Add(archsimd.BroadcastInt32x8(126)).ShiftAllLeft(23).AsFloat32x8()
-	e := p.Mul(scale).Mul(bc(2))
-	e = bc(float32(math.Inf(1))).Merge(e, x.Greater(bc(hi)))
-	e = bc(0).Merge(e, x.Less(bc(lo)))
+	e := p.Mul(scale).Mul(k8(&vTwo))
+	e = k8(&vInf).Merge(e, x.Greater(k8(&vHi)))
+	e = k8(&vZero).Merge(e, x.Less(k8(&vLo)))
 	return x.Merge(e, x.IsNaN())
 }
 
 // erfcAbs is erfc(|z|) to a relative 1.2e-7 (Numerical Recipes' erfcc Chebyshev fit).
 func erfcAbs(z f8) f8 {
 	a := z.AsInt32x8().And(archsimd.BroadcastInt32x8(0x7fffffff)).AsFloat32x8()
-	t := bc(1).Div(a.MulAdd(bc(0.5), bc(1)))
-	p := bc(0.17087277)
-	for _, c := range [...]float32{-0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806,
-		0.09678418, 0.37409196, 1.00002368, -1.26551223} {
-		p = p.MulAdd(t, bc(c))
+	t := k8(&vOne).Div(a.MulAdd(k8(&vHalf), k8(&vOne)))
+	p := k8(&vErfP0)
+	for i := range vErfPoly {
+		p = p.MulAdd(t, k8(&vErfPoly[i]))
 	}
 	return t.Mul(expVec(p.Sub(a.Mul(a))))
 }
