@@ -36,18 +36,24 @@
 //
 // Attend runs softmax(q·kᵀ·scale)·v per head with online softmax over 48-key blocks (no Lq×Lk
 // matrix; memory O(L·D)), both products on the GEMM micro-kernel, grouped-query heads sharing
-// each packed key/value block. Masks come from positions: Causal with the KV-cache offset
-// (query i sits at Lk−Lq+i), and Segments, a partition of the keys into independent blocks
-// (Qwen2.5-VL window attention, π³ frame attention). A NaN reaches exactly the outputs whose
-// softmax sees it — a NaN key poisons its whole row, a NaN value only its own column — as in a
-// float64 evaluation; masked keys never contribute, even as 0·NaN.
+// each packed key/value block; with fewer than 8 rows per kv head (decoding) it uses dot
+// products and axpys on the unpacked rows instead. Masks come from positions: Causal with the
+// KV-cache offset (query i sits at Lk−Lq+i), and Segments, a partition of the keys into
+// independent blocks (Qwen2.5-VL window attention, π³ frame attention) — one call for all
+// windows. q, k and v may be strided views into a fused qkv projection. A NaN reaches exactly
+// the outputs whose softmax sees it — a NaN key poisons its whole row, a NaN value only its own
+// column — as in a float64 evaluation; masked keys never contribute, even as 0·NaN.
+//
+// RoPE rotates a range of each head's dims by cos/sin tables (rotate-half pairing): plain RoPE,
+// M-RoPE through its table, and π³'s 2-D axial RoPE as two calls on the two halves.
 //
 // # Row and elementwise ops
 //
-// LayerNorm, RMSNorm, Softmax, Activate, SwiGLU and Add use Go 1.26's simd/archsimd (8-lane
+// LayerNorm, RMSNorm, Softmax, Activate, SwiGLU, Add and RoPE use Go 1.26's simd/archsimd (8-lane
 // AVX2+FMA vectors, with a vector exp to about 2 ulp and erfc to 1.2e-7 relative) when built
 // with GOEXPERIMENT=simd, as the Makefile does, and plain Go otherwise (float64 math per value;
-// several times slower). Large inputs are split over GOMAXPROCS goroutines.
+// several times slower). Large inputs are split over GOMAXPROCS goroutines by the functions
+// themselves: callers need not split rows.
 //
 //go:generate go run ./gen
 package kern
