@@ -13,8 +13,10 @@ import (
 	"time"
 )
 
-// gemmShapes are the GEMMs of issue 14: 1024³ and the Qwen2.5-7B / π³ projection shapes (m×n×k).
-var gemmShapes = [][3]int{{1024, 1024, 1024}, {1024, 3584, 3584}, {4096, 8192, 8192}, {32, 18944, 3584}}
+// gemmShapes are the GEMMs of issue 14: 1024³ and the Qwen2.5-7B / π³ projection shapes (m×n×k),
+// plus one decoding step (m = 1) through the 7B MLP's up projection.
+var gemmShapes = [][3]int{{1024, 1024, 1024}, {1024, 3584, 3584}, {4096, 8192, 8192}, {32, 18944, 3584},
+	{1, 18944, 3584}}
 
 func BenchmarkGemm(b *testing.B) {
 	for _, sh := range gemmShapes {

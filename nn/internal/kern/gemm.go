@@ -139,6 +139,10 @@ func Gemm(c, a []float32, m int, b *PackedB, ep Epilogue) {
 		}
 		ep.Residual = nil
 	}
+	if gv := kernel.gemv[b.valueType()]; m < MR && gv != nil {
+		gemvRows(c, a, m, b, ep, accumulate, gv)
+		return
+	}
 	workers := runtime.GOMAXPROCS(0)
 	mc := min(roundUp(m, MR), mcMax)
 	mTiles := (m + mc - 1) / mc
@@ -174,6 +178,46 @@ func Gemm(c, a []float32, m int, b *PackedB, ep Epilogue) {
 	}
 	run()
 	wg.Wait()
+}
+
+// valueType indexes microKernel.gemv: 0 float32, 1 BF16, 2 F16.
+func (b *PackedB) valueType() int {
+	if b.f32 != nil {
+		return 0
+	}
+	return 1 + int(b.dtype)
+}
+
+// gemvRows computes c for m < MR rows, each row streaming every packed panel once: decoding's
+// matrix-vector products, memory-bound on the weight.
+func gemvRows(c, a []float32, m int, b *PackedB, ep Epilogue, accumulate bool, gv gemvFunc) {
+	k, n := b.K, b.N
+	const step = 8 // panels per task
+	np := panels(n)
+	parallelFor((np+step-1)/step, func(t int) {
+		p0, p1 := t*step, min(t*step+step, np)
+		for p := p0; p < p1; p++ {
+			var bp unsafe.Pointer
+			if b.f32 != nil {
+				bp = unsafe.Pointer(&b.f32[p*k*NR])
+			} else {
+				bp = unsafe.Pointer(&b.u16[p*k*NR])
+			}
+			j0 := p * NR
+			cols := min(NR, n-j0)
+			for i := range m {
+				var y [NR]float32
+				gv(k, &a[i*k], bp, &y[0])
+				dst := c[i*n+j0 : i*n+j0+cols]
+				if accumulate {
+					addTo(dst, y[:cols])
+				} else {
+					copy(dst, y[:cols])
+				}
+			}
+		}
+		applyEpilogue(c, n, 0, m, p0*NR, min(p1*NR, n), ep)
+	})
 }
 
 // scratch is one worker's packed A block, widened B micro-panel and edge tile.
@@ -286,12 +330,17 @@ func widenGo(dst []float32, src []uint16, dt Dtype16) {
 // with row stride ldc, adding to c's values when load is set.
 type kernelFunc func(k int, a, b, c *float32, ldc int, load bool)
 
+// gemvFunc adds a·B to y[0:NR] for one packed panel B (k rows, float32, BF16 or F16 values).
+type gemvFunc func(k int, a *float32, b unsafe.Pointer, y *float32)
+
 // microKernel is one instruction set's kernel with narrower variants that compute at least the
 // first 16 or 32 columns of the tile; they may write up to NR (the portable one always does), so
-// only a destination padded to NR columns can take them.
+// only a destination padded to NR columns can take them. gemv, when set, serves products of
+// fewer than MR rows, indexed by the panel's value type (float32, BF16, F16).
 type microKernel struct {
 	name           string
 	full, w16, w32 kernelFunc
+	gemv           [3]gemvFunc
 }
 
 // upTo returns the variant covering at least the first w columns.
@@ -305,7 +354,7 @@ func (mk microKernel) upTo(w int) kernelFunc {
 	return mk.full
 }
 
-var goKernel = microKernel{"go", kernelGo, kernelGo, kernelGo}
+var goKernel = microKernel{name: "go", full: kernelGo, w16: kernelGo, w32: kernelGo}
 
 // kernelGo is the portable micro-kernel: c[MR×NR] (+)= a·b over packed panels, two rows at a
 // time over fixed-size arrays (no bounds checks in the inner loop).

@@ -21,6 +21,15 @@ func kernAVX512w16(k int, a, b, c *float32, ldc int, load bool)
 func kernAVX2(k int, a, b, c *float32, ldc int, load bool)
 
 //go:noescape
+func gemvF32(k int, a *float32, b unsafe.Pointer, y *float32)
+
+//go:noescape
+func gemvBF16(k int, a *float32, b unsafe.Pointer, y *float32)
+
+//go:noescape
+func gemvF16(k int, a *float32, b unsafe.Pointer, y *float32)
+
+//go:noescape
 func widenBF16(dst *float32, src *uint16, n int)
 
 //go:noescape
@@ -35,8 +44,9 @@ var (
 )
 
 var (
-	avx512Kernel = microKernel{"avx512", kernAVX512, kernAVX512w16, kernAVX512w32}
-	avx2Kernel   = microKernel{"avx2", kernAVX2x4, kernAVX2x4w24, kernAVX2x4}
+	avx512Kernel = microKernel{"avx512", kernAVX512, kernAVX512w16, kernAVX512w32,
+		[...]gemvFunc{gemvF32, gemvBF16, gemvF16}}
+	avx2Kernel = microKernel{name: "avx2", full: kernAVX2x4, w16: kernAVX2x4w24, w32: kernAVX2x4}
 )
 
 // kernel is the micro-kernel in use; tests switch it.

@@ -122,27 +122,30 @@ func actRef(x float64, act Act) float64 {
 
 func TestSgemmAccumulatesThroughResidual(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	m, n, k := 9, 50, 20
-	a, b, c := randSlice(r, m*k), randSlice(r, k*n), randSlice(r, m*n)
-	want := make([]float64, m*n)
-	for i := range want {
-		want[i] = float64(c[i])
-	}
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			for kk := 0; kk < k; kk++ {
-				want[i*n+j] += float64(a[i*k+kk]) * float64(b[kk*n+j])
+	for _, m := range []int{9, 3} { // the tiled path and the m < MR path
+		n, k := 50, 20
+		a, b, c := randSlice(r, m*k), randSlice(r, k*n), randSlice(r, m*n)
+		want := make([]float64, m*n)
+		for i := range want {
+			want[i] = float64(c[i])
+		}
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				for kk := 0; kk < k; kk++ {
+					want[i*n+j] += float64(a[i*k+kk]) * float64(b[kk*n+j])
+				}
 			}
 		}
+		Gemm(c, a, m, PackB(b, k, n, false), Epilogue{Residual: c})
+		checkClose(t, "c", c, want, 1e-5, 1e-5)
 	}
-	Gemm(c, a, m, PackB(b, k, n, false), Epilogue{Residual: c})
-	checkClose(t, "c", c, want, 1e-5, 1e-5)
 	defer func() {
 		if recover() == nil {
 			t.Error("Gemm with an activation and Residual aliasing c did not panic")
 		}
 	}()
-	Gemm(c, a, m, PackB(b, k, n, false), Epilogue{Residual: c, Act: ActSiLU})
+	c := make([]float32, 4)
+	Gemm(c, c[:2], 2, PackB(make([]float32, 2), 1, 2, false), Epilogue{Residual: c, Act: ActSiLU})
 }
 
 func TestGemmNaNPropagates(t *testing.T) {

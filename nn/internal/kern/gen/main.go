@@ -31,6 +31,9 @@ func main() {
 	avx512("kernAVX512w32", 2)
 	avx512("kernAVX512w16", 1)
 	avx2()
+	gemv("gemvF32", "f32")
+	gemv("gemvBF16", "bf16")
+	gemv("gemvF16", "f16")
 	peak()
 	widen()
 	if err := os.WriteFile("gemm_amd64.s", buf.Bytes(), 0o644); err != nil {
@@ -226,4 +229,71 @@ func widen() {
 		p("RET")
 		buf.WriteString("\n")
 	}
+}
+
+// gemv emits y[0:48] += Σ_kk a[kk]·B[kk][0:48] over one packed B panel (k rows of NR values, 4 or
+// 2 bytes each), widening 16-bit values in registers: the m < MR path of Gemm (decoding), where
+// the 8-row kernel would spend 7/8 of its FMAs on zero rows. Four sets of three accumulators
+// keep four FMA chains in flight.
+func gemv(name, kind string) {
+	es := 4
+	if kind != "f32" {
+		es = 2
+	}
+	fmt.Fprintf(&buf, "// func %s(k int, a *float32, b unsafe.Pointer, y *float32)\n", name)
+	fmt.Fprintf(&buf, "TEXT ·%s(SB), NOSPLIT, $0-32\n", name)
+	p("MOVQ k+0(FP), CX")
+	p("MOVQ a+8(FP), SI")
+	p("MOVQ b+16(FP), DX")
+	p("MOVQ y+24(FP), DI")
+	for i := 0; i < 12; i++ {
+		p("VPXORD Z%d, Z%d, Z%d", i, i, i)
+	}
+	step := func(u, set int) {
+		p("VBROADCASTSS %d(SI), Z30", u*4)
+		for j := 0; j < 3; j++ {
+			off := (u*nr + j*16) * es
+			switch kind {
+			case "f32":
+				p("VMOVUPS %d(DX), Z%d", off, 24+j)
+			case "bf16":
+				p("VPMOVZXWD %d(DX), Z%d", off, 24+j)
+				p("VPSLLD $16, Z%d, Z%d", 24+j, 24+j)
+			case "f16":
+				p("VCVTPH2PS %d(DX), Z%d", off, 24+j)
+			}
+			p("VFMADD231PS Z%d, Z30, Z%d", 24+j, 3*set+j)
+		}
+	}
+	p("CMPQ CX, $4")
+	p("JLT %s_tail", name)
+	label(name + "_loop4")
+	for u := 0; u < 4; u++ {
+		step(u, u)
+	}
+	p("ADDQ $16, SI")
+	p("ADDQ $%d, DX", 4*nr*es)
+	p("SUBQ $4, CX")
+	p("CMPQ CX, $4")
+	p("JGE %s_loop4", name)
+	label(name + "_tail")
+	p("TESTQ CX, CX")
+	p("JEQ %s_sum", name)
+	label(name + "_loop1")
+	step(0, 0)
+	p("ADDQ $4, SI")
+	p("ADDQ $%d, DX", nr*es)
+	p("DECQ CX")
+	p("JNE %s_loop1", name)
+	label(name + "_sum")
+	for j := 0; j < 3; j++ {
+		p("VADDPS Z%d, Z%d, Z%d", 3+j, j, j)
+		p("VADDPS Z%d, Z%d, Z%d", 9+j, 6+j, 6+j)
+		p("VADDPS Z%d, Z%d, Z%d", 6+j, j, j)
+		p("VADDPS %d(DI), Z%d, Z%d", j*64, j, j)
+		p("VMOVUPS Z%d, %d(DI)", j, j*64)
+	}
+	p("VZEROUPPER")
+	p("RET")
+	buf.WriteString("\n")
 }
