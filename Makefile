@@ -59,12 +59,9 @@ bench: deps
 	$(GO) test -run='^$$' -bench=. -benchtime=3x ./pipeline/fuse/
 	$(GO) test -run='^$$' -bench=GSM/reduced -benchtime=2x ./nn/gsm/
 	$(GO) test -run='^$$' -bench=. -benchtime=5x ./viewer/
-<<<<<<< HEAD
+	$(GO) test -run='^$$' -bench=Encode -benchtime=3x ./nn/tokenizer/
 	@scripts/deps.sh python3-torch
 	$(GO) test -run='^$$' -bench=. -benchtime=1x ./nn/internal/kern/
-=======
-	$(GO) test -run='^$$' -bench=Encode -benchtime=3x ./nn/tokenizer/
->>>>>>> main
 
 # Regenerate the SPIR-V and shaders/z_*.go after editing a shader (SHADERS="matmul.comp" for one).
 shaders:

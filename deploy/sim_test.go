@@ -32,7 +32,7 @@ func TestIndexedJobSimulation(t *testing.T) {
 	data := filepath.Join(tmp, "data")
 	scenes := filepath.Join(data, "scenes")
 	// Small scenes keep it quick; 24 of them fill most of 16 shards, several with 2 or more.
-	run(t, bin, nil, "synth", "--cpu", "--count", "24", "--frames", "8", "--size", "96x64", "--points-size", "48x32", "--out", scenes)
+	run(t, bin, nil, "synth", "--device", "cpu", "--count", "24", "--frames", "8", "--size", "96x64", "--points-size", "48x32", "--out", scenes)
 	var list bytes.Buffer
 	ents, err := os.ReadDir(scenes)
 	if err != nil || len(ents) != 24 {

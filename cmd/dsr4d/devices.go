@@ -61,6 +61,16 @@ var computeCommands = []struct {
 	{"view", "drawing (graphics queue)", false},
 }
 
+// heavy reports whether command name is compute-heavy (see computeCommands).
+func heavy(name string) bool {
+	for _, c := range computeCommands {
+		if c.name == name {
+			return c.heavy
+		}
+	}
+	panic("dsr4d: " + name + " is not in computeCommands")
+}
+
 // writeBackends says which backend each computing command takes under --device auto.
 func writeBackends(w io.Writer, infos []vk.Info) {
 	var best *vk.Info

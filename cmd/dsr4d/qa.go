@@ -226,7 +226,7 @@ func (e estimator) Cues(s *scene.Scene) (qa.Cues, error) {
 func (e estimator) Device() string { return e.device }
 
 func openEstimator(dev *deviceFlags, workers int) (qa.Estimator, func(), error) {
-	d, closeDev, err := dev.open("centres on the CPU reference")
+	d, closeDev, err := dev.open("qa", "centres on the CPU reference")
 	if err != nil {
 		return nil, nil, err
 	}
