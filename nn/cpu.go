@@ -14,8 +14,8 @@ import (
 // activations); NewRef the float64-accumulating reference every kernel is tested against.
 type CPU struct {
 	opset
-	// Workers is the number of goroutines of the row-parallel kernels (norms, activations, the
-	// reference's); GOMAXPROCS when 0. kern's GEMM and attention use GOMAXPROCS.
+	// Workers is the number of goroutines of the reference's row-parallel kernels; GOMAXPROCS
+	// when 0. The product kernels (package kern) use GOMAXPROCS.
 	Workers int
 	name    string
 }
@@ -120,8 +120,8 @@ func (h host) embedding(out, table *Tensor, ids []int) {
 	}
 }
 
-// cpuKernels are the product kernels: float32 with SIMD accumulation (package kern), split over
-// Workers goroutines by rows (GEMM and attention split their own work).
+// cpuKernels are the product kernels: float32 with SIMD accumulation (package kern), which splits
+// its work over GOMAXPROCS goroutines.
 type cpuKernels struct{ refKernels }
 
 // upload16 keeps a 16-bit weight 16-bit: packed for kern.Gemm, widened inside its micro-kernel.
@@ -144,52 +144,49 @@ func (k cpuKernels) weight(t *Tensor) {
 
 // linear is kern.Gemm on the weight packed once (a float32 weight is packed on its first use
 // and keeps its float32 copy for other ops; weights must not change afterwards).
-func (k cpuKernels) linear(out, x, w, b *Tensor) {
+func (k cpuKernels) linear(out, x, w, b *Tensor) { k.gemm(out, x, w, b, kern.ActNone) }
+
+// linearAct is linear with the activation op fused into the GEMM's epilogue: each tile of the
+// product is activated while it is still in cache.
+func (k cpuKernels) linearAct(out, x, w, b *Tensor, op unaryOp) { k.gemm(out, x, w, b, kernAct[op]) }
+
+func (k cpuKernels) gemm(out, x, w, b *Tensor, act kern.Act) {
 	if w.packed == nil {
 		w.packed = kern.PackB(w.data, w.Cols(), w.Rows(), true)
 	}
-	var ep kern.Epilogue
+	ep := kern.Epilogue{Act: act}
 	if b != nil {
 		ep.Bias = b.data
 	}
 	kern.Gemm(out.data, x.data, x.Rows(), w.packed, ep)
 }
 
-// byRows runs f on contiguous blocks of whole rows of x (cols wide) in parallel.
-func (k cpuKernels) byRows(x *Tensor, f func(lo, hi int)) {
-	cols := x.Cols()
-	k.c.parallel(x.Rows(), func(r0, r1 int) { f(r0*cols, r1*cols) })
-}
+// The row ops below call kern on whole tensors: kern splits large inputs over GOMAXPROCS
+// goroutines itself (splitting here too would only add goroutines).
 
 func (k cpuKernels) rmsNorm(out, x, w *Tensor, eps float32) {
-	k.byRows(x, func(lo, hi int) { kern.RMSNorm(out.data[lo:hi], x.data[lo:hi], x.Cols(), w.data, eps) })
+	kern.RMSNorm(out.data, x.data, x.Cols(), w.data, eps)
 }
 
 func (k cpuKernels) layerNorm(out, x, w, b *Tensor, eps float32) {
-	k.byRows(x, func(lo, hi int) { kern.LayerNorm(out.data[lo:hi], x.data[lo:hi], x.Cols(), w.data, b.data, eps) })
+	kern.LayerNorm(out.data, x.data, x.Cols(), w.data, b.data, eps)
 }
 
 func (k cpuKernels) softmax(out, x *Tensor) {
-	k.byRows(x, func(lo, hi int) {
-		copy(out.data[lo:hi], x.data[lo:hi])
-		kern.Softmax(out.data[lo:hi], x.Cols())
-	})
+	copy(out.data, x.data)
+	kern.Softmax(out.data, x.Cols())
 }
 
-func (k cpuKernels) add(out, a, b *Tensor) {
-	k.byRows(a, func(lo, hi int) { kern.Add(out.data[lo:hi], a.data[lo:hi], b.data[lo:hi]) })
-}
+func (k cpuKernels) add(out, a, b *Tensor) { kern.Add(out.data, a.data, b.data) }
 
 var kernAct = [...]kern.Act{opGELU: kern.ActGELUErf, opGELUTanh: kern.ActGELUTanh, opSiLU: kern.ActSiLU}
 
 func (k cpuKernels) unary(op unaryOp, out, x, y *Tensor) {
-	k.byRows(x, func(lo, hi int) {
-		if op == opSwiGLU {
-			kern.SwiGLU(out.data[lo:hi], x.data[lo:hi], y.data[lo:hi])
-		} else {
-			kern.Activate(out.data[lo:hi], x.data[lo:hi], kernAct[op])
-		}
-	})
+	if op == opSwiGLU {
+		kern.SwiGLU(out.data, x.data, y.data)
+	} else {
+		kern.Activate(out.data, x.data, kernAct[op])
+	}
 }
 
 // attention is kern.Attend per segment: each segment's queries and keys are one sequence whose

@@ -80,7 +80,11 @@ func (m *MLP) Params(prefix string, visit func(Param)) {
 func (m *MLP) Forward(x *Tensor) *Tensor {
 	s := x.be.Scope()
 	defer s.Close()
-	return s.Keep(m.FC2.Forward(x.be.GELU(m.FC1.Forward(x), m.Tanh)))
+	op := opGELU
+	if m.Tanh {
+		op = opGELUTanh
+	}
+	return s.Keep(m.FC2.Forward(x.be.ops().linearAct(x, m.FC1.W, m.FC1.B, op)))
 }
 
 // SwiGLU is the gated MLP of Qwen2 and Llama: down_proj(SiLU(gate_proj(x)) ⊙ up_proj(x)).

@@ -162,6 +162,30 @@ func (s *Scope) Close() {
 }
 
 func (o *opset) Linear(x, w, b *Tensor) *Tensor {
+	out := o.linearOut(x, w, b)
+	o.k.linear(out, x, w, b)
+	return out
+}
+
+// actLinear is a backend whose Linear can apply an activation in the same kernel.
+type actLinear interface {
+	linearAct(out, x, w, b *Tensor, op unaryOp)
+}
+
+// linearAct is op(Linear(x, w, b)) for op GELU, GELU-tanh or SiLU: one fused kernel where the
+// backend has one (the CPU's GEMM epilogue), else Linear then the activation.
+func (o *opset) linearAct(x, w, b *Tensor, op unaryOp) *Tensor {
+	f, ok := o.k.(actLinear)
+	if !ok {
+		return o.unary("Linear", op, o.Linear(x, w, b), nil) // the scope releases the product
+	}
+	out := o.linearOut(x, w, b)
+	f.linearAct(out, x, w, b, op)
+	return out
+}
+
+// linearOut checks a Linear's shapes and allocates its output.
+func (o *opset) linearOut(x, w, b *Tensor) *Tensor {
 	f32("Linear", x, b)
 	k, n := x.Cols(), w.Rows()
 	if w.Cols() != k {
@@ -170,9 +194,7 @@ func (o *opset) Linear(x, w, b *Tensor) *Tensor {
 	if b != nil {
 		wantCols("Linear", "bias", b, n)
 	}
-	out := o.out(like(x, n))
-	o.k.linear(out, x, w, b)
-	return out
+	return o.out(like(x, n))
 }
 
 func (o *opset) RMSNorm(x, w *Tensor, eps float32) *Tensor {

@@ -154,6 +154,13 @@ func Gemm(c, a []float32, m int, b *PackedB, ep Epilogue) {
 	}
 	nTiles := (np + ncp - 1) / ncp
 	tiles := mTiles * nTiles
+	// Every column tile reads the same A blocks: pack A once for all of them rather than once
+	// per tile (for the GSM merger's 1024×8192 · 8192×8192, 22 times).
+	var pa *[]float32
+	if nTiles > 1 {
+		pa = packAll(a, m, k)
+		defer packPool.Put(pa)
+	}
 	var next atomic.Int64
 	run := func() {
 		s := getScratch()
@@ -167,7 +174,7 @@ func Gemm(c, a []float32, m int, b *PackedB, ep Epilogue) {
 			ti, tj := t%mTiles, t/mTiles
 			i0, i1 := ti*mc, min(ti*mc+mc, m)
 			p0, p1 := tj*ncp, min(tj*ncp+ncp, np)
-			gemmTile(c, a, b, s, i0, i1, p0, p1, accumulate)
+			gemmTile(c, a, pa, b, s, i0, i1, p0, p1, accumulate)
 			applyEpilogue(c, n, i0, i1, p0*NR, min(p1*NR, n), ep)
 		}
 	}
@@ -233,13 +240,43 @@ func getScratch() *scratch { return scratchPool.Get().(*scratch) }
 
 func roundUp(x, q int) int { return (x + q - 1) / q * q }
 
-// gemmTile computes rows [i0,i1) × panels [p0,p1) of c = a·b, or c += a·b with accumulate.
-func gemmTile(c, a []float32, b *PackedB, s *scratch, i0, i1, p0, p1 int, accumulate bool) {
+// packPool holds the buffers of packAll.
+var packPool = sync.Pool{New: func() any { return new([]float32) }}
+
+// packAll packs all of a (m×k) as packA would block by block: depth slice pc (kc deep, kb the
+// last) holds the roundUp(m, MR) rows' MR-row panels at [pc·roundUp(m, MR), …), so that rows
+// [i0, i1) of a slice are one contiguous block laid out as packA's. Slices × row panels are
+// packed in parallel.
+func packAll(a []float32, m, k int) *[]float32 {
+	buf := packPool.Get().(*[]float32)
+	mp := roundUp(m, MR)
+	if cap(*buf) < mp*k {
+		*buf = make([]float32, mp*k)
+	}
+	*buf = (*buf)[:mp*k]
+	dst := *buf
+	slices, rowPanels := (k+kc-1)/kc, mp/MR
+	parallelFor(slices*rowPanels, func(t int) {
+		pc, q := t/rowPanels*kc, t%rowPanels*MR
+		kb := min(kc, k-pc)
+		packA(dst[pc*mp+q*kb:], a, k, q, min(q+MR, m), pc, kb)
+	})
+	return buf
+}
+
+// gemmTile computes rows [i0,i1) × panels [p0,p1) of c = a·b, or c += a·b with accumulate. pa,
+// if not nil, is a packed by packAll; else each A block is packed into s.
+func gemmTile(c, a []float32, pa *[]float32, b *PackedB, s *scratch, i0, i1, p0, p1 int, accumulate bool) {
 	k, n := b.K, b.N
 	rows := i1 - i0
 	for pc := 0; pc < k; pc += kc {
 		kb := min(kc, k-pc)
-		packA(s.a[:], a, k, i0, i1, pc, kb)
+		ablk := s.a[:]
+		if pa != nil {
+			ablk = (*pa)[pc*roundUp(len(a)/k, MR)+i0*kb:]
+		} else {
+			packA(ablk, a, k, i0, i1, pc, kb)
+		}
 		for p := p0; p < p1; p++ {
 			var bp *float32
 			off := p*k*NR + pc*NR
@@ -252,7 +289,7 @@ func gemmTile(c, a []float32, b *PackedB, s *scratch, i0, i1, p0, p1 int, accumu
 			j0 := p * NR
 			cols := min(NR, n-j0)
 			for ir := 0; ir < rows; ir += MR {
-				ap := &s.a[ir*kb]
+				ap := &ablk[ir*kb]
 				r := min(MR, rows-ir)
 				ci := (i0+ir)*n + j0
 				load := pc > 0 || accumulate
