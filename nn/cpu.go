@@ -189,6 +189,18 @@ func (k cpuKernels) unary(op unaryOp, out, x, y *Tensor) {
 	}
 }
 
+// rope is kern.RoPE in float32 for one-part tables (RoPE, M-RoPE), whose (rows, headDim) layout
+// is kern's; π³'s two-part tables keep the reference's loop.
+func (k cpuKernels) rope(out, x, cos, sin *Tensor, heads, parts int) {
+	if parts != 1 {
+		k.refKernels.rope(out, x, cos, sin, heads, parts)
+		return
+	}
+	copy(out.data, x.data)
+	hd := x.Cols() / heads
+	kern.RoPE(out.data, x.Rows(), heads, hd, 0, hd, cos.data, sin.data)
+}
+
 // attention is kern.Attend per segment: each segment's queries and keys are one sequence whose
 // queries are its last positions (the causal convention of AttnOpts).
 func (k cpuKernels) attention(out, q, kt, v *Tensor, a attnCall) {
