@@ -138,10 +138,12 @@ func (q *qwenLM) generate(msgs []tokenizer.Message, opt qwen2.GenOptions, stops 
 	st := q.tok.NewStream(true)
 	var text strings.Builder
 	sent := 0 // bytes of text handed to onText
+	stopped := false
 	emit := func(final bool) bool {
 		s := text.String()
 		for _, stop := range stops {
 			if i := strings.Index(s, stop); stop != "" && i >= 0 {
+				stopped = true
 				text.Reset()
 				text.WriteString(s[:i])
 				if onText != nil && i > sent {
@@ -178,7 +180,9 @@ func (q *qwenLM) generate(msgs []tokenizer.Message, opt qwen2.GenOptions, stops 
 	if err != nil {
 		return "", res, err
 	}
-	text.WriteString(st.Flush())
-	emit(true)
+	if !stopped {
+		text.WriteString(st.Flush())
+		emit(true)
+	}
 	return text.String(), res, nil
 }
