@@ -270,3 +270,36 @@ func TestRandomCheckpointTokenizer(t *testing.T) {
 	}
 	require.Contains(t, tok.Decode(ids, false), "<|im_start|>user\nhéllo wörld<|im_end|>")
 }
+
+// TestReleasedConfig reads Qwen2.5-VL-7B-Instruct's config.json as released (text fields at the
+// top level) and as newer transformers save it (under text_config).
+func TestReleasedConfig(t *testing.T) {
+	const released = `{"architectures": ["Qwen2_5_VLForConditionalGeneration"], "attention_dropout": 0.0,
+	"bos_token_id": 151643, "eos_token_id": 151645, "vision_start_token_id": 151652, "vision_end_token_id": 151653,
+	"vision_token_id": 151654, "image_token_id": 151655, "video_token_id": 151656, "hidden_act": "silu",
+	"hidden_size": 3584, "initializer_range": 0.02, "intermediate_size": 18944, "max_position_embeddings": 128000,
+	"max_window_layers": 28, "model_type": "qwen2_5_vl", "num_attention_heads": 28, "num_hidden_layers": 28,
+	"num_key_value_heads": 4, "rms_norm_eps": 1e-06, "rope_theta": 1000000.0, "sliding_window": 32768,
+	"tie_word_embeddings": false, "torch_dtype": "bfloat16", "transformers_version": "4.41.2", "use_cache": true,
+	"use_sliding_window": false, "vision_config": {"depth": 32, "hidden_act": "silu", "hidden_size": 1280,
+	"intermediate_size": 3420, "num_heads": 16, "in_chans": 3, "out_hidden_size": 3584, "patch_size": 14,
+	"spatial_merge_size": 2, "spatial_patch_size": 14, "window_size": 112, "fullatt_block_indexes": [7, 15, 23, 31],
+	"tokens_per_second": 2, "temporal_patch_size": 2}, "rope_scaling": {"type": "mrope", "mrope_section": [16, 24, 24]},
+	"vocab_size": 152064}`
+	c, err := ParseConfig([]byte(released))
+	require.NoError(t, err)
+	want, _ := Named("7b")
+	want.EOS = []int{151645}
+	require.Equal(t, want, c)
+
+	const nested = `{"architectures": ["Qwen2_5_VLForConditionalGeneration"], "model_type": "qwen2_5_vl",
+	"image_token_id": 151655, "video_token_id": 151656, "vision_start_token_id": 151652, "eos_token_id": 151645,
+	"vision_config": {"spatial_merge_size": 2, "tokens_per_second": 2},
+	"text_config": {"model_type": "qwen2_5_vl_text", "hidden_act": "silu", "hidden_size": 3584, "intermediate_size": 18944,
+	"max_position_embeddings": 128000, "num_attention_heads": 28, "num_hidden_layers": 28, "num_key_value_heads": 4,
+	"rms_norm_eps": 1e-06, "rope_theta": 1000000.0, "vocab_size": 152064, "torch_dtype": "bfloat16",
+	"rope_scaling": {"type": "default", "rope_type": "default", "mrope_section": [16, 24, 24]}}}`
+	c, err = ParseConfig([]byte(nested))
+	require.NoError(t, err)
+	require.Equal(t, want, c)
+}
