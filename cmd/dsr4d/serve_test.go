@@ -13,6 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dsr4d/dsr4d/nn/qwen2"
+	"github.com/dsr4d/dsr4d/nn/tokenizer"
 )
 
 // tinyQwen writes a random tiny checkpoint with 'dsr4d qwen init'.
@@ -252,5 +255,35 @@ func TestServeShutdown(t *testing.T) {
 	rest, _ := io.ReadAll(stdout)
 	if err := cmd.Wait(); err != nil || !strings.Contains(string(rest), "stopped") {
 		t.Errorf("exit: %v, stdout %q", err, rest)
+	}
+}
+
+// TestGenerateStops: streamed pieces add up to the returned reply, which a stop string cuts
+// before it, also when the stop string spans tokens.
+func TestGenerateStops(t *testing.T) {
+	lm, err := openQwen(tinyQwen(t), &deviceFlags{device: "cpu"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lm.close()
+	msgs := []tokenizer.Message{tokenizer.Text("user", "Say something.")}
+	full, _, err := lm.generate(msgs, qwen2.GenOptions{MaxTokens: 24}, nil, nil)
+	if err != nil || len([]rune(full)) < 6 {
+		t.Fatalf("%q %v", full, err)
+	}
+	rs := []rune(full)
+	for _, stop := range []string{string(rs[3:5]), string(rs[len(rs)-1:]), "no such text"} {
+		var pieces strings.Builder
+		got, _, err := lm.generate(msgs, qwen2.GenOptions{MaxTokens: 24}, []string{stop}, func(p string) bool {
+			pieces.WriteString(p)
+			return true
+		})
+		want := full
+		if i := strings.Index(full, stop); i >= 0 {
+			want = full[:i]
+		}
+		if err != nil || got != want || pieces.String() != want {
+			t.Errorf("stop %q: got %q, streamed %q, want %q (%v)", stop, got, pieces.String(), want, err)
+		}
 	}
 }
