@@ -45,6 +45,10 @@ func (c *Config) setAddedIDs(base int) {
 	c.EOS = []int{base + 2, base} // <|im_end|>, <|endoftext|>
 }
 
+// shardAbove is the checkpoint size (bytes at 2 per parameter) above which WriteCheckpoint
+// shards; tests lower it.
+var shardAbove int64 = 1 << 30
+
 // addedBase is the id of <|endoftext|> in the tokenizer WriteCheckpoint writes for c.
 func (c Config) addedBase() int { return c.EOS[1] }
 
@@ -103,16 +107,18 @@ func WriteCheckpoint(dir string, c Config, seed uint64, dtype string) error {
 		return err
 	}
 	params := int64(c.Vocab)*int64(c.Hidden)*2 + int64(c.Layers)*(4*int64(c.Hidden)*int64(c.Hidden)+3*int64(c.Hidden)*int64(c.Intermediate))
-	sharded := params*2 > 1<<30
+	sharded := params*2 > shardAbove
 	shardOf := func(name string) string {
-		if !sharded {
+		switch _, rest, layer := strings.Cut(name, "layers."); {
+		case !sharded:
 			return "model.safetensors"
+		case layer:
+			n, _, _ := strings.Cut(rest, ".")
+			return fmt.Sprintf("model-layer-%s.safetensors", n)
+		case strings.Contains(name, "embed_tokens"):
+			return "model-embed.safetensors"
 		}
-		if _, rest, ok := strings.Cut(name, "layers."); ok {
-			layer, _, _ := strings.Cut(rest, ".")
-			return fmt.Sprintf("model-layer-%s.safetensors", layer)
-		}
-		return "model-other.safetensors"
+		return "model-head.safetensors" // model.norm, lm_head
 	}
 	weightMap := map[string]string{}
 	var cur string
@@ -125,15 +131,12 @@ func WriteCheckpoint(dir string, c Config, seed uint64, dtype string) error {
 		batch = nil
 		return err
 	}
+	// The walk visits each shard's tensors in one run, so one shard is held at a time.
 	err = RandomParams(c, seed, func(t safetensors.Tensor) error {
 		t.DType = dtype
 		if f := shardOf(t.Name); f != cur {
-			// A shard's tensors come in one run, but for "other" (embed before, norm and head after).
 			if err := flush(); err != nil {
 				return err
-			}
-			if f == "model-other.safetensors" && cur != "" {
-				f = "model-head.safetensors"
 			}
 			cur = f
 		}

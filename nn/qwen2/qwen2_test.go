@@ -182,12 +182,28 @@ func TestBadCheckpoints(t *testing.T) {
 	_, err = ParseConfig(b)
 	require.ErrorContains(t, err, "mrope_section")
 
-	// A sharded random checkpoint loads; then break it.
+	// A random checkpoint loads, sharded too; then break it.
 	tiny, _ := Named("tiny")
 	dir := t.TempDir()
 	require.NoError(t, WriteCheckpoint(dir, tiny, 1, "BF16"))
 	_, err = Load(nn.NewCPU(), dir)
 	require.NoError(t, err)
+	shardAbove = 1000
+	sdir := t.TempDir()
+	err = WriteCheckpoint(sdir, tiny, 1, "BF16")
+	shardAbove = 1 << 30
+	require.NoError(t, err)
+	shards, _ := filepath.Glob(filepath.Join(sdir, "*.safetensors"))
+	require.Len(t, shards, tiny.Layers+2)
+	m1, err := Load(nn.NewCPU(), dir)
+	require.NoError(t, err)
+	m2, err := Load(nn.NewCPU(), sdir)
+	require.NoError(t, err)
+	l1, err := m1.Logits([]int{1, 2, 3}, nil)
+	require.NoError(t, err)
+	l2, err := m2.Logits([]int{1, 2, 3}, nil)
+	require.NoError(t, err)
+	require.Equal(t, l1, l2, "sharded and single-file checkpoints of one seed")
 	set, err := safetensors.Open(filepath.Join(dir, "model.safetensors"))
 	require.NoError(t, err)
 	var ts []safetensors.Tensor
