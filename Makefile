@@ -12,6 +12,8 @@ FUZZ    := ./geom:FuzzReadTrajectory ./pipeline/scene:FuzzParseMeta ./pipeline/s
 # A count, not a duration: go1.26's fuzz coordinator can fail a duration run at its deadline with
 # "context deadline exceeded" (golang/go#75804, fixed in 1.27). `make fuzz FUZZTIME=60s` to explore.
 FUZZTIME ?= 20000x
+# Go 1.26's simd/archsimd: nn/internal/kern's vector paths (a plain `go build` falls back to Go).
+export GOEXPERIMENT := simd
 
 .PHONY: all deps build run test fuzz bench shaders clean npm-tokenizer
 
@@ -54,6 +56,8 @@ bench: deps
 	$(GO) test -run='^$$' -bench=. -benchtime=3x ./pipeline/fuse/
 	$(GO) test -run='^$$' -bench=GSM/reduced -benchtime=2x ./nn/gsm/
 	$(GO) test -run='^$$' -bench=. -benchtime=5x ./viewer/
+	@scripts/deps.sh python3-torch
+	$(GO) test -run='^$$' -bench=. -benchtime=1x ./nn/internal/kern/
 
 # Regenerate the SPIR-V and shaders/z_*.go after editing a shader (SHADERS="matmul.comp" for one).
 shaders:

@@ -1,65 +1,60 @@
 package nn
 
 import (
-	"math"
+	"errors"
 	"runtime"
 	"sync"
 
 	"github.com/dsr4d/dsr4d/internal/float16"
+	"github.com/dsr4d/dsr4d/nn/internal/kern"
 )
 
-// CPU is the reference backend: plain Go, float32 storage, float64 accumulation in norms,
-// softmax and attention, and a parallel register-blocked float32 Linear.
+// CPU is the host backend on float32 tensors. NewCPU gives the product kernels (package
+// nn/internal/kern: packed SIMD GEMM with 16-bit weights kept 16-bit, vectorised norms and
+// activations); NewRef the float64-accumulating reference every kernel is tested against.
 type CPU struct {
-	// Workers is the number of goroutines Linear uses (GOMAXPROCS when 0).
+	opset
+	// Workers is the number of goroutines the kernels use (GOMAXPROCS when 0).
 	Workers int
+	name    string
 }
 
 // NewCPU returns the CPU backend.
-func NewCPU() *CPU { return &CPU{} }
+func NewCPU() *CPU {
+	c := &CPU{name: "cpu"}
+	c.init(c, cpuKernels{refKernels{host{c}}})
+	return c
+}
+
+// NewRef returns the reference backend: float32 storage, float64 accumulation in every
+// reduction (Linear included). Slow; for tests.
+func NewRef() *CPU {
+	c := &CPU{name: "ref"}
+	c.init(c, refKernels{host{c}})
+	return c
+}
 
 var _ Backend = (*CPU)(nil)
 
-func (c *CPU) Name() string { return "cpu" }
+func (c *CPU) Name() string { return c.name }
 
-func (c *CPU) tensor(shape []int) *Tensor {
-	checkShape("New", shape)
-	return &Tensor{shape: append([]int(nil), shape...), be: c, data: make([]float32, numel(shape))}
-}
-
-func (c *CPU) New(data []float32, shape ...int) *Tensor {
-	t := c.tensor(shape)
-	if len(data) != len(t.data) {
-		shapeErr("New", "%d values for shape %v", len(data), shape)
+func (c *CPU) Read(t *Tensor) ([]float32, error) {
+	if t.data == nil && t.packed != nil {
+		return nil, errors.New("nn: cpu: Read of a 16-bit weight (kept packed for the matmul only)")
 	}
-	copy(t.data, data)
-	return t
+	return append([]float32(nil), t.data...), nil
 }
-
-func (c *CPU) NewHalf(bits []uint16, shape ...int) *Tensor {
-	data := make([]float32, len(bits))
-	for i, h := range bits {
-		data[i] = float16.ToFloat32(h)
-	}
-	return c.New(data, shape...)
-}
-
-func (c *CPU) Zeros(shape ...int) *Tensor { return c.tensor(shape) }
-
-func (c *CPU) Read(t *Tensor) ([]float32, error) { return append([]float32(nil), t.data...), nil }
-func (c *CPU) Sync() error                       { return nil }
-func (c *CPU) Err() error                        { return nil }
-func (c *CPU) Close() error                      { return nil }
+func (c *CPU) Sync() error  { return nil }
+func (c *CPU) Err() error   { return nil }
+func (c *CPU) Close() error { return nil }
 
 func (c *CPU) Release(ts ...*Tensor) {
 	for _, t := range ts {
 		if t != nil {
-			t.data = nil
+			t.data, t.packed = nil, nil
 		}
 	}
 }
-
-func (c *CPU) like(x *Tensor) *Tensor { return c.tensor(x.shape) }
 
 func (c *CPU) workers() int {
 	if c.Workers > 0 {
@@ -83,279 +78,125 @@ func (c *CPU) parallel(n int, f func(lo, hi int)) {
 	wg.Wait()
 }
 
-func (c *CPU) Linear(x, w, b *Tensor) *Tensor {
-	m, k, n := x.Rows(), x.Cols(), w.Rows()
-	if w.Cols() != k {
-		shapeErr("Linear", "x %v and weight %v (want (out, %d))", x.shape, w.shape, k)
+// host are the storage kernels both CPU flavours share.
+type host struct{ c *CPU }
+
+func (h host) alloc(shape []int, dtype DType) *Tensor {
+	t := &Tensor{shape: shape, be: h.c, dtype: dtype}
+	if dtype == F32 {
+		t.data = make([]float32, numel(shape))
 	}
-	if b != nil {
-		wantCols("Linear", "bias", b, n)
-	}
-	out := c.tensor(append(append([]int(nil), x.shape[:len(x.shape)-1]...), n))
-	X, W, O := x.data, w.data, out.data
-	// Blocks of 4 output columns (weight rows) per task; each task runs over all rows of x in
-	// blocks of 4, so a 4×k slice of W is reused from cache for every row block.
-	nb := (n + 3) / 4
-	c.parallel(nb, func(lo, hi int) {
-		for jb := lo; jb < hi; jb++ {
-			j0 := jb * 4
-			for i0 := 0; i0 < m; i0 += 4 {
-				linearBlock(O, X, W, m, n, k, i0, j0)
-			}
-		}
-	})
-	if b != nil {
-		for i := range m {
-			row := O[i*n : (i+1)*n]
-			for j, bj := range b.data {
-				row[j] += bj
-			}
-		}
-	}
-	return out
+	return t
 }
 
-// linearBlock computes the up-to-4×4 block of O at (i0, j0).
-func linearBlock(O, X, W []float32, m, n, k, i0, j0 int) {
-	var acc [4][4]float32
-	mi, nj := min(4, m-i0), min(4, n-j0)
-	if mi == 4 && nj == 4 {
-		x0, x1, x2, x3 := X[i0*k:(i0+1)*k], X[(i0+1)*k:(i0+2)*k], X[(i0+2)*k:(i0+3)*k], X[(i0+3)*k:(i0+4)*k]
-		w0, w1, w2, w3 := W[j0*k:(j0+1)*k], W[(j0+1)*k:(j0+2)*k], W[(j0+2)*k:(j0+3)*k], W[(j0+3)*k:(j0+4)*k]
-		for p := range k {
-			a0, a1, a2, a3 := x0[p], x1[p], x2[p], x3[p]
-			b0, b1, b2, b3 := w0[p], w1[p], w2[p], w3[p]
-			acc[0][0] += a0 * b0
-			acc[0][1] += a0 * b1
-			acc[0][2] += a0 * b2
-			acc[0][3] += a0 * b3
-			acc[1][0] += a1 * b0
-			acc[1][1] += a1 * b1
-			acc[1][2] += a1 * b2
-			acc[1][3] += a1 * b3
-			acc[2][0] += a2 * b0
-			acc[2][1] += a2 * b1
-			acc[2][2] += a2 * b2
-			acc[2][3] += a2 * b3
-			acc[3][0] += a3 * b0
-			acc[3][1] += a3 * b1
-			acc[3][2] += a3 * b2
-			acc[3][3] += a3 * b3
-		}
-	} else {
-		for i := range mi {
-			xr := X[(i0+i)*k : (i0+i+1)*k]
-			for j := range nj {
-				wr := W[(j0+j)*k : (j0+j+1)*k]
-				var s float32
-				for p, a := range xr {
-					s += a * wr[p]
-				}
-				acc[i][j] = s
-			}
-		}
-	}
-	for i := range mi {
-		for j := range nj {
-			O[(i0+i)*n+j0+j] = acc[i][j]
+func (h host) upload(t *Tensor, data []float32) { copy(t.data, data) }
+
+// upload16 widens 16-bit weights exactly (float32 holds every F16 and BF16 value).
+func (h host) upload16(t *Tensor, bits []uint16) {
+	t.data = make([]float32, len(bits))
+	for i, b := range bits {
+		if t.dtype == BF16 {
+			t.data[i] = float16.BF16ToFloat32(b)
+		} else {
+			t.data[i] = float16.ToFloat32(b)
 		}
 	}
 }
 
-func (c *CPU) rows(x *Tensor, f func(in, out []float32)) *Tensor {
-	out := c.like(x)
-	cols := x.Cols()
-	c.parallel(x.Rows(), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			f(x.data[r*cols:(r+1)*cols], out.data[r*cols:(r+1)*cols])
-		}
-	})
-	return out
+func (h host) zero(t *Tensor) { clear(t.data) }
+
+func (h host) copyRows(dst *Tensor, row0 int, src *Tensor) {
+	copy(dst.data[row0*dst.Cols():], src.data)
+	dst.packed = nil // the one op that changes a tensor: a packed copy would be stale
 }
 
-func (c *CPU) RMSNorm(x, w *Tensor, eps float32) *Tensor {
-	wantCols("RMSNorm", "weight", w, x.Cols())
-	return c.rows(x, func(in, out []float32) {
-		var ss float64
-		for _, v := range in {
-			ss += float64(v) * float64(v)
-		}
-		inv := 1 / math.Sqrt(ss/float64(len(in))+float64(eps))
-		for i, v := range in {
-			out[i] = float32(float64(w.data[i]) * float64(v) * inv)
-		}
-	})
-}
-
-func (c *CPU) LayerNorm(x, w, b *Tensor, eps float32) *Tensor {
-	wantCols("LayerNorm", "weight", w, x.Cols())
-	wantCols("LayerNorm", "bias", b, x.Cols())
-	return c.rows(x, func(in, out []float32) {
-		var s float64
-		for _, v := range in {
-			s += float64(v)
-		}
-		mean := s / float64(len(in))
-		var ss float64
-		for _, v := range in {
-			d := float64(v) - mean
-			ss += d * d
-		}
-		inv := 1 / math.Sqrt(ss/float64(len(in))+float64(eps))
-		for i, v := range in {
-			out[i] = float32((float64(v)-mean)*inv*float64(w.data[i]) + float64(b.data[i]))
-		}
-	})
-}
-
-// GELURef is x·Φ(x) (erf form) or its tanh approximation, in float64.
-func GELURef(x float64, tanh bool) float64 {
-	if tanh {
-		return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
-	}
-	return 0.5 * x * (1 + math.Erf(x/math.Sqrt2))
-}
-
-// SiLURef is x·σ(x) in float64.
-func SiLURef(x float64) float64 { return x / (1 + math.Exp(-x)) }
-
-func (c *CPU) unary(x *Tensor, f func(float64) float64) *Tensor {
-	out := c.like(x)
-	for i, v := range x.data {
-		out.data[i] = float32(f(float64(v)))
-	}
-	return out
-}
-
-func (c *CPU) GELU(x *Tensor, tanh bool) *Tensor {
-	return c.unary(x, func(v float64) float64 { return GELURef(v, tanh) })
-}
-
-func (c *CPU) SiLU(x *Tensor) *Tensor { return c.unary(x, SiLURef) }
-
-func (c *CPU) SwiGLU(gate, up *Tensor) *Tensor {
-	sameShape("SwiGLU", gate, up)
-	out := c.like(gate)
-	for i, g := range gate.data {
-		out.data[i] = float32(SiLURef(float64(g)) * float64(up.data[i]))
-	}
-	return out
-}
-
-func (c *CPU) Softmax(x *Tensor) *Tensor {
-	return c.rows(x, func(in, out []float32) {
-		m := math.Inf(-1)
-		for _, v := range in {
-			m = max(m, float64(v))
-		}
-		var s float64
-		for _, v := range in {
-			s += math.Exp(float64(v) - m)
-		}
-		for i, v := range in {
-			out[i] = float32(math.Exp(float64(v)-m) / s)
-		}
-	})
-}
-
-func (c *CPU) Add(a, b *Tensor) *Tensor {
-	sameShape("Add", a, b)
-	out := c.like(a)
-	for i, v := range a.data {
-		out.data[i] = v + b.data[i]
-	}
-	return out
-}
-
-func (c *CPU) RoPE(x, cos, sin *Tensor, heads int) *Tensor {
-	hd := checkRoPE(x, cos, sin, heads)
-	half := hd / 2
-	out := c.like(x)
-	for r := range x.Rows() {
-		cs, sn := cos.data[r*hd:(r+1)*hd], sin.data[r*hd:(r+1)*hd]
-		for h := range heads {
-			in := x.data[(r*heads+h)*hd : (r*heads+h+1)*hd]
-			o := out.data[(r*heads+h)*hd : (r*heads+h+1)*hd]
-			for i := range half {
-				x1, x2 := float64(in[i]), float64(in[i+half])
-				o[i] = float32(x1*float64(cs[i]) - x2*float64(sn[i]))
-				o[i+half] = float32(x2*float64(cs[i+half]) + x1*float64(sn[i+half]))
-			}
-		}
-	}
-	return out
-}
-
-func (c *CPU) Attention(q, k, v *Tensor, heads, kvHeads int, qLens, kLens []int) *Tensor {
-	hd := checkAttention(q, k, v, heads, kvHeads)
-	nq, nk := q.Rows(), k.Rows()
-	ranges := attnRanges("Attention", nq, nk, qLens, kLens)
-	out := c.like(q)
-	group := heads / kvHeads
-	scale := 1 / math.Sqrt(float64(hd))
-	c.parallel(nq*heads, func(lo, hi int) {
-		s := make([]float64, nk)
-		acc := make([]float64, hd)
-		for qh := lo; qh < hi; qh++ {
-			i, h := qh/heads, qh%heads
-			kh := h / group
-			qr := q.data[(i*heads+h)*hd : (i*heads+h+1)*hd]
-			k0, k1 := int(ranges[2*i]), int(ranges[2*i+1])
-			m := math.Inf(-1)
-			for j := k0; j < k1; j++ {
-				kr := k.data[(j*kvHeads+kh)*hd : (j*kvHeads+kh+1)*hd]
-				var d float64
-				for e, qv := range qr {
-					d += float64(qv) * float64(kr[e])
-				}
-				s[j] = d * scale
-				m = max(m, s[j])
-			}
-			clear(acc)
-			var l float64
-			for j := k0; j < k1; j++ {
-				p := math.Exp(s[j] - m)
-				l += p
-				vr := v.data[(j*kvHeads+kh)*hd : (j*kvHeads+kh+1)*hd]
-				for e, vv := range vr {
-					acc[e] += p * float64(vv)
-				}
-			}
-			o := out.data[(i*heads+h)*hd : (i*heads+h+1)*hd]
-			for e := range o {
-				if l > 0 {
-					o[e] = float32(acc[e] / l)
-				} else {
-					o[e] = 0
-				}
-			}
-		}
-	})
-	return out
-}
-
-func (c *CPU) Embedding(table *Tensor, ids []int) *Tensor {
-	if len(ids) == 0 {
-		shapeErr("Embedding", "no ids")
-	}
-	d, v := table.Cols(), table.Rows()
-	out := c.tensor([]int{len(ids), d})
+func (h host) embedding(out, table *Tensor, ids []int) {
+	d := table.Cols()
 	for i, id := range ids {
-		if id < 0 || id >= v {
-			shapeErr("Embedding", "id %d outside the table's %d rows", id, v)
-		}
 		copy(out.data[i*d:(i+1)*d], table.data[id*d:(id+1)*d])
 	}
-	return out
 }
 
-func (c *CPU) RepeatRows(x *Tensor, times int) *Tensor {
-	if times <= 0 {
-		shapeErr("RepeatRows", "times %d", times)
+// cpuKernels are the product kernels: float32 with SIMD accumulation (package kern), split over
+// Workers goroutines by rows (GEMM and attention split their own work).
+type cpuKernels struct{ refKernels }
+
+// upload16 keeps a 16-bit weight 16-bit: packed for kern.Gemm, widened inside its micro-kernel.
+func (k cpuKernels) upload16(t *Tensor, bits []uint16) {
+	dt := kern.BF16
+	if t.dtype == F16 {
+		dt = kern.F16
 	}
-	out := c.tensor([]int{x.Rows() * times, x.Cols()})
-	for i := range times {
-		copy(out.data[i*x.Len():], x.data)
+	t.packed = kern.PackB16(bits, dt, t.Cols(), t.Rows(), true)
+}
+
+// linear is kern.Gemm on the weight packed once (a float32 weight is packed on its first use
+// and keeps its float32 copy for other ops; weights must not change afterwards).
+func (k cpuKernels) linear(out, x, w, b *Tensor) {
+	if w.packed == nil {
+		w.packed = kern.PackB(w.data, w.Cols(), w.Rows(), true)
 	}
-	return out
+	var ep kern.Epilogue
+	if b != nil {
+		ep.Bias = b.data
+	}
+	kern.Gemm(out.data, x.data, x.Rows(), w.packed, ep)
+}
+
+// byRows runs f on contiguous blocks of whole rows of x (cols wide) in parallel.
+func (k cpuKernels) byRows(x *Tensor, f func(lo, hi int)) {
+	cols := x.Cols()
+	k.c.parallel(x.Rows(), func(r0, r1 int) { f(r0*cols, r1*cols) })
+}
+
+func (k cpuKernels) rmsNorm(out, x, w *Tensor, eps float32) {
+	k.byRows(x, func(lo, hi int) { kern.RMSNorm(out.data[lo:hi], x.data[lo:hi], x.Cols(), w.data, eps) })
+}
+
+func (k cpuKernels) layerNorm(out, x, w, b *Tensor, eps float32) {
+	k.byRows(x, func(lo, hi int) { kern.LayerNorm(out.data[lo:hi], x.data[lo:hi], x.Cols(), w.data, b.data, eps) })
+}
+
+func (k cpuKernels) softmax(out, x *Tensor) {
+	k.byRows(x, func(lo, hi int) {
+		copy(out.data[lo:hi], x.data[lo:hi])
+		kern.Softmax(out.data[lo:hi], x.Cols())
+	})
+}
+
+func (k cpuKernels) add(out, a, b *Tensor) {
+	k.byRows(a, func(lo, hi int) { kern.Add(out.data[lo:hi], a.data[lo:hi], b.data[lo:hi]) })
+}
+
+var kernAct = [...]kern.Act{opGELU: kern.ActGELUErf, opGELUTanh: kern.ActGELUTanh, opSiLU: kern.ActSiLU}
+
+func (k cpuKernels) unary(op unaryOp, out, x, y *Tensor) {
+	k.byRows(x, func(lo, hi int) {
+		if op == opSwiGLU {
+			kern.SwiGLU(out.data[lo:hi], x.data[lo:hi], y.data[lo:hi])
+		} else {
+			kern.Activate(out.data[lo:hi], x.data[lo:hi], kernAct[op])
+		}
+	})
+}
+
+// attention is kern.Attend per segment: each segment's queries and keys are one sequence whose
+// queries are its last positions (the causal convention of AttnOpts).
+func (k cpuKernels) attention(out, q, kt, v *Tensor, a attnCall) {
+	qw, kw := a.heads*a.hd, a.kvHeads*a.hd
+	q0, k0 := 0, 0
+	for s, ql := range a.qLens {
+		kl := a.kLens[s]
+		o := out.data[q0*qw : (q0+ql)*qw]
+		switch {
+		case ql == 0:
+		case kl == 0:
+			clear(o)
+		default:
+			kern.Attend(o, q.data[q0*qw:(q0+ql)*qw], kt.data[k0*kw:(k0+kl)*kw], v.data[k0*kw:(k0+kl)*kw],
+				kern.Attention{Lq: ql, Lk: kl, H: a.heads, Hkv: a.kvHeads, D: a.hd, Scale: a.scale, Causal: a.causal})
+		}
+		q0 += ql
+		k0 += kl
+	}
 }

@@ -27,108 +27,139 @@ func random(rng *rand.Rand, n int, scale float64) []float32 {
 	return x
 }
 
-type pair struct {
-	t   *testing.T
-	cpu *nn.CPU
-	gpu *nn.Vulkan
-	rng *rand.Rand
-	// worst NMSE per op, reported at the end
-	worst map[string]float64
+// env runs every op on the reference backend (float64 accumulation) and on the product
+// backends, CPU and Vulkan, and compares.
+type env struct {
+	t     *testing.T
+	bes   []nn.Backend // ref, cpu, vulkan, vulkan with the tiled (GPU) schedules
+	names []string
+	rng   *rand.Rand
+	worst map[string]float64 // worst NMSE per op and backend, reported at the end
 }
 
-func newPair(t *testing.T) *pair {
+func newEnv(t *testing.T) *env {
 	d := vktest.Open(t)
 	g, err := nn.NewVulkan(d)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, g.Close()) })
 	// A first tensor so that every later one sits at a non-zero offset of its memory block.
 	g.Zeros(3)
-	p := &pair{t: t, cpu: nn.NewCPU(), gpu: g, rng: rand.New(rand.NewPCG(7, 11)), worst: map[string]float64{}}
+	tiled, err := nn.NewVulkan(d)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, tiled.Close()) })
+	g.Tiled, tiled.Tiled = false, true
+	e := &env{t: t, bes: []nn.Backend{nn.NewRef(), nn.NewCPU(), g, tiled}, names: []string{"ref", "cpu", "vulkan", "vulkan-tiled"},
+		rng: rand.New(rand.NewPCG(7, 11)), worst: map[string]float64{}}
 	t.Cleanup(func() {
-		for op, w := range p.worst {
-			t.Logf("worst NMSE %-10s %.3g", op, w)
+		for op, w := range e.worst {
+			t.Logf("worst NMSE %-16s %.3g", op, w)
 		}
 	})
-	return p
+	return e
 }
 
-// both makes the same tensor on the two backends.
-func (p *pair) both(data []float32, shape ...int) (*nn.Tensor, *nn.Tensor) {
-	return p.cpu.New(data, shape...), p.gpu.New(data, shape...)
+// arg is one input on every backend.
+type arg []*nn.Tensor
+
+func (e *env) data(data []float32, shape ...int) arg {
+	a := arg{}
+	for _, be := range e.bes {
+		a = append(a, be.New(data, shape...))
+	}
+	return a
 }
 
-func (p *pair) rand(scale float64, shape ...int) (*nn.Tensor, *nn.Tensor) {
+func (e *env) rand(scale float64, shape ...int) arg {
 	n := 1
 	for _, d := range shape {
 		n *= d
 	}
-	return p.both(random(p.rng, n, scale), shape...)
+	return e.data(random(e.rng, n, scale), shape...)
 }
 
-func (p *pair) check(op, name string, want, got *nn.Tensor, tol float64) {
-	p.t.Helper()
-	w, err := p.cpu.Read(want)
-	require.NoError(p.t, err)
-	g, err := p.gpu.Read(got)
-	require.NoError(p.t, err)
-	require.Equal(p.t, want.Shape(), got.Shape(), name)
-	w64 := make([]float64, len(w))
-	for i, v := range w {
-		w64[i] = float64(v)
+func read(t *testing.T, be nn.Backend, x *nn.Tensor) []float32 {
+	t.Helper()
+	v, err := be.Read(x)
+	require.NoError(t, err)
+	return v
+}
+
+// check runs f on every backend and compares CPU and Vulkan with the reference; it returns the
+// reference's result.
+func (e *env) check(op, name string, tol float64, f func(be nn.Backend, x []*nn.Tensor) *nn.Tensor, args ...arg) []float32 {
+	e.t.Helper()
+	var want []float32
+	var wantShape []int
+	for i, be := range e.bes {
+		x := make([]*nn.Tensor, len(args))
+		for j, a := range args {
+			if a != nil {
+				x[j] = a[i]
+			}
+		}
+		out := f(be, x)
+		got := read(e.t, be, out)
+		be.Release(out)
+		if i == 0 {
+			want, wantShape = got, out.Shape()
+			continue
+		}
+		require.Equal(e.t, wantShape, out.Shape(), name)
+		w64 := make([]float64, len(want))
+		for i, v := range want {
+			w64[i] = float64(v)
+		}
+		nmse := ops.NMSE(got, w64)
+		key := op + "/" + e.names[i]
+		e.worst[key] = max(e.worst[key], nmse)
+		if !(nmse <= tol) {
+			e.t.Errorf("%s %s: NMSE %.3g > %.0g", e.names[i], name, nmse, tol)
+		}
 	}
-	nmse := ops.NMSE(g, w64)
-	p.worst[op] = max(p.worst[op], nmse)
-	if !(nmse <= tol) {
-		p.t.Errorf("%s: NMSE %.3g > %.0g", name, nmse, tol)
-	}
-	p.gpu.Release(got)
+	return want
 }
 
 var rowShapes = [][2]int{{1, 1}, {7, 33}, {33, 7}, {65, 127}, {3, 257}, {257, 1}, {32, 64}, {8, 256}}
 
 func TestLinear(t *testing.T) {
-	p := newPair(t)
+	e := newEnv(t)
 	for _, s := range [][3]int{{1, 1, 1}, {7, 33, 65}, {33, 7, 127}, {65, 257, 33}, {1, 127, 257}, {32, 64, 64}, {64, 96, 128}} {
 		m, n, k := s[0], s[1], s[2]
-		xc, xg := p.rand(1, m, k)
-		wc, wg := p.rand(1, n, k)
-		bc, bg := p.rand(1, n)
-		p.check("Linear", fmt.Sprintf("Linear %v bias", s), p.cpu.Linear(xc, wc, bc), p.gpu.Linear(xg, wg, bg), tolMatMul)
-		p.check("Linear", fmt.Sprintf("Linear %v", s), p.cpu.Linear(xc, wc, nil), p.gpu.Linear(xg, wg, nil), tolMatMul)
-		// The CPU backend against vk/ops' float64 reference.
-		xs, _ := p.cpu.Read(xc)
-		ws, _ := p.cpu.Read(wc)
-		bs, _ := p.cpu.Read(bc)
-		got, _ := p.cpu.Read(p.cpu.Linear(xc, wc, bc))
-		if nmse := ops.NMSE(got, ops.MatMulRef(xs, ws, bs, m, n, k, true)); nmse > 1e-10 {
-			t.Errorf("CPU Linear %v: NMSE %.3g against MatMulRef", s, nmse)
+		x, w, b := e.rand(1, m, k), e.rand(1, n, k), e.rand(1, n)
+		lin := func(be nn.Backend, x []*nn.Tensor) *nn.Tensor { return be.Linear(x[0], x[1], x[2]) }
+		got := e.check("Linear", fmt.Sprintf("Linear %v bias", s), tolMatMul, lin, x, w, b)
+		e.check("Linear", fmt.Sprintf("Linear %v", s), tolMatMul, lin, x, w, nil)
+		// The reference against vk/ops' float64 reference.
+		ref := e.bes[0]
+		want := ops.MatMulRef(read(t, ref, x[0]), read(t, ref, w[0]), read(t, ref, b[0]), m, n, k, true)
+		if nmse := ops.NMSE(got, want); nmse > 1e-12 {
+			t.Errorf("ref Linear %v: NMSE %.3g against MatMulRef", s, nmse)
 		}
 	}
 }
 
 func TestRowOps(t *testing.T) {
-	p := newPair(t)
+	e := newEnv(t)
 	for _, s := range rowShapes {
 		r, c := s[0], s[1]
 		name := fmt.Sprintf("%dx%d", r, c)
-		xc, xg := p.rand(2, r, c)
-		wc, wg := p.rand(1, c)
-		bc, bg := p.rand(1, c)
-		p.check("RMSNorm", "RMSNorm "+name, p.cpu.RMSNorm(xc, wc, 1e-6), p.gpu.RMSNorm(xg, wg, 1e-6), tolElementwise)
-		p.check("LayerNorm", "LayerNorm "+name, p.cpu.LayerNorm(xc, wc, bc, 1e-5), p.gpu.LayerNorm(xg, wg, bc2(bg), 1e-5), tolElementwise)
-		p.check("Softmax", "Softmax "+name, p.cpu.Softmax(xc), p.gpu.Softmax(xg), tolElementwise)
-		p.check("GELU", "GELU "+name, p.cpu.GELU(xc, false), p.gpu.GELU(xg, false), tolElementwise)
-		p.check("GELUTanh", "GELUTanh "+name, p.cpu.GELU(xc, true), p.gpu.GELU(xg, true), tolElementwise)
-		p.check("SiLU", "SiLU "+name, p.cpu.SiLU(xc), p.gpu.SiLU(xg), tolElementwise)
-		yc, yg := p.rand(2, r, c)
-		p.check("SwiGLU", "SwiGLU "+name, p.cpu.SwiGLU(xc, yc), p.gpu.SwiGLU(xg, yg), tolElementwise)
-		p.check("Add", "Add "+name, p.cpu.Add(xc, yc), p.gpu.Add(xg, yg), tolElementwise)
-		p.check("Repeat", "RepeatRows "+name, p.cpu.RepeatRows(xc, 3), p.gpu.RepeatRows(xg, 3), 0)
-		_ = bc
+		x, w, b, y := e.rand(2, r, c), e.rand(1, c), e.rand(1, c), e.rand(2, r, c)
+		for op, f := range map[string]func(be nn.Backend, x []*nn.Tensor) *nn.Tensor{
+			"RMSNorm":   func(be nn.Backend, x []*nn.Tensor) *nn.Tensor { return be.RMSNorm(x[0], x[1], 1e-6) },
+			"LayerNorm": func(be nn.Backend, x []*nn.Tensor) *nn.Tensor { return be.LayerNorm(x[0], x[1], x[2], 1e-5) },
+			"Softmax":   func(be nn.Backend, x []*nn.Tensor) *nn.Tensor { return be.Softmax(x[0]) },
+			"GELU":      func(be nn.Backend, x []*nn.Tensor) *nn.Tensor { return be.GELU(x[0], false) },
+			"GELUTanh":  func(be nn.Backend, x []*nn.Tensor) *nn.Tensor { return be.GELU(x[0], true) },
+			"SiLU":      func(be nn.Backend, x []*nn.Tensor) *nn.Tensor { return be.SiLU(x[0]) },
+			"SwiGLU":    func(be nn.Backend, x []*nn.Tensor) *nn.Tensor { return be.SwiGLU(x[0], x[3]) },
+			"Add":       func(be nn.Backend, x []*nn.Tensor) *nn.Tensor { return be.Add(x[0], x[3]) },
+			"ScaleCols": func(be nn.Backend, x []*nn.Tensor) *nn.Tensor { return be.ScaleCols(x[0], x[1]) },
+			"Repeat":    func(be nn.Backend, x []*nn.Tensor) *nn.Tensor { return be.RepeatRows(x[0], 3) },
+		} {
+			e.check(op, op+" "+name, tolElementwise, f, x, w, b, y)
+		}
 	}
 }
-
-func bc2(t *nn.Tensor) *nn.Tensor { return t }
 
 func TestActivationRefs(t *testing.T) {
 	// gelu(x) = x·Φ(x), Φ(1) = 0.841344746; silu(x) = x/(1+e^−x).
@@ -143,21 +174,46 @@ func TestActivationRefs(t *testing.T) {
 }
 
 func TestRoPE(t *testing.T) {
-	p := newPair(t)
-	for _, s := range [][3]int{{1, 1, 2}, {7, 3, 8}, {33, 2, 16}, {65, 4, 12}, {127, 1, 64}, {32, 2, 128}} {
-		rows, heads, hd := s[0], s[1], s[2]
-		pos := make([][3]float32, rows)
-		for i := range pos {
-			pos[i] = [3]float32{float32(i / 4 * 3), float32(i % 4), float32(i % 3)}
+	e := newEnv(t)
+	for _, s := range [][4]int{{1, 1, 2, 1}, {7, 3, 8, 1}, {33, 2, 16, 1}, {65, 4, 12, 1}, {127, 1, 64, 1}, {32, 2, 128, 1},
+		{5, 2, 8, 2}, {33, 3, 64, 2}, {17, 1, 12, 2}} {
+		rows, heads, hd, parts := s[0], s[1], s[2], s[3]
+		var cs, sn []float32
+		var err error
+		if parts == 1 {
+			pos := make([][3]float32, rows)
+			for i := range pos {
+				pos[i] = [3]float32{float32(i / 4 * 3), float32(i % 4), float32(i % 3)}
+			}
+			q := hd / 2
+			cs, sn, err = nn.MRoPETable(pos, hd, 1e6, [3]int{q - 2*(q/3), q / 3, q / 3})
+		} else {
+			pos := make([][2]float32, rows)
+			for i := range pos {
+				pos[i] = [2]float32{float32(i / 5), float32(i % 5)}
+			}
+			cs, sn, err = nn.RoPE2DTable(pos, hd, 100)
 		}
-		q := hd / 2
-		sections := [3]int{q - 2*(q/3), q / 3, q / 3}
-		cs, sn, err := nn.MRoPETable(pos, hd, 1e6, sections)
 		require.NoError(t, err)
-		cc, cg := p.both(cs, rows, hd)
-		sc, sg := p.both(sn, rows, hd)
-		xc, xg := p.rand(1, rows, heads*hd)
-		p.check("RoPE", fmt.Sprintf("RoPE %v", s), p.cpu.RoPE(xc, cc, sc, heads), p.gpu.RoPE(xg, cg, sg, heads), tolElementwise)
+		c, sTab, x := e.data(cs, rows, hd), e.data(sn, rows, hd), e.rand(1, rows, heads*hd)
+		got := e.check("RoPE", fmt.Sprintf("RoPE %v", s), tolElementwise, func(be nn.Backend, x []*nn.Tensor) *nn.Tensor {
+			return be.RoPE(x[0], nn.Rotary{Cos: x[1], Sin: x[2], Parts: parts}, heads)
+		}, x, c, sTab)
+		// The reference against the textbook rotation: pairs (i, i + pd/2) of each part by angle θ.
+		xs := read(t, e.bes[0], x[0])
+		pd := hd / parts
+		for r := range rows {
+			for h := range heads {
+				for p := range parts {
+					for i := range pd / 2 {
+						a, b := (r*heads+h)*hd+p*pd+i, (r*heads+h)*hd+p*pd+i+pd/2
+						ti := r*hd + p*pd + i
+						require.InDelta(t, float64(xs[a])*float64(cs[ti])-float64(xs[b])*float64(sn[ti]), got[a], 1e-5)
+						require.InDelta(t, float64(xs[b])*float64(cs[ti])+float64(xs[a])*float64(sn[ti]), got[b], 1e-5)
+					}
+				}
+			}
+		}
 	}
 }
 
@@ -174,32 +230,16 @@ func TestMRoPETable(t *testing.T) {
 	}
 	_, _, err = nn.MRoPETable(nil, 8, 1e6, [3]int{1, 1, 1})
 	require.Error(t, err)
-}
-
-func TestAttention(t *testing.T) {
-	p := newPair(t)
-	type tc struct {
-		heads, kv, hd int
-		qLens, kLens  []int
-	}
-	cases := []tc{
-		{1, 1, 4, []int{1}, []int{1}},
-		{4, 2, 8, []int{7}, []int{33}},
-		{4, 2, 16, []int{33}, []int{257}},
-		{2, 1, 6, []int{65}, []int{127}},        // scalar (non-vec4) path
-		{4, 4, 12, []int{32, 32}, []int{7, 65}}, // two samples, block-diagonal
-		{6, 2, 8, []int{1, 33, 7}, []int{17, 1, 257}},
-		{4, 1, 128, []int{32}, []int{40}}, // official head dim
-	}
-	for _, c := range cases {
-		nq, nk := sum(c.qLens), sum(c.kLens)
-		qc, qg := p.rand(1, nq, c.heads*c.hd)
-		kc, kg := p.rand(1, nk, c.kv*c.hd)
-		vc, vg := p.rand(1, nk, c.kv*c.hd)
-		name := fmt.Sprintf("Attention %+v", c)
-		want := p.cpu.Attention(qc, kc, vc, c.heads, c.kv, c.qLens, c.kLens)
-		p.check("Attention", name, want, p.gpu.Attention(qg, kg, vg, c.heads, c.kv, c.qLens, c.kLens), tolMatMul)
-		checkAttentionNaive(t, p.cpu, want, qc, kc, vc, c.heads, c.kv, c.qLens, c.kLens)
+	// RoPE2D, head dim 8, position (y 2, x 5): dims 0..3 rotate by y with inv_freq 100^(−j/2)
+	// over j < 2 (duplicated), dims 4..7 by x.
+	cs, _, err = nn.RoPE2DTable([][2]float32{{2, 5}}, 8, 100)
+	require.NoError(t, err)
+	for d := range 8 {
+		pos := 2.0
+		if d >= 4 {
+			pos = 5
+		}
+		require.InDelta(t, math.Cos(pos/math.Pow(100, float64(d%2)/2)), cs[d], 1e-6, "dim %d", d)
 	}
 }
 
@@ -211,61 +251,130 @@ func sum(x []int) int {
 	return s
 }
 
-// checkAttentionNaive compares the CPU attention with the materialised form: each sample's block
-// of scores, softmax over it (Softmax op), times V — with KV heads repeated, as repeat_kv does.
-func checkAttentionNaive(t *testing.T, c *nn.CPU, got, q, k, v *nn.Tensor, heads, kv int, qLens, kLens []int) {
+type attnCase struct {
+	heads, kv, hd int
+	qLens, kLens  []int
+	causal        bool
+	scale         float32
+}
+
+func TestAttention(t *testing.T) {
+	e := newEnv(t)
+	cases := []attnCase{
+		{1, 1, 4, []int{1}, []int{1}, false, 0},
+		{4, 2, 8, []int{7}, []int{33}, false, 0},
+		{4, 2, 16, []int{33}, []int{257}, false, 0},
+		{2, 1, 6, []int{65}, []int{127}, false, 0},        // scalar (non-vec4) path
+		{4, 4, 12, []int{32, 32}, []int{7, 65}, false, 0}, // two samples, block-diagonal
+		{6, 2, 8, []int{1, 33, 7}, []int{17, 1, 257}, false, 0.3},
+		{4, 1, 128, []int{32}, []int{40}, false, 0},         // official head dim
+		{4, 2, 16, []int{37}, []int{37}, true, 0},           // causal prefill
+		{4, 2, 16, []int{1}, []int{29}, true, 0},            // decoding step over a cache
+		{2, 2, 8, []int{5, 3, 9}, []int{5, 11, 9}, true, 0}, // causal windows, one with a prefix
+		{2, 1, 10, []int{0, 4}, []int{3, 4}, false, 0},      // a window with keys but no queries
+	}
+	for _, c := range cases {
+		nq, nk := sum(c.qLens), sum(c.kLens)
+		q, k, v := e.rand(1, nq, c.heads*c.hd), e.rand(1, nk, c.kv*c.hd), e.rand(1, nk, c.kv*c.hd)
+		o := nn.AttnOpts{Heads: c.heads, KVHeads: c.kv, QLens: c.qLens, KLens: c.kLens, Causal: c.causal, Scale: c.scale}
+		got := e.check("Attention", fmt.Sprintf("Attention %+v", c), tolMatMul, func(be nn.Backend, x []*nn.Tensor) *nn.Tensor {
+			return be.Attention(x[0], x[1], x[2], o)
+		}, q, k, v)
+		ref := e.bes[0]
+		checkAttentionNaive(t, got, read(t, ref, q[0]), read(t, ref, k[0]), read(t, ref, v[0]), c)
+	}
+}
+
+// checkAttentionNaive compares the reference attention with the materialised form in float64:
+// each sample's block of scores under the mask, softmax over it, times V — with KV heads
+// repeated, as repeat_kv does.
+func checkAttentionNaive(t *testing.T, got, Q, K, V []float32, c attnCase) {
 	t.Helper()
-	Q, _ := c.Read(q)
-	K, _ := c.Read(k)
-	V, _ := c.Read(v)
-	G, _ := c.Read(got)
-	hd := q.Cols() / heads
-	want := make([]float64, len(G))
+	hd := c.hd
+	scale := float64(c.scale)
+	if scale == 0 {
+		scale = 1 / math.Sqrt(float64(hd))
+	}
+	want := make([]float64, len(got))
 	q0, k0 := 0, 0
-	for s := range qLens {
-		for h := range heads {
-			kh := h / (heads / kv)
-			for i := q0; i < q0+qLens[s]; i++ {
-				scores := make([]float32, kLens[s])
-				for j := range kLens[s] {
+	for s := range c.qLens {
+		ql, kl := c.qLens[s], c.kLens[s]
+		for h := range c.heads {
+			kh := h / (c.heads / c.kv)
+			for i := range ql {
+				n := kl
+				if c.causal {
+					n = kl - ql + i + 1
+				}
+				scores := make([]float64, n)
+				m := math.Inf(-1)
+				for j := range n {
 					var d float64
 					for e := range hd {
-						d += float64(Q[(i*heads+h)*hd+e]) * float64(K[((k0+j)*kv+kh)*hd+e])
+						d += float64(Q[((q0+i)*c.heads+h)*hd+e]) * float64(K[((k0+j)*c.kv+kh)*hd+e])
 					}
-					scores[j] = float32(d / math.Sqrt(float64(hd)))
+					scores[j] = d * scale
+					m = max(m, scores[j])
 				}
-				pr, _ := c.Read(c.Softmax(c.New(scores, 1, len(scores))))
-				for j, pj := range pr {
+				var l float64
+				for j := range scores {
+					scores[j] = math.Exp(scores[j] - m)
+					l += scores[j]
+				}
+				for j, p := range scores {
 					for e := range hd {
-						want[(i*heads+h)*hd+e] += float64(pj) * float64(V[((k0+j)*kv+kh)*hd+e])
+						want[((q0+i)*c.heads+h)*hd+e] += p / l * float64(V[((k0+j)*c.kv+kh)*hd+e])
 					}
 				}
 			}
 		}
-		q0 += qLens[s]
-		k0 += kLens[s]
+		q0 += ql
+		k0 += kl
 	}
-	if nmse := ops.NMSE(G, want); nmse > 1e-10 {
-		t.Errorf("CPU attention vs materialised: NMSE %.3g", nmse)
+	if nmse := ops.NMSE(got, want); nmse > 1e-12 {
+		t.Errorf("reference attention %+v vs materialised: NMSE %.3g", c, nmse)
+	}
+}
+
+// TestAttentionNaN: a NaN in a query row makes that row NaN and leaves the others, the same on
+// every backend (issue 12, defect 7); a NaN value reaches exactly the queries that see it.
+func TestAttentionNaN(t *testing.T) {
+	e := newEnv(t)
+	const heads, hd, n = 2, 8, 9
+	qs, ks, vs := random(e.rng, n*heads*hd, 1), random(e.rng, n*heads*hd, 1), random(e.rng, n*heads*hd, 1)
+	qs[3*heads*hd+1] = float32(math.NaN())  // query row 3, head 0
+	vs[5*heads*hd+hd] = float32(math.NaN()) // key 5, head 1
+	q, k, v := e.data(qs, n, heads*hd), e.data(ks, n, heads*hd), e.data(vs, n, heads*hd)
+	for be, b := range e.bes {
+		out := read(t, b, b.Attention(q[be], k[be], v[be], nn.AttnOpts{Heads: heads, KVHeads: heads, Causal: true, QLens: []int{n}, KLens: []int{n}}))
+		for i := range n {
+			for h := range heads {
+				x := out[(i*heads+h)*hd : (i*heads+h+1)*hd]
+				for d, y := range x {
+					wantNaN := (i == 3 && h == 0) || (h == 1 && i >= 5 && d == 0)
+					require.Equal(t, wantNaN, math.IsNaN(float64(y)), "%s row %d head %d: %v", e.names[be], i, h, x)
+				}
+			}
+		}
 	}
 }
 
 func TestEmbedding(t *testing.T) {
-	p := newPair(t)
+	e := newEnv(t)
 	for _, s := range [][2]int{{1, 1}, {33, 7}, {257, 65}} {
-		tc, tg := p.rand(1, s[0], s[1])
 		ids := make([]int, 40)
 		for i := range ids {
-			ids[i] = p.rng.IntN(s[0])
+			ids[i] = e.rng.IntN(s[0])
 		}
-		p.check("Embedding", fmt.Sprintf("Embedding %v", s), p.cpu.Embedding(tc, ids), p.gpu.Embedding(tg, ids), 0)
+		e.check("Embedding", fmt.Sprintf("Embedding %v", s), 0, func(be nn.Backend, x []*nn.Tensor) *nn.Tensor {
+			return be.Embedding(x[0], ids)
+		}, e.rand(1, s[0], s[1]))
 	}
 }
 
 func TestShapeErrorPanics(t *testing.T) {
 	c := nn.NewCPU()
 	defer func() {
-		var se *nn.ShapeError
 		r := recover()
 		require.NotNil(t, r)
 		se, ok := r.(*nn.ShapeError)

@@ -44,3 +44,41 @@ func MRoPETable(pos [][3]float32, headDim int, theta float64, sections [3]int) (
 	}
 	return cos, sin, nil
 }
+
+// RoPETable returns the tables of plain 1-D rotary embedding (Qwen2.5's LLM, rotate_half form)
+// at positions pos: M-RoPE with every dim on one axis.
+func RoPETable(pos []float32, headDim int, theta float64) (cos, sin []float32, err error) {
+	p := make([][3]float32, len(pos))
+	for i, v := range pos {
+		p[i] = [3]float32{v, v, v}
+	}
+	return MRoPETable(p, headDim, theta, [3]int{headDim / 2, 0, 0})
+}
+
+// RoPE2DTable returns the tables of π³'s RoPE2D (croco's, freq 100 there) for positions (y, x):
+// the first half of a head rotates by y, the second by x, each half as a 1-D rotary of headDim/2
+// dims with inv_freq[j] = freq^(−2j/(headDim/2)). Apply it as Rotary{Parts: 2}.
+func RoPE2DTable(pos [][2]float32, headDim int, freq float64) (cos, sin []float32, err error) {
+	if headDim <= 0 || headDim%4 != 0 {
+		return nil, nil, fmt.Errorf("nn: RoPE2DTable: head dim %d is not a multiple of 4", headDim)
+	}
+	d := headDim / 2
+	ys, xs := make([]float32, len(pos)), make([]float32, len(pos))
+	for i, p := range pos {
+		ys[i], xs[i] = p[0], p[1]
+	}
+	cy, sy, _ := RoPETable(ys, d, freq)
+	cx, sx, _ := RoPETable(xs, d, freq)
+	cos, sin = make([]float32, 0, len(pos)*headDim), make([]float32, 0, len(pos)*headDim)
+	for i := range pos {
+		cos = append(append(cos, cy[i*d:(i+1)*d]...), cx[i*d:(i+1)*d]...)
+		sin = append(append(sin, sy[i*d:(i+1)*d]...), sx[i*d:(i+1)*d]...)
+	}
+	return cos, sin, nil
+}
+
+// NewRotary uploads tables (n, headDim) made by the functions above onto be.
+func NewRotary(be Backend, cos, sin []float32, headDim, parts int) Rotary {
+	n := len(cos) / headDim
+	return Rotary{Cos: be.New(cos, n, headDim), Sin: be.New(sin, n, headDim), Parts: parts}
+}

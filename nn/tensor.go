@@ -3,17 +3,31 @@ package nn
 import (
 	"fmt"
 
+	"github.com/dsr4d/dsr4d/nn/internal/kern"
 	"github.com/dsr4d/dsr4d/vk"
 )
 
-// Tensor is a row-major float32 array on a Backend. Ops read it as a matrix of Rows() × Cols()
-// (the last dimension is Cols).
+// DType is how a tensor's elements are stored. Compute is always float32; only Linear weights
+// may be 16-bit.
+type DType int
+
+const (
+	F32  DType = iota
+	F16        // IEEE binary16
+	BF16       // bfloat16: the high half of a float32
+)
+
+func (d DType) String() string { return [...]string{"F32", "F16", "BF16"}[d] }
+
+// Tensor is a row-major array on a Backend. Ops read it as a matrix of Rows() × Cols() (the
+// last dimension is Cols).
 type Tensor struct {
-	shape []int
-	be    Backend
-	data  []float32  // CPU
-	buf   *vk.Buffer // Vulkan
-	half  bool       // Vulkan: stored as binary16 (a Linear weight made by NewHalf)
+	shape  []int
+	be     Backend
+	dtype  DType
+	data   []float32     // CPU (16-bit weights: widened on the reference backend, nil on CPU)
+	packed *kern.PackedB // CPU: the Linear weight packed for kern.Gemm, made on first use
+	buf    *vk.Buffer    // Vulkan
 }
 
 // Shape returns a copy of the tensor's dimensions.
@@ -28,6 +42,9 @@ func (t *Tensor) Cols() int { return t.shape[len(t.shape)-1] }
 // Rows is the product of every dimension but the last.
 func (t *Tensor) Rows() int { return t.Len() / t.Cols() }
 
+// DType is the storage type.
+func (t *Tensor) DType() DType { return t.dtype }
+
 // Backend is the backend the tensor lives on.
 func (t *Tensor) Backend() Backend { return t.be }
 
@@ -35,9 +52,25 @@ func (t *Tensor) Backend() Backend { return t.be }
 // must not be released separately from t.
 func (t *Tensor) Reshape(shape ...int) *Tensor {
 	if numel(shape) != t.Len() {
-		panic(&ShapeError{Op: "Reshape", Msg: fmt.Sprintf("%v has %d elements, want %d", shape, numel(shape), t.Len())})
+		shapeErr("Reshape", "%v has %d elements, want %d", shape, numel(shape), t.Len())
 	}
-	return &Tensor{shape: append([]int(nil), shape...), be: t.be, data: t.data, buf: t.buf, half: t.half}
+	u := *t
+	u.shape = append([]int(nil), shape...)
+	return &u
+}
+
+// Prefix returns the first n rows of a 2-D view of t, sharing its memory (a KV cache's filled
+// part). It must not be released separately from t.
+func (t *Tensor) Prefix(n int) *Tensor {
+	if n <= 0 || n > t.Rows() {
+		shapeErr("Prefix", "%d rows of %v", n, t.shape)
+	}
+	u := *t
+	u.shape = []int{n, t.Cols()}
+	if u.data != nil {
+		u.data = u.data[:n*t.Cols()]
+	}
+	return &u
 }
 
 func numel(shape []int) int {
@@ -86,15 +119,27 @@ func wantCols(op, what string, t *Tensor, cols int) {
 	}
 }
 
-// Backend creates tensors and runs ops on them. See the package doc for error handling.
+// f32 panics unless every tensor is stored as float32 (16-bit tensors are Linear weights only).
+func f32(op string, ts ...*Tensor) {
+	for _, t := range ts {
+		if t != nil && t.dtype != F32 {
+			shapeErr(op, "a %v tensor %v is only usable as a Linear weight", t.dtype, t.shape)
+		}
+	}
+}
+
+// Backend creates tensors and runs ops on them; *CPU and *Vulkan implement it. See the package
+// doc for error handling. The ops (methods of the embedded ops) check shapes, then call the
+// backend's kernels.
 type Backend interface {
-	// Name is "cpu" or "vulkan".
+	// Name is "cpu", "ref" or "vulkan".
 	Name() string
 	// New returns a tensor holding a copy of data (len(data) must equal the shape's size).
 	New(data []float32, shape ...int) *Tensor
-	// NewHalf returns a Linear weight from binary16 bits (see internal/float16). The Vulkan
-	// backend keeps it in 16 bits (half the memory; the matmul's texel fetch converts it) and
-	// accepts it only as Linear's w; the CPU backend converts it to float32.
+	// New16 returns a Linear weight from 16-bit bits of dtype F16 or BF16, kept in 16 bits on
+	// Vulkan (converted by the kernel that reads it) and widened exactly on the CPU.
+	New16(dtype DType, bits []uint16, shape ...int) *Tensor
+	// NewHalf is New16(F16, bits, shape...).
 	NewHalf(bits []uint16, shape ...int) *Tensor
 	// Zeros returns a zero-filled tensor.
 	Zeros(shape ...int) *Tensor
@@ -108,6 +153,8 @@ type Backend interface {
 	Release(ts ...*Tensor)
 	// Close releases the backend's own resources (not the device it was given).
 	Close() error
+	// Scope opens a scope: every tensor made until its Close is released then, but those Kept.
+	Scope() *Scope
 
 	// Linear returns x·wᵀ + b for x (m, k), w (n, k) and b (n) or nil.
 	Linear(x, w, b *Tensor) *Tensor
@@ -125,63 +172,19 @@ type Backend interface {
 	Softmax(x *Tensor) *Tensor
 	// Add returns a + b (same shape).
 	Add(a, b *Tensor) *Tensor
-	// RoPE rotates each of the heads of x (n, heads·hd) by the tables cos, sin (n, hd):
-	// x·cos + rotate_half(x)·sin with rotate_half(x) = (−x₂, x₁) over the two halves of a head.
-	RoPE(x, cos, sin *Tensor, heads int) *Tensor
-	// Attention returns softmax(q·kᵀ/√hd)·v per head for q (nq, heads·hd) and k, v
-	// (nk, kvHeads·hd), query head h reading KV head h/(heads/kvHeads) (GQA). The mask is
-	// block-diagonal: sample s's qLens[s] queries see only its kLens[s] keys (nil: one sample).
-	Attention(q, k, v *Tensor, heads, kvHeads int, qLens, kLens []int) *Tensor
+	// ScaleCols returns x with column j multiplied by g[j] (LayerScale).
+	ScaleCols(x, g *Tensor) *Tensor
+	// RoPE rotates each of the heads of x (n, heads·hd) by the table r (see Rotary).
+	RoPE(x *Tensor, r Rotary, heads int) *Tensor
+	// Attention returns softmax(q·kᵀ·scale)·v per head for q (nq, heads·hd) and k, v
+	// (nk, kvHeads·hd) under the mask of o (see AttnOpts), without an nq × nk score matrix.
+	Attention(q, k, v *Tensor, o AttnOpts) *Tensor
 	// Embedding returns the rows ids of table (V, D).
 	Embedding(table *Tensor, ids []int) *Tensor
 	// RepeatRows returns x stacked times times along the rows.
 	RepeatRows(x *Tensor, times int) *Tensor
-}
+	// CopyRows copies src's rows into dst from row row0 on (dst is changed in place).
+	CopyRows(dst *Tensor, row0 int, src *Tensor)
 
-// attnRanges returns, per query row, the key range [k0, k1) the mask allows.
-func attnRanges(op string, nq, nk int, qLens, kLens []int) []uint32 {
-	if qLens == nil && kLens == nil {
-		qLens, kLens = []int{nq}, []int{nk}
-	}
-	if len(qLens) != len(kLens) {
-		shapeErr(op, "%d query segments and %d key segments", len(qLens), len(kLens))
-	}
-	r := make([]uint32, 0, 2*nq)
-	q, k := 0, 0
-	for s := range qLens {
-		if qLens[s] < 0 || kLens[s] < 0 {
-			shapeErr(op, "negative segment length")
-		}
-		for range qLens[s] {
-			r = append(r, uint32(k), uint32(k+kLens[s]))
-		}
-		q += qLens[s]
-		k += kLens[s]
-	}
-	if q != nq || k != nk {
-		shapeErr(op, "segments cover %d queries and %d keys, tensors have %d and %d", q, k, nq, nk)
-	}
-	return r
-}
-
-func checkAttention(q, k, v *Tensor, heads, kvHeads int) (hd int) {
-	if heads <= 0 || kvHeads <= 0 || heads%kvHeads != 0 || q.Cols()%heads != 0 {
-		shapeErr("Attention", "heads %d, kv heads %d, q %v", heads, kvHeads, q.shape)
-	}
-	hd = q.Cols() / heads
-	if k.Cols() != kvHeads*hd || v.Cols() != kvHeads*hd || k.Rows() != v.Rows() {
-		shapeErr("Attention", "k %v and v %v, want (n, %d)", k.shape, v.shape, kvHeads*hd)
-	}
-	return hd
-}
-
-func checkRoPE(x, cos, sin *Tensor, heads int) (hd int) {
-	if heads <= 0 || x.Cols()%heads != 0 {
-		shapeErr("RoPE", "x %v is not %d heads", x.shape, heads)
-	}
-	hd = x.Cols() / heads
-	if hd%2 != 0 || cos.Cols() != hd || sin.Cols() != hd || cos.Rows() != x.Rows() || sin.Rows() != x.Rows() {
-		shapeErr("RoPE", "x %v, cos %v, sin %v, head dim %d", x.shape, cos.shape, sin.shape, hd)
-	}
-	return hd
+	ops() *opset
 }

@@ -3,7 +3,6 @@ package nn
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/dsr4d/dsr4d/internal/float16"
 	"github.com/dsr4d/dsr4d/vk"
@@ -13,13 +12,18 @@ import (
 // Vulkan is the GPU backend: every op is recorded on one vk.Recorder and runs when Read or Sync
 // submits the batch.
 type Vulkan struct {
-	d    *vk.Device
-	ops  *ops.Ops
-	rec  *vk.Recorder
-	err  error
-	wg   uint32       // workgroup size of the 1D kernels
-	dead []*vk.Buffer // released while in the pending batch
-	live map[*vk.Buffer]bool
+	opset
+	// Tiled selects the shared-memory schedules of the kernels that have one (attention): the
+	// default on GPUs; CPU devices (lavapipe) run the barrier-free ones.
+	Tiled   bool
+	d       *vk.Device
+	vops    *ops.Ops
+	rec     *vk.Recorder
+	err     error
+	wg      uint32       // workgroup size of the 1D kernels
+	dead    []*vk.Buffer // released while in the pending batch
+	live    map[*vk.Buffer]bool
+	scratch *vk.Buffer // float32 widening of one BF16 weight, reused by every Linear
 }
 
 // NewVulkan returns a backend on d; Close releases its recorder and tensors, not d.
@@ -28,10 +32,12 @@ func NewVulkan(d *vk.Device) (*Vulkan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nn: %w", err)
 	}
-	v := &Vulkan{d: d, ops: ops.New(d), rec: rec, wg: 256, live: map[*vk.Buffer]bool{}}
+	v := &Vulkan{d: d, vops: ops.New(d), rec: rec, wg: 256, live: map[*vk.Buffer]bool{}}
 	if d.Info().IsCPU() {
 		v.wg = 64
 	}
+	v.Tiled = !d.Info().IsCPU()
+	v.init(v, v)
 	return v, nil
 }
 
@@ -64,76 +70,59 @@ func (v *Vulkan) Err() error {
 	return v.rec.Err()
 }
 
-// tensor allocates an uninitialised float32 tensor. After a failure it returns a tensor without
-// memory; ops on such tensors are skipped.
-func (v *Vulkan) tensor(shape []int) *Tensor { return v.alloc(shape, false) }
-
-func (v *Vulkan) alloc(shape []int, half bool) *Tensor {
-	checkShape("New", shape)
-	t := &Tensor{shape: append([]int(nil), shape...), be: v, half: half}
+// alloc allocates an uninitialised tensor. After a failure it returns a tensor without memory;
+// kernels on such tensors are skipped.
+func (v *Vulkan) alloc(shape []int, dtype DType) *Tensor {
+	t := &Tensor{shape: shape, be: v, dtype: dtype}
 	if v.err != nil {
 		return t
 	}
 	// Round up to 16 bytes so that vec4 texel views of the whole tensor are exact.
-	size := (int64(numel(shape))*elemBytes(t) + 15) &^ 15
-	b, err := v.d.NewBuffer(vk.DeviceLocal, size)
-	if err != nil {
-		v.fail(err)
-		return t
+	b := v.buffer((int64(numel(shape))*elemBytes(t) + 15) &^ 15)
+	if b != nil {
+		v.live[b] = true
 	}
-	v.live[b] = true
 	t.buf = b
 	return t
 }
 
+func (v *Vulkan) buffer(size int64) *vk.Buffer {
+	b, err := v.d.NewBuffer(vk.DeviceLocal, size)
+	if err != nil {
+		v.fail(err)
+		return nil
+	}
+	return b
+}
+
 func elemBytes(t *Tensor) int64 {
-	if t.half {
+	if t.dtype != F32 {
 		return 2
 	}
 	return 4
 }
 
-// view is a float32 tensor's elements (without the 16-byte padding). Only Linear reads 16-bit
-// tensors (through weightView); any other op given one is a programming error.
-func view(t *Tensor) vk.View {
-	if t.half {
-		shapeErr("view", "a 16-bit tensor %v is only usable as a Linear weight", t.shape)
-	}
-	return t.buf.View(0, int64(t.Len())*4)
-}
+// view is the tensor's elements (without the 16-byte padding).
+func view(t *Tensor) vk.View { return t.buf.View(0, int64(t.Len())*elemBytes(t)) }
 
-func weightView(t *Tensor) vk.View { return t.buf.View(0, int64(t.Len())*elemBytes(t)) }
-
-func (v *Vulkan) NewHalf(bits []uint16, shape ...int) *Tensor {
-	t := v.alloc(shape, true)
-	if len(bits) != t.Len() {
-		shapeErr("NewHalf", "%d values for shape %v", len(bits), shape)
-	}
+func (v *Vulkan) upload(t *Tensor, data []float32) {
+	// A buffer may still be read by the pending batch if it was recycled: the sub-allocator
+	// only hands out released memory, and released memory waits for the batch (see Release).
 	if t.buf != nil {
-		v.fail(vk.Upload(weightView(t), bits))
-	}
-	return t
-}
-
-func (v *Vulkan) New(data []float32, shape ...int) *Tensor {
-	t := v.tensor(shape)
-	if len(data) != t.Len() {
-		shapeErr("New", "%d values for shape %v", len(data), shape)
-	}
-	if t.buf != nil {
-		// A buffer may still be read by the pending batch if it was recycled: the sub-allocator
-		// only hands out released memory, and released memory waits for the batch (see Release).
 		v.fail(vk.Upload(view(t), data))
 	}
-	return t
 }
 
-func (v *Vulkan) Zeros(shape ...int) *Tensor {
-	t := v.tensor(shape)
+func (v *Vulkan) upload16(t *Tensor, bits []uint16) {
+	if t.buf != nil {
+		v.fail(vk.Upload(view(t), bits))
+	}
+}
+
+func (v *Vulkan) zero(t *Tensor) {
 	if t.buf != nil {
 		v.rec.Fill(t.buf.View(0, t.buf.Size()), 0)
 	}
-	return t
 }
 
 func (v *Vulkan) Sync() error {
@@ -154,13 +143,17 @@ func (v *Vulkan) Read(t *Tensor) ([]float32, error) {
 		return nil, errors.New("nn: vulkan: Read of a released tensor")
 	}
 	out := make([]float32, t.Len())
-	if t.half {
+	if t.dtype != F32 {
 		bits := make([]uint16, t.Len())
-		if err := vk.Download(weightView(t), bits); err != nil {
+		if err := vk.Download(view(t), bits); err != nil {
 			return nil, fmt.Errorf("nn: vulkan: %w", err)
 		}
 		for i, h := range bits {
-			out[i] = float16.ToFloat32(h)
+			if t.dtype == BF16 {
+				out[i] = float16.BF16ToFloat32(h)
+			} else {
+				out[i] = float16.ToFloat32(h)
+			}
 		}
 		return out, nil
 	}
@@ -190,6 +183,10 @@ func (v *Vulkan) Close() error {
 		b.Release()
 	}
 	clear(v.live)
+	if v.scratch != nil {
+		v.scratch.Release()
+		v.scratch = nil
+	}
 	v.rec.Release()
 	return err
 }
@@ -223,28 +220,57 @@ func (v *Vulkan) grid1D(n int) [3]int {
 	return [3]int{maxX, (groups + maxX - 1) / maxX, 1}
 }
 
-func (v *Vulkan) Linear(x, w, b *Tensor) *Tensor {
+func (v *Vulkan) linear(out, x, w, b *Tensor) {
+	if !v.ok(out, x, w, b) {
+		return
+	}
 	m, k, n := x.Rows(), x.Cols(), w.Rows()
-	if w.Cols() != k {
-		shapeErr("Linear", "x %v and weight %v (want (out, %d))", x.shape, w.shape, k)
-	}
-	if b != nil {
-		wantCols("Linear", "bias", b, n)
-	}
-	out := v.tensor(append(append([]int(nil), x.shape[:len(x.shape)-1]...), n))
-	if !v.ok(x, w, b, out) {
-		return out
-	}
 	var bias vk.Bindable
 	if b != nil {
 		bias = view(b)
 	}
-	if w.half {
-		v.fail(v.ops.MatMulHalf(v.rec, view(out), view(x), weightView(w), bias, m, n, k, true))
-	} else {
-		v.fail(v.ops.MatMul(v.rec, view(out), view(x), view(w), bias, m, n, k, true))
+	switch w.dtype {
+	case F16:
+		v.fail(v.vops.MatMulHalf(v.rec, view(out), view(x), view(w), bias, m, n, k, true))
+	case BF16:
+		if wide := v.widen(w); wide != nil {
+			v.fail(v.vops.MatMul(v.rec, view(out), view(x), wide.View(0, int64(w.Len())*4), bias, m, n, k, true))
+		}
+	default:
+		v.fail(v.vops.MatMul(v.rec, view(out), view(x), view(w), bias, m, n, k, true))
 	}
-	return out
+}
+
+// widenChunk is the elements nn_widen converts per dispatch: 64 MiB of float32 output.
+var widenChunk = 16 << 20 // a variable for tests
+
+// widen writes BF16 weight w as float32 into the scratch buffer (grown to the largest weight)
+// and returns it. The recorder's hazard tracking orders each reuse after the last reader, so one
+// buffer serves every Linear of a batch: BF16 weights stay 16-bit at rest and lose nothing.
+// (A fused fetch needs an unsigned texel format that vk does not offer yet.)
+func (v *Vulkan) widen(w *Tensor) *vk.Buffer {
+	need := int64(w.Len()) * 4
+	if v.scratch == nil || v.scratch.Size() < need {
+		if v.scratch != nil {
+			v.dead = append(v.dead, v.scratch)
+		}
+		if v.scratch = v.buffer(need); v.scratch == nil {
+			return nil
+		}
+	}
+	k := v.kernel("nn_widen", vk.Spec{"local_size_x": v.wg})
+	if k == nil {
+		return nil
+	}
+	// In windows of widenChunk elements: storage-buffer views are limited in size
+	// (maxStorageBufferRange, 128 MiB on lavapipe).
+	for off := 0; off < w.Len(); off += widenChunk {
+		n := min(widenChunk, w.Len()-off)
+		pairs := (n + 1) / 2
+		v.rec.Dispatch(k, v.grid1D(pairs), []uint32{uint32(n)},
+			w.buf.View(int64(off)*2, int64(pairs)*4), v.scratch.View(int64(off)*4, int64(n)*4))
+	}
+	return v.scratch
 }
 
 // vec4 reports whether rows of cols floats can be read as RGBA32F texels.
@@ -259,24 +285,18 @@ func texels(t *Tensor, vec4 bool) vk.Bindable {
 	return view(t)
 }
 
-func (v *Vulkan) rownorm(op string, mode uint32, x, w, b *Tensor, eps float32) *Tensor {
-	wantCols(op, "weight", w, x.Cols())
-	if b != nil {
-		wantCols(op, "bias", b, x.Cols())
-	} else {
+func (v *Vulkan) rownorm(mode uint32, out, x, w, b *Tensor, eps float32) {
+	if b == nil {
 		b = w // not read by RMSNorm
 	}
-	out := v.tensor(x.shape)
-	if !v.ok(x, w, b, out) {
-		return out
+	if !v.ok(out, x, w, b) {
+		return
 	}
 	vec4 := v.vec4(x.Cols())
-	k := v.kernel("nn_rownorm", vk.Spec{"local_size_x": v.wg, "MODE": mode, "VEC4": b2u(vec4)})
-	if k != nil {
+	if k := v.kernel("nn_rownorm", vk.Spec{"local_size_x": v.wg, "MODE": mode, "VEC4": b2u(vec4)}); k != nil {
 		v.rec.Dispatch(k, v.grid1D(x.Rows()), []uint32{uint32(x.Rows()), uint32(x.Cols()), vk.F32(eps)},
 			texels(x, vec4), texels(w, vec4), texels(b, vec4), view(out))
 	}
-	return out
 }
 
 func b2u(b bool) uint32 {
@@ -286,104 +306,88 @@ func b2u(b bool) uint32 {
 	return 0
 }
 
-func (v *Vulkan) RMSNorm(x, w *Tensor, eps float32) *Tensor {
-	return v.rownorm("RMSNorm", 0, x, w, nil, eps)
-}
+func (v *Vulkan) rmsNorm(out, x, w *Tensor, eps float32)      { v.rownorm(0, out, x, w, nil, eps) }
+func (v *Vulkan) layerNorm(out, x, w, b *Tensor, eps float32) { v.rownorm(1, out, x, w, b, eps) }
 
-func (v *Vulkan) LayerNorm(x, w, b *Tensor, eps float32) *Tensor {
-	return v.rownorm("LayerNorm", 1, x, w, b, eps)
-}
-
-func (v *Vulkan) unary(op uint32, x, y *Tensor) *Tensor {
+func (v *Vulkan) unary(op unaryOp, out, x, y *Tensor) {
 	if y == nil {
 		y = x
 	}
-	out := v.tensor(x.shape)
-	if !v.ok(x, y, out) {
-		return out
+	if !v.ok(out, x, y) {
+		return
 	}
-	k := v.kernel("nn_unary", vk.Spec{"local_size_x": v.wg, "OP": op})
-	if k != nil {
+	if k := v.kernel("nn_unary", vk.Spec{"local_size_x": v.wg, "OP": uint32(op)}); k != nil {
 		v.rec.Dispatch(k, v.grid1D(x.Len()), []uint32{uint32(x.Len())}, view(x), view(y), view(out))
 	}
-	return out
 }
 
-func (v *Vulkan) GELU(x *Tensor, tanh bool) *Tensor { return v.unary(b2u(tanh), x, nil) }
-func (v *Vulkan) SiLU(x *Tensor) *Tensor            { return v.unary(2, x, nil) }
-
-func (v *Vulkan) SwiGLU(gate, up *Tensor) *Tensor {
-	sameShape("SwiGLU", gate, up)
-	return v.unary(3, gate, up)
-}
-
-func (v *Vulkan) Softmax(x *Tensor) *Tensor {
-	out := v.tensor(x.shape)
-	if !v.ok(x, out) {
-		return out
+func (v *Vulkan) softmax(out, x *Tensor) {
+	if !v.ok(out, x) {
+		return
 	}
 	if k := v.kernel("nn_softmax", vk.Spec{"local_size_x": v.wg}); k != nil {
 		v.rec.Dispatch(k, v.grid1D(x.Rows()), []uint32{uint32(x.Rows()), uint32(x.Cols())}, view(x), view(out))
 	}
-	return out
 }
 
-// Add is vk/ops.Add (the elementwise kernel).
-func (v *Vulkan) Add(a, b *Tensor) *Tensor {
-	sameShape("Add", a, b)
-	out := v.tensor(a.shape)
-	if v.ok(a, b, out) {
-		v.fail(v.ops.Add(v.rec, view(out), view(a), view(b), a.Rows(), a.Cols(), false))
+// add is vk/ops.Add (the elementwise kernel).
+func (v *Vulkan) add(out, a, b *Tensor) {
+	if v.ok(out, a, b) {
+		v.fail(v.vops.Add(v.rec, view(out), view(a), view(b), a.Rows(), a.Cols(), false))
 	}
-	return out
 }
 
-func (v *Vulkan) RoPE(x, cos, sin *Tensor, heads int) *Tensor {
-	hd := checkRoPE(x, cos, sin, heads)
-	out := v.tensor(x.shape)
-	if !v.ok(x, cos, sin, out) {
-		return out
+// scaleCols is vk/ops.Mul with a broadcast row.
+func (v *Vulkan) scaleCols(out, x, g *Tensor) {
+	if v.ok(out, x, g) {
+		v.fail(v.vops.Mul(v.rec, view(out), view(x), view(g), x.Rows(), x.Cols(), true))
 	}
+}
+
+func (v *Vulkan) rope(out, x, cos, sin *Tensor, heads, parts int) {
+	if !v.ok(out, x, cos, sin) {
+		return
+	}
+	hd := x.Cols() / heads
 	if k := v.kernel("nn_rope", vk.Spec{"local_size_x": v.wg}); k != nil {
-		v.rec.Dispatch(k, v.grid1D(x.Len()/2), []uint32{uint32(x.Rows()), uint32(heads), uint32(hd)},
+		v.rec.Dispatch(k, v.grid1D(x.Len()/2), []uint32{uint32(x.Rows()), uint32(heads), uint32(hd), uint32(hd / parts)},
 			view(x), view(cos), view(sin), view(out))
 	}
-	return out
 }
 
 // AttentionTile is the number of keys per online-softmax tile of the attention kernel.
 const AttentionTile = 16
 
-func (v *Vulkan) Attention(q, k, val *Tensor, heads, kvHeads int, qLens, kLens []int) *Tensor {
-	hd := checkAttention(q, k, val, heads, kvHeads)
-	ranges := attnRanges("Attention", q.Rows(), k.Rows(), qLens, kLens)
-	out := v.tensor(q.shape)
-	if !v.ok(q, k, val, out) {
-		return out
+func (v *Vulkan) attention(out, q, k, val *Tensor, a attnCall) {
+	if !v.ok(out, q, k, val) {
+		return
 	}
-	rb := v.uintBuffer(ranges)
+	rb := v.uintBuffer(a.ranges)
 	if rb == nil {
-		return out
+		return
 	}
-	vec4 := v.vec4(hd)
+	vec4 := v.vec4(a.hd)
 	wg := uint32(v.d.Info().SubgroupSize)
 	if wg == 0 || !v.d.Info().IsCPU() {
 		wg = 64
 	}
-	kern := v.kernel("nn_attention", vk.Spec{"local_size_x": wg, "HD": uint32(hd), "TILE": AttentionTile, "VEC4": b2u(vec4)})
-	if kern != nil {
-		groups := [3]int{(q.Rows() + int(wg) - 1) / int(wg), heads, 1}
-		v.rec.Dispatch(kern, groups, []uint32{uint32(q.Rows()), uint32(heads), uint32(kvHeads), vk.F32(float32(1 / math.Sqrt(float64(hd))))},
-			texels(q, vec4), texels(k, vec4), texels(val, vec4), rb.View(0, int64(len(ranges))*4), view(out))
+	// The tiled schedule stages TILE keys and values (≤ 32 KiB of shared memory) per step.
+	tile := uint32(AttentionTile)
+	if v.Tiled {
+		tile = uint32(max(1, min(32, 32<<10/(2*4*((a.hd+3)&^3)))))
 	}
-	return out
+	kern := v.kernel("nn_attention", vk.Spec{"local_size_x": wg, "HD": uint32(a.hd), "TILE": tile, "VEC4": b2u(vec4), "TILED": b2u(v.Tiled)})
+	if kern != nil {
+		groups := [3]int{(q.Rows() + int(wg) - 1) / int(wg), a.heads, 1}
+		v.rec.Dispatch(kern, groups, []uint32{uint32(q.Rows()), uint32(a.heads), uint32(a.kvHeads), vk.F32(a.scale)},
+			texels(q, vec4), texels(k, vec4), texels(val, vec4), rb.View(0, int64(len(a.ranges))*4), view(out))
+	}
 }
 
 // uintBuffer uploads a small index array that is released after the batch.
 func (v *Vulkan) uintBuffer(data []uint32) *vk.Buffer {
-	b, err := v.d.NewBuffer(vk.DeviceLocal, int64(len(data))*4)
-	if err != nil {
-		v.fail(err)
+	b := v.buffer(int64(len(data)) * 4)
+	if b == nil {
 		return nil
 	}
 	v.dead = append(v.dead, b)
@@ -394,43 +398,25 @@ func (v *Vulkan) uintBuffer(data []uint32) *vk.Buffer {
 	return b
 }
 
-func (v *Vulkan) Embedding(table *Tensor, ids []int) *Tensor {
-	if len(ids) == 0 {
-		shapeErr("Embedding", "no ids")
+func (v *Vulkan) embedding(out, table *Tensor, ids []int) {
+	if !v.ok(out, table) {
+		return
 	}
-	d, rows := table.Cols(), table.Rows()
 	u := make([]uint32, len(ids))
 	for i, id := range ids {
-		if id < 0 || id >= rows {
-			shapeErr("Embedding", "id %d outside the table's %d rows", id, rows)
-		}
 		u[i] = uint32(id)
-	}
-	out := v.tensor([]int{len(ids), d})
-	if !v.ok(table, out) {
-		return out
 	}
 	ib := v.uintBuffer(u)
 	if ib == nil {
-		return out
+		return
 	}
 	if k := v.kernel("nn_gather", vk.Spec{"local_size_x": v.wg}); k != nil {
-		v.rec.Dispatch(k, v.grid1D(out.Len()), []uint32{uint32(len(ids)), uint32(d)}, view(table), ib.View(0, int64(len(u))*4), view(out))
+		v.rec.Dispatch(k, v.grid1D(out.Len()), []uint32{uint32(len(ids)), uint32(table.Cols())}, view(table), ib.View(0, int64(len(u))*4), view(out))
 	}
-	return out
 }
 
-func (v *Vulkan) RepeatRows(x *Tensor, times int) *Tensor {
-	if times <= 0 {
-		shapeErr("RepeatRows", "times %d", times)
+func (v *Vulkan) copyRows(dst *Tensor, row0 int, src *Tensor) {
+	if v.ok(dst, src) {
+		v.rec.Copy(dst.buf.View(int64(row0*dst.Cols())*4, int64(src.Len())*4), view(src))
 	}
-	out := v.tensor([]int{x.Rows() * times, x.Cols()})
-	if !v.ok(x, out) {
-		return out
-	}
-	n := int64(x.Len()) * 4
-	for i := range int64(times) {
-		v.rec.Copy(out.buf.View(i*n, n), view(x))
-	}
-	return out
 }

@@ -8,7 +8,7 @@ import _ "embed"
 var spv_nn_attention_comp []byte
 
 func init() {
-	register(Module{Name: "nn_attention", Source: "nn_attention.comp", SourceSHA256: "807ab3629970be06bef0f8b77e4f17c4792d1977b154b65aa3b1939676f166c3", SPIRV: spv_nn_attention_comp, PushSize: 16,
+	register(Module{Name: "nn_attention", Source: "nn_attention.comp", SourceSHA256: "6c44d005023adcccc99c81fd4438a49bdb267cf902be2e1b9ad6c0aa39dc3137", SPIRV: spv_nn_attention_comp, PushSize: 16,
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, ReadOnly, UniformTexelBuffer}, {3, ReadOnly, StorageBuffer}, {4, WriteOnly, StorageBuffer}},
-		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "HD", 64}, {2, "TILE", 16}, {3, "VEC4", 0}}})
+		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "HD", 64}, {2, "TILE", 16}, {3, "VEC4", 0}, {4, "TILED", 0}}})
 }

@@ -8,7 +8,7 @@ import _ "embed"
 var spv_nn_rope_comp []byte
 
 func init() {
-	register(Module{Name: "nn_rope", Source: "nn_rope.comp", SourceSHA256: "72bde0a2ac9d6efc2c2e83c88450b40424fd34fc453ee8d2c68f3493d02b5cd3", SPIRV: spv_nn_rope_comp, PushSize: 12,
+	register(Module{Name: "nn_rope", Source: "nn_rope.comp", SourceSHA256: "c19a4dafc273876d6af18572bb8c19a12637c20935ef005b936821c552f13edd", SPIRV: spv_nn_rope_comp, PushSize: 16,
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, ReadOnly, UniformTexelBuffer}, {3, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}}})
 }

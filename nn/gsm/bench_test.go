@@ -19,8 +19,17 @@ func reduced() (gsm.Config, [3]int, int) {
 		Eps: 1e-6, Theta: 1e6, Sections: [3]int{8, 12, 12}}, [3]int{4, 16, 16}, 64
 }
 
+// benchBackends are the CPU backend and the Vulkan device, or only the one DSR4D_BENCH_BACKEND
+// names (cpu or vulkan).
 func benchBackends(b *testing.B) []nn.Backend {
-	bes := []nn.Backend{nn.NewCPU()}
+	only := os.Getenv("DSR4D_BENCH_BACKEND")
+	var bes []nn.Backend
+	if only != "vulkan" {
+		bes = append(bes, nn.NewCPU())
+	}
+	if only == "cpu" {
+		return bes
+	}
 	d, err := vk.Open(vk.Options{}) // no validation: timings
 	if err != nil {
 		b.Logf("no Vulkan device: %v", err)
@@ -40,13 +49,17 @@ func official() (gsm.Config, [3]int, int) { return gsm.Official(), [3]int{16, 32
 
 // BenchmarkGSM times the stages of the forward pass (merger, Q-Former 1, Q-Former 2) and the whole
 // pass on the CPU backend and the Vulkan device, in the same run: at the reduced size, or at the
-// official size with DSR4D_GSM_BENCH=official (run it with -benchtime 1x).
+// official size with DSR4D_GSM_BENCH=official or official8 (8 frames; run them with -benchtime 1x).
 func BenchmarkGSM(b *testing.B) {
 	size, dtype := "reduced", "F32"
 	cfg, grid, textLen := reduced()
-	if os.Getenv("DSR4D_GSM_BENCH") == "official" {
+	switch os.Getenv("DSR4D_GSM_BENCH") {
+	case "official":
 		size, dtype = "official", "BF16"
 		cfg, grid, textLen = official()
+	case "official8": // issue 14's measured gap: 8 frames at 448² (1024 3D tokens), 64 text tokens
+		size, dtype = "official8", "BF16"
+		cfg, grid, textLen = gsm.Official(), [3]int{4, 32, 32}, 64
 	}
 	ws := gsm.Random(cfg, 1)
 	for i := range ws {
@@ -139,7 +152,7 @@ func BenchmarkOfficialOps(b *testing.B) {
 		}{
 			{"mlp_up_32x3584x18944", 2 * 32 * float64(c.Hidden*c.MLP), func() *nn.Tensor { return be.Linear(XQ, WUp, nil) }},
 			{"k_proj_4096x3584x512", 2 * nk * float64(c.Hidden*c.KVDim()), func() *nn.Tensor { return be.Linear(XK, WK, nil) }},
-			{"attention_32x4096", 4 * 32 * nk * float64(c.Hidden), func() *nn.Tensor { return be.Attention(Q, K, V, c.Heads, c.KVHeads, nil, nil) }},
+			{"attention_32x4096", 4 * 32 * nk * float64(c.Hidden), func() *nn.Tensor { return be.Attention(Q, K, V, nn.AttnOpts{Heads: c.Heads, KVHeads: c.KVHeads}) }},
 		}
 		for _, op := range ops {
 			b.Run(fmt.Sprintf("official/%s/%s", op.name, be.Name()), func(b *testing.B) {

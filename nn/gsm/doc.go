@@ -10,9 +10,11 @@
 // in the merger, SwiGLU (SiLU) MLPs with biases, GQA cross-attention with M-RoPE on queries and
 // keys (sections Config.Sections, θ = Config.Theta) and softmax in float32.
 //
-// Load reads the released checkpoint names (prefix "visual." in the DSR Suite model):
-// q_former_queries, q_former_norm.weight, q_former_{1,2}.{norm1,norm2,attn.{q,k,v,o}_proj,
-// mlp.{gate,up,down}_proj}, spatial_merger.{ln_q, mlp.0, mlp.2}. The encoder
+// The model is built from nn's layers (nn.RMSNorm, nn.MLP, nn.Attention, nn.SwiGLU); its
+// parameter walk (Model.Params) is the one list of the released checkpoint names (prefix
+// "visual." in the DSR Suite model): q_former_queries, q_former_norm.weight,
+// q_former_{1,2}.{norm1,norm2,attn.{q,k,v,o}_proj, mlp.{gate,up,down}_proj},
+// spatial_merger.{ln_q, mlp.0, mlp.2}; Load, Random and Config.Params read it. The encoder
 // (spatial_encoder.*) is not part of this package: Forward takes its patch tokens.
 //
 // Batching: several samples run in one pass; the attention mask is block-diagonal, so each

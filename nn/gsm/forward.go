@@ -92,30 +92,21 @@ func TextPositions(n int) [][3]float32 {
 	return pos
 }
 
-// Rope is a pair of rotary tables on the backend.
-type Rope struct{ Cos, Sin *nn.Tensor }
-
-// RopeFor builds the tables of positions pos on the model's backend.
-func (m *Model) RopeFor(pos [][3]float32) (Rope, error) {
+// RopeFor builds the M-RoPE tables of positions pos on the model's backend.
+func (m *Model) RopeFor(pos [][3]float32) (nn.Rotary, error) {
 	cs, sn, err := nn.MRoPETable(pos, m.HeadDim(), m.Theta, m.Sections)
 	if err != nil {
-		return Rope{}, err
+		return nn.Rotary{}, err
 	}
-	return Rope{m.be.New(cs, len(pos), m.HeadDim()), m.be.New(sn, len(pos), m.HeadDim())}, nil
+	return nn.NewRotary(m.be, cs, sn, m.HeadDim(), 1), nil
 }
-
-func (m *Model) release(r Rope) { m.be.Release(r.Cos, r.Sin) }
 
 // SpatialMerger maps merged encoder tokens x (N, 8·SpatialDim) to 3D tokens (N, Hidden):
 // Linear(GELU(Linear(RMSNorm(x)))) with the exact GELU.
 func (m *Model) SpatialMerger(x *nn.Tensor) *nn.Tensor {
-	be, w := m.be, m.Merger
-	n := be.RMSNorm(x, w.LnQ, m.Eps)
-	h := be.Linear(n, w.W0, w.B0)
-	g := be.GELU(h, false)
-	out := be.Linear(g, w.W2, w.B2)
-	be.Release(n, h, g)
-	return out
+	s := m.be.Scope()
+	defer s.Close()
+	return s.Keep(m.Merger.MLP.Forward(m.Merger.LnQ.Forward(x)))
 }
 
 // QFormerLayer runs Q-Former layer i (0 or 1) for queries q (nq, D) over target (nk, D):
@@ -125,34 +116,20 @@ func (m *Model) SpatialMerger(x *nn.Tensor) *nn.Tensor {
 //
 // qRope and kRope hold the tables of the queries' and keys' positions; qLens, kLens the
 // block-diagonal mask (nil: one sample).
-func (m *Model) QFormerLayer(i int, q, target *nn.Tensor, qRope, kRope Rope, qLens, kLens []int) *nn.Tensor {
-	be, w := m.be, &m.QF[i]
-	nq := be.RMSNorm(q, w.Norm1, m.Eps)
-	nt := be.RMSNorm(target, w.Norm1, m.Eps)
-	Q := be.Linear(nq, w.QProj, w.QBias)
-	K := be.Linear(nt, w.KProj, w.KBias)
-	V := be.Linear(nt, w.VProj, w.VBias)
-	Qr := be.RoPE(Q, qRope.Cos, qRope.Sin, m.Heads)
-	Kr := be.RoPE(K, kRope.Cos, kRope.Sin, m.KVHeads)
-	A := be.Attention(Qr, Kr, V, m.Heads, m.KVHeads, qLens, kLens)
-	O := be.Linear(A, w.OProj, nil)
-	q1 := be.Add(q, O)
-	be.Release(nq, nt, Q, K, V, Qr, Kr, A, O)
-	n2 := be.RMSNorm(q1, w.Norm2, m.Eps)
-	g := be.Linear(n2, w.Gate, w.GateBias)
-	u := be.Linear(n2, w.Up, w.UpBias)
-	s := be.SwiGLU(g, u)
-	d := be.Linear(s, w.Down, w.DownBias)
-	out := be.Add(q1, d)
-	be.Release(q1, n2, g, u, s, d)
-	return out
+func (m *Model) QFormerLayer(i int, q, target *nn.Tensor, qRope, kRope nn.Rotary, qLens, kLens []int) *nn.Tensor {
+	be, w := m.be, m.QF[i]
+	s := be.Scope()
+	defer s.Close()
+	a := w.Attn.Forward(w.Norm1.Forward(q), w.Norm1.Forward(target), nn.AttnArgs{QRope: &qRope, KRope: &kRope, QLens: qLens, KLens: kLens})
+	q1 := be.Add(q, a)
+	return s.Keep(be.Add(q1, w.MLP.Forward(w.Norm2.Forward(q1))))
 }
 
 // Prepared is a batch's inputs on the backend: the merged encoder tokens, the text embeddings,
 // the rotary tables and the mask segments.
 type Prepared struct {
 	Merged, Text                 *nn.Tensor
-	QueryRope, TextRope, VisRope Rope
+	QueryRope, TextRope, VisRope nn.Rotary
 	QLens, TextLens, VisLens     []int
 }
 
@@ -191,22 +168,18 @@ func (m *Model) Prepare(samples []Sample) (*Prepared, error) {
 
 // Release frees the prepared inputs.
 func (m *Model) ReleasePrepared(p *Prepared) {
-	m.release(p.QueryRope)
-	m.release(p.TextRope)
-	m.release(p.VisRope)
-	m.be.Release(p.Merged, p.Text)
+	m.be.Release(p.QueryRope.Cos, p.QueryRope.Sin, p.TextRope.Cos, p.TextRope.Sin, p.VisRope.Cos, p.VisRope.Sin, p.Merged, p.Text)
 }
 
 // Run is the forward pass on prepared inputs; it returns (B·Queries, Hidden) on the backend.
 func (m *Model) Run(p *Prepared) *nn.Tensor {
-	be := m.be
+	s := m.be.Scope()
+	defer s.Close()
 	tokens := m.SpatialMerger(p.Merged)
-	q0 := be.RepeatRows(m.QFormerQueries, len(p.QLens))
+	q0 := m.be.RepeatRows(m.QFormerQueries, len(p.QLens))
 	q1 := m.QFormerLayer(0, q0, p.Text, p.QueryRope, p.TextRope, p.QLens, p.TextLens)
 	q2 := m.QFormerLayer(1, q1, tokens, p.QueryRope, p.VisRope, p.QLens, p.VisLens)
-	out := be.RMSNorm(q2, m.Norm, m.Eps)
-	be.Release(tokens, q0, q1, q2)
-	return out
+	return s.Keep(m.Norm.Forward(q2))
 }
 
 // Forward runs the whole module on a batch and returns each sample's (Queries, Hidden) geometry

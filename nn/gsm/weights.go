@@ -4,52 +4,74 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/dsr4d/dsr4d/internal/float16"
 	"github.com/dsr4d/dsr4d/nn"
 	"github.com/dsr4d/dsr4d/nn/safetensors"
 )
 
-// Param is one named weight: its checkpoint name (without prefix) and shape.
-type Param struct {
-	Name  string
-	Shape []int
+// QFormer is one Q-Former layer: "norm1", "norm2" (RMSNorm), "attn" (cross-attention with
+// q_proj, k_proj, v_proj biases and o_proj without), "mlp" (SwiGLU with biases).
+type QFormer struct {
+	Norm1, Norm2 nn.RMSNorm
+	Attn         *nn.Attention
+	MLP          *nn.SwiGLU
+}
+
+func (q *QFormer) Params(prefix string, visit func(nn.Param)) {
+	q.Norm1.Params(prefix+"norm1.", visit)
+	q.Norm2.Params(prefix+"norm2.", visit)
+	q.Attn.Params(prefix+"attn.", visit)
+	q.MLP.Params(prefix+"mlp.", visit)
+}
+
+// Merger is the spatial merger: "ln_q" (RMSNorm), "mlp.0" and "mlp.2" (a GELU MLP).
+type Merger struct {
+	LnQ nn.RMSNorm
+	MLP *nn.MLP
+}
+
+func (m *Merger) Params(prefix string, visit func(nn.Param)) {
+	m.LnQ.Params(prefix+"ln_q.", visit)
+	m.MLP.Params(prefix+"mlp.", visit)
+}
+
+// Model is a GSM of a Config; once loaded, on a backend.
+type Model struct {
+	Config
+	be             nn.Backend
+	QFormerQueries *nn.Tensor // q_former_queries
+	Norm           nn.RMSNorm // q_former_norm
+	Merger         Merger
+	QF             [2]*QFormer
+}
+
+// New returns the model of cfg without weights (Load fills them).
+func New(cfg Config) *Model {
+	m := &Model{Config: cfg, Norm: nn.RMSNorm{Dim: cfg.Hidden, Eps: cfg.Eps},
+		Merger: Merger{LnQ: nn.RMSNorm{Dim: cfg.MergedDim(), Eps: cfg.Eps}, MLP: nn.NewMLP(cfg.MergedDim(), cfg.MergedDim(), cfg.Hidden)}}
+	m.Merger.MLP.Names = [2]string{"0", "2"}
+	for i := range m.QF {
+		m.QF[i] = &QFormer{Norm1: nn.RMSNorm{Dim: cfg.Hidden, Eps: cfg.Eps}, Norm2: nn.RMSNorm{Dim: cfg.Hidden, Eps: cfg.Eps},
+			Attn: nn.NewAttention(nn.AttentionConfig{Dim: cfg.Hidden, Heads: cfg.Heads, KVHeads: cfg.KVHeads, QKVBias: true}),
+			MLP:  nn.NewSwiGLU(cfg.Hidden, cfg.MLP, true)}
+	}
+	return m
+}
+
+// Params walks the released names (without the checkpoint's "visual." prefix).
+func (m *Model) Params(prefix string, visit func(nn.Param)) {
+	visit(nn.Param{Name: prefix + "q_former_queries", Shape: []int{m.Queries, m.Hidden}, Dst: []**nn.Tensor{&m.QFormerQueries}})
+	m.Norm.Params(prefix+"q_former_norm.", visit)
+	m.Merger.Params(prefix+"spatial_merger.", visit)
+	for i, q := range m.QF {
+		q.Params(fmt.Sprintf("%sq_former_%d.", prefix, i+1), visit)
+	}
 }
 
 // Params lists the module's weights under the released names, in a fixed order.
-func (c Config) Params() []Param {
-	D, KV, M, S := c.Hidden, c.KVDim(), c.MLP, c.MergedDim()
-	ps := []Param{
-		{"q_former_queries", []int{c.Queries, D}},
-		{"q_former_norm.weight", []int{D}},
-		{"spatial_merger.ln_q.weight", []int{S}},
-		{"spatial_merger.mlp.0.weight", []int{S, S}},
-		{"spatial_merger.mlp.0.bias", []int{S}},
-		{"spatial_merger.mlp.2.weight", []int{D, S}},
-		{"spatial_merger.mlp.2.bias", []int{D}},
-	}
-	for i := 1; i <= 2; i++ {
-		p := fmt.Sprintf("q_former_%d.", i)
-		ps = append(ps,
-			Param{p + "norm1.weight", []int{D}},
-			Param{p + "norm2.weight", []int{D}},
-			Param{p + "attn.q_proj.weight", []int{D, D}},
-			Param{p + "attn.q_proj.bias", []int{D}},
-			Param{p + "attn.k_proj.weight", []int{KV, D}},
-			Param{p + "attn.k_proj.bias", []int{KV}},
-			Param{p + "attn.v_proj.weight", []int{KV, D}},
-			Param{p + "attn.v_proj.bias", []int{KV}},
-			Param{p + "attn.o_proj.weight", []int{D, D}},
-			Param{p + "mlp.gate_proj.weight", []int{M, D}},
-			Param{p + "mlp.gate_proj.bias", []int{M}},
-			Param{p + "mlp.up_proj.weight", []int{M, D}},
-			Param{p + "mlp.up_proj.bias", []int{M}},
-			Param{p + "mlp.down_proj.weight", []int{D, M}},
-			Param{p + "mlp.down_proj.bias", []int{D}},
-		)
-	}
-	return ps
-}
+func (c Config) Params() []nn.Param { return nn.Params(New(c), "") }
 
 // Random returns seeded random weights for every parameter: Linear weights N(0, 1/in), biases
 // N(0, 0.02²), norm weights 1 + N(0, 0.1²), queries N(0, 1). For tests, benchmarks and
@@ -69,7 +91,7 @@ func Random(c Config, seed uint64) []safetensors.Tensor {
 			std = 1
 		case len(p.Shape) == 2:
 			std = 1 / math.Sqrt(float64(p.Shape[1]))
-		case hasSuffix(p.Name, ".bias"):
+		case strings.HasSuffix(p.Name, ".bias"):
 			std = 0.02
 		default:
 			mean, std = 1, 0.1
@@ -82,134 +104,51 @@ func Random(c Config, seed uint64) []safetensors.Tensor {
 	return out
 }
 
-func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
-
-// QFormer is one Q-Former layer's weights, named as in the checkpoint.
-type QFormer struct {
-	Norm1, Norm2               *nn.Tensor
-	QProj, QBias, KProj, KBias *nn.Tensor
-	VProj, VBias, OProj        *nn.Tensor
-	Gate, GateBias, Up, UpBias *nn.Tensor
-	Down, DownBias             *nn.Tensor
-}
-
-// Merger is the spatial merger's weights: ln_q, mlp.0, mlp.2.
-type Merger struct {
-	LnQ, W0, B0, W2, B2 *nn.Tensor
-}
-
-// Model is a loaded GSM on a backend.
-type Model struct {
-	Config
-	be             nn.Backend
-	QFormerQueries *nn.Tensor // q_former_queries
-	Norm           *nn.Tensor // q_former_norm.weight
-	Merger         Merger
-	QF             [2]QFormer
-	all            []*nn.Tensor
-}
-
-// Source provides weights by name (without prefix) with their shape checked; *safetensors.Set
-// implements it.
-type Source interface {
-	Float32(name string, shape ...int) ([]float32, error)
-}
-
-// HalfSource is a Source that also hands out 16-bit tensors as binary16 bits (ok false for
-// other dtypes); *safetensors.Set implements it. Linear weights found in 16 bits stay 16-bit on
-// backends that keep them so (see nn.Backend.NewHalf).
-type HalfSource interface {
-	Half(name string, shape ...int) (bits []uint16, ok bool, err error)
-}
-
 // Load reads every parameter of cfg from w (names under prefix, e.g. "visual.") onto be. A
 // missing or mis-shaped tensor is an error naming it and its file.
 func Load(be nn.Backend, w *safetensors.Set, prefix string, cfg Config) (*Model, error) {
 	return LoadFrom(be, w.Prefix(prefix), cfg)
 }
 
-// LoadFrom is Load from any Source.
-func LoadFrom(be nn.Backend, src Source, cfg Config) (*Model, error) {
+// LoadFrom is Load from any Source. Linear weights stored in F16 or BF16 stay 16-bit (see
+// nn.Load).
+func LoadFrom(be nn.Backend, src nn.Source, cfg Config) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	m := &Model{Config: cfg, be: be}
-	byName := map[string]**nn.Tensor{
-		"q_former_queries":            &m.QFormerQueries,
-		"q_former_norm.weight":        &m.Norm,
-		"spatial_merger.ln_q.weight":  &m.Merger.LnQ,
-		"spatial_merger.mlp.0.weight": &m.Merger.W0,
-		"spatial_merger.mlp.0.bias":   &m.Merger.B0,
-		"spatial_merger.mlp.2.weight": &m.Merger.W2,
-		"spatial_merger.mlp.2.bias":   &m.Merger.B2,
-	}
-	for i := range m.QF {
-		q := &m.QF[i]
-		p := fmt.Sprintf("q_former_%d.", i+1)
-		for name, t := range map[string]**nn.Tensor{
-			"norm1.weight": &q.Norm1, "norm2.weight": &q.Norm2,
-			"attn.q_proj.weight": &q.QProj, "attn.q_proj.bias": &q.QBias,
-			"attn.k_proj.weight": &q.KProj, "attn.k_proj.bias": &q.KBias,
-			"attn.v_proj.weight": &q.VProj, "attn.v_proj.bias": &q.VBias,
-			"attn.o_proj.weight":   &q.OProj,
-			"mlp.gate_proj.weight": &q.Gate, "mlp.gate_proj.bias": &q.GateBias,
-			"mlp.up_proj.weight": &q.Up, "mlp.up_proj.bias": &q.UpBias,
-			"mlp.down_proj.weight": &q.Down, "mlp.down_proj.bias": &q.DownBias,
-		} {
-			byName[p+name] = t
-		}
-	}
-	half, _ := src.(HalfSource)
-	for _, p := range cfg.Params() {
-		t, err := load(be, src, half, p)
-		if err != nil {
-			m.Close()
-			return nil, fmt.Errorf("gsm: %w", err)
-		}
-		*byName[p.Name] = t
-		m.all = append(m.all, t)
-	}
-	if err := be.Err(); err != nil {
-		m.Close()
-		return nil, fmt.Errorf("gsm: load: %w", err)
+	m := New(cfg)
+	m.be = be
+	if err := nn.Load(be, src, m); err != nil {
+		return nil, fmt.Errorf("gsm: %w", err)
 	}
 	return m, nil
-}
-
-// load reads one parameter; a Linear weight (2-D, not the queries) stored in 16 bits stays so.
-func load(be nn.Backend, src Source, half HalfSource, p Param) (*nn.Tensor, error) {
-	if half != nil && len(p.Shape) == 2 && p.Name != "q_former_queries" {
-		bits, ok, err := half.Half(p.Name, p.Shape...)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			return be.NewHalf(bits, p.Shape...), nil
-		}
-	}
-	data, err := src.Float32(p.Name, p.Shape...)
-	if err != nil {
-		return nil, err
-	}
-	return be.New(data, p.Shape...), nil
 }
 
 // Backend is the backend the model lives on.
 func (m *Model) Backend() nn.Backend { return m.be }
 
 // Close releases the weights.
-func (m *Model) Close() {
-	m.be.Release(m.all...)
-	m.all = nil
-}
+func (m *Model) Close() { nn.Free(m.be, m) }
 
 // tensorMap adapts a []safetensors.Tensor to a Source (for Random weights without a file).
 type tensorMap map[string]safetensors.Tensor
 
-func (t tensorMap) Float32(name string, shape ...int) ([]float32, error) {
+func (t tensorMap) Info(name string) (safetensors.Info, error) {
 	x, ok := t[name]
 	if !ok {
-		return nil, fmt.Errorf("%s: %w", name, safetensors.ErrNotFound)
+		return safetensors.Info{}, fmt.Errorf("%s: %w", name, safetensors.ErrNotFound)
+	}
+	dt := x.DType
+	if dt == "" {
+		dt = "F32"
+	}
+	return safetensors.Info{Name: name, DType: dt, Shape: x.Shape}, nil
+}
+
+func (t tensorMap) Float32(name string, shape ...int) ([]float32, error) {
+	x, err := t.Info(name)
+	if err != nil {
+		return nil, err
 	}
 	if len(shape) != len(x.Shape) {
 		return nil, fmt.Errorf("%s: shape %v, want %v", name, x.Shape, shape)
@@ -219,43 +158,26 @@ func (t tensorMap) Float32(name string, shape ...int) ([]float32, error) {
 			return nil, fmt.Errorf("%s: shape %v, want %v", name, x.Shape, shape)
 		}
 	}
+	data := t[name].Data
 	switch x.DType { // round as a file of that type would store the values
 	case "BF16":
-		out := make([]float32, len(x.Data))
-		for i, v := range x.Data {
+		out := make([]float32, len(data))
+		for i, v := range data {
 			out[i] = float16.BF16ToFloat32(float16.BF16FromFloat32(v))
 		}
 		return out, nil
 	case "F16":
-		out := make([]float32, len(x.Data))
-		for i, v := range x.Data {
+		out := make([]float32, len(data))
+		for i, v := range data {
 			out[i] = float16.ToFloat32(float16.FromFloat32(v))
 		}
 		return out, nil
 	}
-	return x.Data, nil
+	return data, nil
 }
 
-// Half hands out a tensor marked F16 or BF16 as binary16 bits, so in-memory weights load as a
-// checkpoint would.
-func (t tensorMap) Half(name string, shape ...int) ([]uint16, bool, error) {
-	x, ok := t[name]
-	if !ok || (x.DType != "F16" && x.DType != "BF16") {
-		return nil, false, nil
-	}
-	data, err := t.Float32(name, shape...)
-	if err != nil {
-		return nil, false, err
-	}
-	bits := make([]uint16, len(data))
-	for i, v := range data {
-		bits[i] = float16.FromFloat32(v)
-	}
-	return bits, true, nil
-}
-
-// Tensors makes a Source of in-memory tensors (a HalfSource for those marked F16 or BF16).
-func Tensors(ts []safetensors.Tensor) Source {
+// Tensors makes a Source of in-memory tensors (those marked F16 or BF16 load as from a file).
+func Tensors(ts []safetensors.Tensor) nn.Source {
 	m := tensorMap{}
 	for _, t := range ts {
 		m[t.Name] = t
