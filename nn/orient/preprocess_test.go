@@ -18,7 +18,7 @@ import (
 
 func td(name string) string { return filepath.Join("testdata", name) }
 
-func readPNG(t *testing.T, name string) resample.Image {
+func readPNG(t testing.TB, name string) resample.Image {
 	f, err := os.Open(td(name))
 	require.NoError(t, err)
 	defer f.Close()
@@ -27,7 +27,7 @@ func readPNG(t *testing.T, name string) resample.Image {
 	return resample.FromImage(img)
 }
 
-func readMask(t *testing.T, k int) []bool {
+func readMask(t testing.TB, k int) []bool {
 	a, err := npy.ReadFile(td(fmt.Sprintf("mask_%d.npy", k)))
 	require.NoError(t, err)
 	v, err := npy.Values[bool](a)
