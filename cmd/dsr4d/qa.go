@@ -32,7 +32,7 @@ func init() {
 }
 
 const qaSynopsis = `qa [--scene DIR]... [DIR...] [--manifest FILE] [--out DIR] [--format LIST] [--per-video 10]
-          [--seed 0] [--workers N] [--shard i/n] [--device auto|cpu|vulkan] [--audit] [--oracle-centres]
+          [--seed 0] [--workers N] [--shard i/n] [--device auto|cpu|vulkan] [--audit] [--oracle-centres] [--orient-weights W]
        dsr4d qa --nontemplate --endpoint URL --model NAME ...   (non-template questions: dsr4d qa --nontemplate -h)
 
 Generates the DSR Suite's 12 template question types from dsr4d-scene/1 directories: object
@@ -65,6 +65,7 @@ type qaConfig struct {
 	device   string
 	audit    bool
 	oracle   bool
+	orient   *orienter // --orient-weights: orientations computed for scenes without orient.json (orient.go)
 }
 
 func runQA(args []string, stdout, stderr io.Writer) error {
@@ -88,6 +89,7 @@ func runQA(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.device, "device", "auto", "centres on: auto (Vulkan when a device exists), cpu or vulkan")
 	fs.BoolVar(&cfg.audit, "audit", false, "recompute every answer from gt.json (synthetic scenes) and report agreement")
 	fs.BoolVar(&cfg.oracle, "oracle-centres", false, "generate from gt.json's true centres and facing (implies --audit)")
+	of := addOrientFlags(fs, "orient-weights")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -123,6 +125,15 @@ func runQA(args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.oracle {
 		cfg.audit = true
+	}
+	if of.weights != "" {
+		if err := of.check(); err != nil {
+			return bad("%v", err)
+		}
+		if cfg.orient, err = of.open(); err != nil {
+			return err
+		}
+		defer cfg.orient.close()
 	}
 	return qaRun(cfg, scenes, stdout, stderr)
 }
@@ -346,6 +357,12 @@ func processScene(dir string, centres centresFunc, cfg qaConfig) sceneResult {
 		return r
 	}
 	r.VideoID = s.VideoID
+	if cfg.orient != nil && len(s.Orient) == 0 {
+		if _, err := cfg.orient.scene(s); err != nil {
+			r.Error = "orient: " + err.Error()
+			return r
+		}
+	}
 	c, err := centres(s)
 	if err != nil {
 		r.Error = "centres: " + err.Error()

@@ -28,7 +28,7 @@ type Model struct {
 	Enc *dinov2.Encoder
 	be  nn.Backend
 	pw  *nn.Tensor // Enc.PatchW as (Dim, 3·P·P), one view so the CPU packs it once
-	w1  []float64 // (Out, Dim), BatchNorm folded in
+	w1  []float64  // (Out, Dim), BatchNorm folded in
 	b1  []float64
 	w2  []float64 // (Out, Out)
 	b2  []float64
@@ -233,4 +233,49 @@ func (m *Model) head(cls []float32, n int) []float32 {
 		}
 	}
 	return logits
+}
+
+// ConfigFrom reads a checkpoint's sizes: width from the cls token, depth from the layers
+// present, the position grid from its table, the head width from down_sampler.net2. heads 0
+// means width/64 (every released DINOv2 has 64-wide heads).
+func ConfigFrom(src Source, heads int) (Config, error) {
+	shape := func(name string) ([]int, error) { return src.Shape("dinov2." + name) }
+	cls, err := shape("embeddings.cls_token")
+	if err != nil {
+		return Config{}, err
+	}
+	pos, err := shape("embeddings.position_embeddings")
+	if err != nil {
+		return Config{}, err
+	}
+	patch, err := shape("embeddings.patch_embeddings.projection.weight")
+	if err != nil {
+		return Config{}, err
+	}
+	head, err := src.Shape("down_sampler.net2.0.weight")
+	if err != nil {
+		return Config{}, err
+	}
+	if len(cls) != 3 || len(pos) != 3 || len(patch) != 4 || len(head) != 2 {
+		return Config{}, fmt.Errorf("orient: unexpected shapes: cls_token %v, position_embeddings %v, projection %v, net2 %v", cls, pos, patch, head)
+	}
+	c := Config{Encoder: dinov2.Config{Dim: cls[2], Patch: patch[2], Offset: 0.1}, Out: head[0]}
+	g := int(math.Sqrt(float64(pos[1] - 1)))
+	if g*g != pos[1]-1 {
+		return Config{}, fmt.Errorf("orient: position_embeddings has %d rows, want 1 + a square", pos[1])
+	}
+	c.Encoder.Grid = g
+	for {
+		if _, err := shape(fmt.Sprintf("encoder.layer.%d.norm1.weight", c.Encoder.Depth)); err != nil {
+			break
+		}
+		c.Encoder.Depth++
+	}
+	if c.Encoder.Heads = heads; heads == 0 {
+		c.Encoder.Heads = c.Encoder.Dim / 64
+	}
+	if c.Encoder.Depth == 0 || c.Encoder.Heads <= 0 || c.Encoder.Dim%c.Encoder.Heads != 0 {
+		return Config{}, fmt.Errorf("orient: %d layers of width %d with %d heads", c.Encoder.Depth, c.Encoder.Dim, c.Encoder.Heads)
+	}
+	return c, nil
 }

@@ -95,3 +95,14 @@ func TestLoadMissingTensor(t *testing.T) {
 	_, err = orient.Load(be, f, c)
 	require.ErrorContains(t, err, `"down_sampler.net1.0.weight" has shape`)
 }
+
+func TestConfigFrom(t *testing.T) {
+	f, err := torchfile.Open(td("tiny.pt"))
+	require.NoError(t, err)
+	defer f.Close()
+	c, err := orient.ConfigFrom(f, 2)
+	require.NoError(t, err)
+	require.Equal(t, tiny, c)
+	c, err = orient.ConfigFrom(f, 0) // 32/64 = 0 heads
+	require.ErrorContains(t, err, "2 layers of width 32 with 0 heads")
+}

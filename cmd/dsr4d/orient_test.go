@@ -1,0 +1,148 @@
+package main
+
+import (
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dsr4d/dsr4d/pipeline/scene"
+	"github.com/dsr4d/dsr4d/pipeline/synth"
+)
+
+var tinyOrient = filepath.Join("..", "..", "nn", "orient", "testdata", "tiny.pt")
+
+// orientScene writes a small synthetic scene without its orient.json.
+func orientScene(t *testing.T) string {
+	cfg := synth.DefaultConfig()
+	cfg.Seed = 7
+	cfg.Frames, cfg.Size, cfg.PointsSize = 6, [2]int{96, 64}, [2]int{48, 32}
+	r, err := synth.Generate(cfg, synth.CPU{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "s")
+	if err := synth.Write(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, scene.OrientFile)); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// dsr4d orient fills orient.json for every agent at every frame where it is visible, counting
+// the frames where its mask is empty; a second run needs --force.
+func TestOrient(t *testing.T) {
+	t.Parallel()
+	dir := orientScene(t)
+	args := []string{"orient", "--scene", dir, "--weights", tinyOrient, "--orient-heads", "2", "--orient-device", "cpu", "--orient-batch", "3"}
+	code, stdout, stderr := runCmd(args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	t.Log(stdout)
+	s, err := scene.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, empty := 0, 0
+	for _, o := range s.Objects {
+		if !o.Agent {
+			if len(s.Orient[o.ID]) != 0 {
+				t.Errorf("object %d is not an agent but has orientations", o.ID)
+			}
+			continue
+		}
+		for i := range s.N {
+			m := s.Mask(o.ID, i)
+			visible := false
+			for _, v := range m {
+				visible = visible || v
+			}
+			if !visible {
+				empty++
+				continue
+			}
+			want++
+			if _, ok := s.OrientationAt(o.ID, i); !ok {
+				t.Errorf("agent %d frame %d: no orientation", o.ID, i)
+			}
+		}
+	}
+	if want == 0 {
+		t.Fatal("the scene has no visible agent")
+	}
+	if !strings.Contains(stdout, "orientations") || (empty > 0) != strings.Contains(stdout, "empty_mask") {
+		t.Errorf("summary %q (empty masks: %d)", stdout, empty)
+	}
+	if code, _, stderr := runCmd(args...); code != 1 || !strings.Contains(stderr, "--force") {
+		t.Errorf("second run: exit %d: %s", code, stderr)
+	}
+}
+
+func TestOrientBadInput(t *testing.T) {
+	t.Parallel()
+	dir := orientScene(t)
+	base := []string{"orient", "--scene", dir, "--orient-heads", "2", "--orient-device", "cpu"}
+	// A pickle that is not a state dict.
+	notSD := filepath.Join("..", "..", "nn", "torchfile", "testdata", "list.pt")
+	if code, _, stderr := runCmd(append(base, "--weights", notSD)...); code != 1 || !strings.Contains(stderr, "not a state dict") {
+		t.Errorf("list.pt: exit %d: %s", code, stderr)
+	}
+	smallPNG(t, filepath.Join(dir, scene.FramesDir, "000.png")) // another size than the masks
+	code, _, stderr := runCmd(append(base, "--weights", tinyOrient)...)
+	if code != 1 || !strings.Contains(stderr, "000.png: frame is 20×10, the masks are 96×64") {
+		t.Errorf("frame size: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, scene.OrientFile)); !os.IsNotExist(err) {
+		t.Errorf("orient.json written after a failure: %v", err)
+	}
+	if code, _, _ := runCmd("orient", "--scene", dir); code != 2 {
+		t.Errorf("no --weights: exit %d, want 2", code)
+	}
+	if code, _, _ := runCmd(append(base, "--weights", tinyOrient, "--orient-batch", "0")...); code != 2 {
+		t.Errorf("--orient-batch 0: exit %d, want 2", code)
+	}
+}
+
+// dsr4d qa --orient-weights computes orientations in process for a scene without orient.json
+// (and leaves the scene as it is); a scene whose frames cannot be oriented fails with its reason.
+func TestQAOrientWeights(t *testing.T) {
+	t.Parallel()
+	dir := orientScene(t)
+	qa := func(out string) (int, string, string) {
+		return runCmd("qa", "--device", "cpu", "--out", out, "--orient-weights", tinyOrient, "--orient-heads", "2", "--orient-device", "cpu", dir)
+	}
+	code, stdout, stderr := qa(filepath.Join(t.TempDir(), "qa"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	t.Log(stdout)
+	if _, err := os.Stat(filepath.Join(dir, scene.OrientFile)); !os.IsNotExist(err) {
+		t.Errorf("qa wrote into the scene: %v", err)
+	}
+	smallPNG(t, filepath.Join(dir, scene.FramesDir, "003.png"))
+	out := filepath.Join(t.TempDir(), "qa2")
+	if code, _, stderr := qa(out); code != 1 {
+		t.Fatalf("missing frame: exit %d: %s", code, stderr)
+	}
+	sum := string(readFile(t, filepath.Join(out, "summary.json")))
+	if !strings.Contains(sum, `"orient": 1`) {
+		t.Errorf("summary.json has no orient error: %s", sum)
+	}
+}
+
+// smallPNG replaces path with a 20×10 image.
+func smallPNG(t *testing.T, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, image.NewNRGBA(image.Rect(0, 0, 20, 10))); err != nil {
+		t.Fatal(err)
+	}
+}
