@@ -5,10 +5,11 @@ GO      ?= go
 BIN     := bin/dsr4d
 APT     := libvulkan1 libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-validationlayers \
            xvfb libx11-dev libxrandr-dev libxinerama-dev libxcursor-dev libxi-dev libxxf86vm-dev \
-           libgl1-mesa-dev
+           libgl1-mesa-dev ffmpeg
 # Fuzz targets run briefly in `make test`: package:FuzzName.
 FUZZ    := ./geom:FuzzReadTrajectory ./pipeline/scene:FuzzParseMeta ./pipeline/scene:FuzzParseOrient \
-           ./pipeline/scene/npy:FuzzReadNPY ./pipeline/scene/npy:FuzzReadNPZ ./pipeline/bench:FuzzExtract
+           ./pipeline/scene/npy:FuzzReadNPY ./pipeline/scene/npy:FuzzReadNPZ ./pipeline/bench:FuzzExtract \
+           ./nn/tokenizer:FuzzSplit
 # A count, not a duration: go1.26's fuzz coordinator can fail a duration run at its deadline with
 # "context deadline exceeded" (golang/go#75804, fixed in 1.27). `make fuzz FUZZTIME=60s` to explore.
 FUZZTIME ?= 20000x
@@ -56,8 +57,12 @@ bench: deps
 	$(GO) test -run='^$$' -bench=. -benchtime=3x ./pipeline/fuse/
 	$(GO) test -run='^$$' -bench=GSM/reduced -benchtime=2x ./nn/gsm/
 	$(GO) test -run='^$$' -bench=. -benchtime=5x ./viewer/
+<<<<<<< HEAD
 	@scripts/deps.sh python3-torch
 	$(GO) test -run='^$$' -bench=. -benchtime=1x ./nn/internal/kern/
+=======
+	$(GO) test -run='^$$' -bench=Encode -benchtime=3x ./nn/tokenizer/
+>>>>>>> main
 
 # Regenerate the SPIR-V and shaders/z_*.go after editing a shader (SHADERS="matmul.comp" for one).
 shaders:

@@ -18,6 +18,7 @@ func init() {
 const evalUsage = `Usage:
   dsr4d eval --bench FILE (--pred FILE | --reply-column NAME | --baseline KIND) [--out DIR] [flags]
   dsr4d eval --prompts FILE [--prompts-out FILE]
+  dsr4d eval --endpoint URL --model NAME --bench FILE --videos DIR --out DIR   (dsr4d eval --endpoint x -h)
 
 Scores a model on a DSR-Bench table the way the paper's scorer (the DSR Suite copy of VLMEvalKit)
 does: each reply's letter is taken by Video-MME's extract_characters_regex (first capital A-D after
@@ -48,6 +49,9 @@ Flags:
 `
 
 func runEval(args []string, stdout, stderr io.Writer) error {
+	if hasFlag(args, "endpoint") {
+		return runEvalEndpoint(args, stdout, stderr) // eval_endpoint.go
+	}
 	fs := newFlagSet("eval", "eval", stderr)
 	benchPath := fs.String("bench", "", "bench table to score against (JSONL, parquet or qa_pairs.json)")
 	format := fs.String("format", "auto", "bench table format: auto (by extension, then content), jsonl, parquet or qa_pairs")

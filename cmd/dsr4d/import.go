@@ -76,7 +76,7 @@ func runImportGeometry(kind string, args []string, stderr io.Writer) error {
 	imageSize := fs.String("image-size", "", "video resolution WxH when there are no masks (default: the point-map size)")
 	gsam2 := fs.String("gsam2", "", "Grounded-SAM-2 output directory (mask_data/, json_data/) for objects and masks")
 	orient := fs.String("orient", "", "Orient Anything results JSON for the agents")
-	agents := fs.String("agents", strings.Join(importer.DefaultAgentClasses, ","), "comma-separated classes that are agents")
+	agents := fs.String("agents", strings.Join(importer.DefaultAgentClasses, ","), "comma-separated classes that are agents, or the agent_object.csv of dsr4d curate (the row of this video)")
 	frames := fs.String("frames", "", "directory of RGB frames (png/jpg, one per frame, name order) to copy into the scene")
 	confMin := fs.Float64("conf-min", 0, "vggt: depth_conf below this marks a pixel invalid")
 	pos, err := parseInterleaved(fs, args)
@@ -135,7 +135,11 @@ func runImportGeometry(kind string, args []string, stderr io.Writer) error {
 	}
 	var m *importer.Masks
 	if *gsam2 != "" {
-		if m, err = importer.GSAM2(*gsam2, splitList(*agents)); err != nil {
+		classes, err := agentList(*agents, opt.VideoID) // curate.go: a list or agent_object.csv
+		if err != nil {
+			return err
+		}
+		if m, err = importer.GSAM2(*gsam2, classes); err != nil {
 			return err
 		}
 	}
@@ -169,7 +173,7 @@ func splitList(s string) []string {
 func runImportAdd(kind string, args []string, stderr io.Writer) error {
 	fs := newFlagSet("import "+kind, "import "+kind+" --scene SCENE INPUT", stderr)
 	dir := fs.String("scene", "", "scene directory to update (required)")
-	agents := fs.String("agents", strings.Join(importer.DefaultAgentClasses, ","), "gsam2: comma-separated classes that are agents")
+	agents := fs.String("agents", strings.Join(importer.DefaultAgentClasses, ","), "gsam2: comma-separated classes that are agents, or the agent_object.csv of dsr4d curate (the row of this video)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -185,7 +189,11 @@ func runImportAdd(kind string, args []string, stderr io.Writer) error {
 	}
 	switch kind {
 	case "gsam2":
-		m, err := importer.GSAM2(pos[0], splitList(*agents))
+		classes, err := agentList(*agents, s.VideoID) // curate.go: a list or agent_object.csv
+		if err != nil {
+			return err
+		}
+		m, err := importer.GSAM2(pos[0], classes)
 		if err != nil {
 			return err
 		}

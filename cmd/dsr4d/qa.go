@@ -33,6 +33,7 @@ func init() {
 
 const qaSynopsis = `qa [--scene DIR]... [DIR...] [--manifest FILE] [--out DIR] [--format LIST] [--per-video 10]
           [--seed 0] [--workers N] [--shard i/n] [--device auto|cpu|vulkan] [--audit] [--oracle-centres]
+       dsr4d qa --nontemplate --endpoint URL --model NAME ...   (non-template questions: dsr4d qa --nontemplate -h)
 
 Generates the DSR Suite's 12 template question types from dsr4d-scene/1 directories: object
 centres (Vulkan kernels or the CPU reference), series in the camera's or an agent's viewer frame,
@@ -67,6 +68,9 @@ type qaConfig struct {
 }
 
 func runQA(args []string, stdout, stderr io.Writer) error {
+	if hasFlag(args, "nontemplate") {
+		return runQANontemp(args, stdout, stderr) // qa_nontemp.go
+	}
 	fs := newFlagSet("qa", qaSynopsis, stderr)
 	var scenes []string
 	fs.Func("scene", "scene directory (repeatable; positional arguments too)", func(s string) error {

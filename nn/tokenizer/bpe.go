@@ -1,9 +1,6 @@
 package tokenizer
 
-import (
-	"sync"
-	"unicode/utf8"
-)
+import "sync"
 
 // byteRune is GPT-2's bytes_to_unicode: every byte as a printable rune, so that byte-level
 // tokens are strings. Printable Latin-1 bytes map to themselves, the other 68 to U+0100 on.
@@ -21,15 +18,6 @@ var byteRune, runeByte = func() (br [256]rune, rb map[rune]byte) {
 	}
 	return br, rb
 }()
-
-// byteLevel returns s's bytes as byte-level runes (the ByteLevel pre-tokenizer's output).
-func byteLevel(s string) string {
-	buf := make([]byte, 0, 2*len(s))
-	for i := 0; i < len(s); i++ {
-		buf = utf8.AppendRune(buf, byteRune[s[i]])
-	}
-	return string(buf)
-}
 
 // merge is the result of merging a pair of adjacent tokens.
 type merge struct {
@@ -85,6 +73,9 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // encodeWord appends the ids of one pre-tokenized piece (raw bytes, before the byte-level
 // mapping) to dst.
 func (m *bpe) encodeWord(dst []int, piece string) []int {
+	if len(piece) == 1 { // digits, spaces, punctuation: one byte, nothing to merge
+		return append(dst, int(m.byteID[piece[0]]))
+	}
 	if len(piece) <= cacheMaxLen {
 		m.mu.RLock()
 		ids, ok := m.cache[piece]

@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -103,11 +104,11 @@ func (g Grid) Tokens(mergeSize int) (int, error) {
 // itself, and likewise <|video_pad|> with videos, as Qwen2_5_VLProcessor does before
 // tokenising. The counts of pads and grids must agree.
 func (t *Tokenizer) ExpandVision(ids []int, images, videos []Grid, mergeSize int) ([]int, error) {
-	imagePad, ok1 := t.ID("<|image_pad|>")
-	videoPad, ok2 := t.ID("<|video_pad|>")
-	if !ok1 || !ok2 {
-		return nil, fmt.Errorf("tokenizer: no <|image_pad|> or <|video_pad|> token: not a Qwen2-VL tokenizer")
+	q, err := t.QwenIDs()
+	if err != nil {
+		return nil, err
 	}
+	imagePad, videoPad := q.ImagePad, q.VideoPad
 	out := make([]int, 0, len(ids))
 	ni, nv := 0, 0
 	for _, id := range ids {
@@ -149,4 +150,49 @@ func (t *Tokenizer) EncodeChat(msgs []Message, opt ChatOptions, images, videos [
 		return nil, err
 	}
 	return t.ExpandVision(t.Encode(s), images, videos, mergeSize)
+}
+
+// DSRGeometrySlots is how many extra <|video_pad|> tokens the DSR Suite's evaluation scripts
+// (model/qwen-vl-finetune/qwen_test_sti.py, qwen_test_vlm4d.py) insert after the video's
+// pads: the slots where the spatial branch's geometry tokens enter the sequence.
+const DSRGeometrySlots = 32
+
+// InsertAfterFirstRun returns a copy of ids with count copies of id inserted after the first
+// run of id that another token follows, as the DSR Suite's add_after_consecutive does with
+// id <|video_pad|> and count DSRGeometrySlots. Like the reference it inserts nothing when no
+// such run exists (no id, or only a run that ends the sequence).
+func InsertAfterFirstRun(ids []int, id, count int) []int {
+	for i := 0; i+1 < len(ids); i++ {
+		if ids[i] == id && ids[i+1] != id {
+			return slices.Concat(ids[:i+1], slices.Repeat([]int{id}, count), ids[i+1:])
+		}
+	}
+	return slices.Clone(ids)
+}
+
+// QwenIDs are the ids of the Qwen2-VL structural tokens a model needs: stop tokens and the
+// vision markers.
+type QwenIDs struct {
+	EndOfText, ImStart, ImEnd, VisionStart, VisionEnd, ImagePad, VideoPad int
+}
+
+// QwenIDs looks the structural tokens up by name (151643, 151644, 151645, 151652, 151653,
+// 151655, 151656 in Qwen2.5-VL), failing with the missing token's name.
+func (t *Tokenizer) QwenIDs() (QwenIDs, error) {
+	var q QwenIDs
+	for _, f := range []struct {
+		name string
+		id   *int
+	}{
+		{"<|endoftext|>", &q.EndOfText}, {"<|im_start|>", &q.ImStart}, {"<|im_end|>", &q.ImEnd},
+		{"<|vision_start|>", &q.VisionStart}, {"<|vision_end|>", &q.VisionEnd},
+		{"<|image_pad|>", &q.ImagePad}, {"<|video_pad|>", &q.VideoPad},
+	} {
+		id, ok := t.ID(f.name)
+		if !ok {
+			return QwenIDs{}, fmt.Errorf("tokenizer: no %s token: not a Qwen2-VL tokenizer", f.name)
+		}
+		*f.id = id
+	}
+	return q, nil
 }

@@ -76,3 +76,20 @@ func TestEncodeChatQwen(t *testing.T) {
 		}
 	}
 }
+
+func TestInsertAfterFirstRun(t *testing.T) {
+	t.Parallel()
+	const v = 9
+	for _, c := range []struct{ in, want []int }{
+		{[]int{1, v, v, 2, v, 3}, []int{1, v, v, v, v, 2, v, 3}}, // the first run only
+		{[]int{v, 2}, []int{v, v, v, 2}},
+		{[]int{1, 2}, []int{1, 2}},
+		{[]int{1, v, v}, []int{1, v, v}}, // a run at the end: the reference's loop stops short
+		{nil, nil},
+	} {
+		in := slices.Clone(c.in)
+		if got := InsertAfterFirstRun(c.in, v, 2); !slices.Equal(got, c.want) || !slices.Equal(c.in, in) {
+			t.Errorf("%v: %v, want %v", c.in, got, c.want)
+		}
+	}
+}

@@ -58,15 +58,15 @@ type file struct {
 }
 
 type modelJSON struct {
-	Type                    string            `json:"type"`
-	Vocab                   map[string]int    `json:"vocab"`
-	Merges                  []json.RawMessage `json:"merges"`
-	Dropout                 *float64          `json:"dropout"`
-	UnkToken                *string           `json:"unk_token"`
-	ContinuingSubwordPrefix *string           `json:"continuing_subword_prefix"`
-	EndOfWordSuffix         *string           `json:"end_of_word_suffix"`
-	ByteFallback            bool              `json:"byte_fallback"`
-	IgnoreMerges            bool              `json:"ignore_merges"`
+	Type                    string          `json:"type"`
+	Vocab                   map[string]int  `json:"vocab"`
+	Merges                  json.RawMessage `json:"merges"`
+	Dropout                 *float64        `json:"dropout"`
+	UnkToken                *string         `json:"unk_token"`
+	ContinuingSubwordPrefix *string         `json:"continuing_subword_prefix"`
+	EndOfWordSuffix         *string         `json:"end_of_word_suffix"`
+	ByteFallback            bool            `json:"byte_fallback"`
+	IgnoreMerges            bool            `json:"ignore_merges"`
 }
 
 type typed struct {
@@ -213,19 +213,28 @@ func (m *bpe) load(j *modelJSON) error {
 		}
 		m.byteID[b] = id
 	}
-	m.merges = make(map[uint64]merge, len(j.Merges))
-	for i, raw := range j.Merges {
-		var a, b string
-		var pair []string
-		var line string
-		switch {
-		case json.Unmarshal(raw, &pair) == nil && len(pair) == 2:
-			a, b = pair[0], pair[1]
-		case json.Unmarshal(raw, &line) == nil && strings.Count(line, " ") == 1:
-			a, b, _ = strings.Cut(line, " ")
-		default:
-			return fmt.Errorf("tokenizer: model.merges[%d]: %s is neither \"a b\" nor [a, b]", i, short(string(raw)))
+	// Merges are [a, b] pairs (tokenizers ≥ 0.20) or "a b" lines (older files).
+	var pairs [][]string
+	if err := json.Unmarshal(j.Merges, &pairs); err != nil {
+		var lines []string
+		if err2 := json.Unmarshal(j.Merges, &lines); err2 != nil {
+			return fmt.Errorf("tokenizer: model.merges: neither [a, b] pairs nor \"a b\" lines: %w", err)
 		}
+		pairs = make([][]string, len(lines))
+		for i, l := range lines {
+			if strings.Count(l, " ") != 1 {
+				return fmt.Errorf("tokenizer: model.merges[%d]: %q is not \"a b\"", i, l)
+			}
+			a, b, _ := strings.Cut(l, " ")
+			pairs[i] = []string{a, b}
+		}
+	}
+	m.merges = make(map[uint64]merge, len(pairs))
+	for i, p := range pairs {
+		if len(p) != 2 {
+			return fmt.Errorf("tokenizer: model.merges[%d]: %d strings, want 2", i, len(p))
+		}
+		a, b := p[0], p[1]
 		ia, oka := m.vocab[a]
 		ib, okb := m.vocab[b]
 		im, okm := m.vocab[a+b]

@@ -171,7 +171,7 @@ func TestLoadErrors(t *testing.T) {
 		}, "pretokenizers[0]"},
 		{func(f map[string]any) { f["model"].(map[string]any)["type"] = "WordPiece" }, "model.type"},
 		{func(f map[string]any) { f["model"].(map[string]any)["byte_fallback"] = true }, "model.byte_fallback"},
-		{func(f map[string]any) { f["model"].(map[string]any)["merges"] = []any{"a b", "x"} }, "model.merges[1]"},
+		{func(f map[string]any) { f["model"].(map[string]any)["merges"] = []any{"a b", "x"} }, "model.merges"},
 		{func(f map[string]any) { f["model"].(map[string]any)["merges"] = []any{[]string{"a", "zz"}} }, "model.merges[0]"},
 		{func(f map[string]any) { delete(f["model"].(map[string]any)["vocab"].(map[string]int), "Ā") }, "no token for byte 0x00"},
 		{func(f map[string]any) { delete(f, "model") }, "model: missing"},
@@ -211,11 +211,12 @@ func TestQwenAddedSets(t *testing.T) {
 		added[21].Content != "<|file_sep|>" || added[21].ID != 151664 {
 		t.Fatalf("Qwen2.5-VL added tokens: %d, first %+v, last %+v", len(added), added[0], added[len(added)-1])
 	}
-	for tokStr, id := range map[string]int{"<|im_start|>": 151644, "<|im_end|>": 151645, "<|vision_start|>": 151652,
-		"<|vision_end|>": 151653, "<|image_pad|>": 151655, "<|video_pad|>": 151656} {
-		if got, ok := tok.ID(tokStr); !ok || got != id {
-			t.Errorf("%s: %d, want %d", tokStr, got, id)
-		}
+	q, err := tok.QwenIDs()
+	if want := (QwenIDs{151643, 151644, 151645, 151652, 151653, 151655, 151656}); err != nil || q != want {
+		t.Errorf("QwenIDs: %+v, %v; want %+v", q, err, want)
+	}
+	if _, err := tiny(t).QwenIDs(); err == nil || !strings.Contains(err.Error(), "<|endoftext|>") {
+		t.Errorf("QwenIDs of a tokenizer without them: %v", err)
 	}
 	if tok.VocabSize() != 151643+22 {
 		t.Errorf("vocab size %d", tok.VocabSize())
