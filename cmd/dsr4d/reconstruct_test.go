@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -174,5 +175,41 @@ func TestReconstructErrors(t *testing.T) {
 	}
 	if code, _, _ := runCmd("reconstruct", "--frames", frames); code != 2 {
 		t.Errorf("missing flags: exit %d", code)
+	}
+}
+
+// TestReconstructVideo samples 4 of a 25-frame 10 fps clip as sample_uniform_frames does:
+// round(linspace(0, 24, 4)) = 0, 8, 16, 24 → 0.0, 0.8, 1.6, 2.4 s.
+func TestReconstructVideo(t *testing.T) {
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+	clip := filepath.Join(t.TempDir(), "clip.mp4")
+	cmd := exec.Command(ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=96x64:rate=10:duration=2.5", "-pix_fmt", "yuv420p", clip)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, b)
+	}
+	out := filepath.Join(t.TempDir(), "clip")
+	code, _, stderr := runCmd("reconstruct", "--video", clip, "--num-frames", "4", "--weights", filepath.Join(pi3Testdata, "tiny.safetensors"),
+		"--out", out, "--pixel-limit", "5000")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s, err := scene.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.N != 4 || s.FPS != 10 || fmt.Sprint(s.Timestamps) != "[0 0.8 1.6 2.4]" || s.ImageSize != [2]int{96, 64} || len(s.Frames) != 4 {
+		t.Fatalf("scene: %d frames at %g fps, times %v, size %v", s.N, s.FPS, s.Timestamps, s.ImageSize)
+	}
+	// More frames than the clip has: the reference's "repeat frame" error, no scene.
+	out2 := filepath.Join(t.TempDir(), "clip2")
+	code, _, stderr = runCmd("reconstruct", "--video", clip, "--num-frames", "40", "--weights", filepath.Join(pi3Testdata, "tiny.safetensors"), "--out", out2)
+	if code != 1 || !strings.Contains(stderr, "repeat frame") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(out2); !os.IsNotExist(err) {
+		t.Fatal("wrote a scene")
 	}
 }
