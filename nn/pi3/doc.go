@@ -26,4 +26,14 @@
 // Preprocessing (Load) is π³'s load_images_as_tensor as the DSR Suite's copy has it: frames in
 // the numeric order of their file names, one target size from the first frame (PIXEL_LIMIT
 // 255000, sides multiples of 14), Pillow's LANCZOS resize (package resample), values / 255.
+// Where the issue and the reference differ, this package follows the issue on bad input only:
+// the reference skips unreadable frames and stretches frames of another size to the first one's
+// target; here both are errors naming the file (a scene has one image size).
+//
+// The DSR Suite's copy against yyfz/Pi3 (both read for this package): the model code Pi3.forward
+// runs is the same (the DSR copy lacks Pi3X, PRoPE, the conv head and FlashCrossAttentionRope, none
+// of which Pi3 uses); load_images_as_tensor differs only in its file order — the DSR copy sorts
+// by the integer value of the name (its frames are 000.jpg …), yyfz/Pi3 by name — and in printing.
+// The DSR Suite runs π³ under bf16/fp16 autocast on CUDA; goldens here are float32 (the reference
+// on the CPU), the precision Pi3.forward's heads use anyway.
 package pi3
