@@ -24,6 +24,10 @@ Writes nn/pi3/testdata/:
   enc_tokens.npy          encoder x_norm_patchtokens (N, h·w, 32)
   local_points.npy, conf.npy, camera_poses.npy, points.npy   Pi3.forward's outputs (batch 1 dropped)
   enc2_imgs.npy, enc2_tokens.npy   the encoder alone at another size (upsampled pos_embed)
+  load_imgs.npy           the reference's load_images_as_tensor on load/ (3 PNG frames named
+                          1.png, 2.png, 10.png: numeric order) with PIXEL_LIMIT 5000
+  target_sizes.json       its target size for first frames of several sizes at PIXEL_LIMIT 255000
+                          (cv2, torchvision and plyfile are shimmed: only ToTensor is used)
 With --names also nn/pi3/testdata/pi3_names.txt: "name shape dtype" of the full-size Pi3() state
 dict, the names our loader's walk must produce (weights not initialised: only names matter).
 """
@@ -51,6 +55,15 @@ def shim():
             s = (q * q.shape[-1] ** -0.5) @ k.transpose(-2, -1)
             return s.softmax(dim=-1) @ v
         F.scaled_dot_product_attention = sdpa
+    for mod in ("cv2", "plyfile", "torchvision"):
+        if mod not in sys.modules:
+            sys.modules[mod] = types.ModuleType(mod)
+    sys.modules["plyfile"].PlyData = sys.modules["plyfile"].PlyElement = None
+    tv = types.ModuleType("torchvision.transforms")
+    # torchvision's ToTensor on an RGB PIL image: HWC uint8 → CHW float32 / 255.
+    tv.ToTensor = lambda: (lambda img: torch.from_numpy(np.array(img)).permute(2, 0, 1).contiguous().float().div(255))
+    sys.modules["torchvision"].transforms = tv
+    sys.modules["torchvision.transforms"] = tv
     if "torch.nn.attention" not in sys.modules:
         m = types.ModuleType("torch.nn.attention")
 
@@ -175,6 +188,29 @@ def names(P):
             f.write("%s %s %s\n" % (k, ",".join(map(str, v.shape)), str(v.dtype).replace("torch.", "")))
 
 
+def preprocessing():
+    from PIL import Image
+    from pi3.utils.basic import load_images_as_tensor
+    import tempfile
+    g = np.random.default_rng(17)
+    d = os.path.join(OUT, "load")
+    os.makedirs(d, exist_ok=True)
+    for name in ("1.png", "2.png", "10.png"):
+        # smooth + noise, so that the LANCZOS taps matter
+        yy, xx = np.mgrid[0:61, 0:97]
+        base = np.stack([127 + 100 * np.sin(xx / 7.0 + k) * np.cos(yy / 5.0) for k in range(3)], -1)
+        Image.fromarray(np.clip(base + g.normal(0, 20, base.shape), 0, 255).astype(np.uint8)).save(os.path.join(d, name))
+    save("load_imgs.npy", load_images_as_tensor(d, interval=1, PIXEL_LIMIT=5000))
+    sizes = {}
+    with tempfile.TemporaryDirectory() as t:
+        for w, h in ((1920, 1080), (1280, 720), (640, 480), (480, 640), (854, 480), (1000, 1000), (518, 518), (300, 200), (4000, 100), (13, 7)):
+            Image.new("RGB", (w, h)).save(os.path.join(t, "0.png"))
+            out = load_images_as_tensor(t, interval=1)
+            sizes["%dx%d" % (w, h)] = [out.shape[3], out.shape[2]]
+    with open(os.path.join(OUT, "target_sizes.json"), "w") as f:
+        json.dump(sizes, f, indent=1)
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -202,6 +238,7 @@ def main():
         save(k + ".npy", res[k][0])
     save("enc2_imgs.npy", imgs2)
     save("enc2_tokens.npy", enc2)
+    preprocessing()
     if "--names" in sys.argv:
         names(P)
 

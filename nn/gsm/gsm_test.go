@@ -62,7 +62,7 @@ func backends(t *testing.T) []nn.Backend {
 	g, err := nn.NewVulkan(d)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, g.Close()) })
-	return []nn.Backend{nn.NewCPU(), g}
+	return []nn.Backend{nn.NewRef(), nn.NewCPU(), g}
 }
 
 // TestGolden compares every stage with PyTorch (testdata/golden.py) on both backends.
@@ -146,9 +146,11 @@ func TestBatchVulkanVsCPU(t *testing.T) {
 		m.Close()
 	}
 	for i := range samples {
-		e := nmse(results[1][i], results[0][i])
-		t.Logf("sample %d: vulkan vs cpu NMSE %.3g", i, e)
-		require.LessOrEqual(t, e, tol)
+		for b, name := range []string{"cpu", "vulkan"} {
+			e := nmse(results[b+1][i], results[0][i])
+			t.Logf("sample %d: %s vs ref NMSE %.3g", i, name, e)
+			require.LessOrEqual(t, e, tol)
+		}
 	}
 }
 
@@ -224,8 +226,9 @@ func TestConfig(t *testing.T) {
 	require.InDelta(t, 0.56e9, float64(n), 0.01e9, fmt.Sprint(n))
 }
 
-// TestHalfWeights loads a BF16 and an F16 checkpoint: Vulkan keeps the Linear weights in 16 bits
-// (half the memory) and must give the tokens the CPU gives from the same stored values.
+// TestHalfWeights loads a BF16 and an F16 checkpoint: CPU and Vulkan keep the Linear weights in
+// 16 bits (half the memory) and must give the tokens the reference gives from the same stored
+// values.
 func TestHalfWeights(t *testing.T) {
 	cfg := gsm.Tiny()
 	rng := rand.New(rand.NewPCG(8, 9))
@@ -257,9 +260,12 @@ func TestHalfWeights(t *testing.T) {
 			outs = append(outs, out[0])
 			m.Close()
 		}
-		e := nmse(outs[1], outs[0])
-		t.Logf("%s: vulkan (16-bit weights) vs cpu NMSE %.3g; weights on the device %d bytes", dtype, e, sizes[0])
-		require.LessOrEqual(t, e, tol, dtype)
+		for b, name := range []string{"cpu", "vulkan"} {
+			e := nmse(outs[b+1], outs[0])
+			t.Logf("%s: %s (16-bit weights) vs ref NMSE %.3g", dtype, name, e)
+			require.LessOrEqual(t, e, tol, dtype)
+		}
+		t.Logf("%s: weights on the device %d bytes", dtype, sizes[0])
 		var params int64
 		for _, p := range cfg.Params() {
 			n := int64(1)
