@@ -2,6 +2,7 @@ package main
 
 import (
 	"image"
+	"math"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -144,5 +145,41 @@ func smallPNG(t *testing.T, path string) {
 	defer f.Close()
 	if err := png.Encode(f, image.NewNRGBA(image.Rect(0, 0, 20, 10))); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// On Vulkan the command writes the same angles as on the CPU (confidence within float32
+// rounding). Not parallel: it builds Vulkan pipelines.
+func TestOrientVulkanMatchesCPU(t *testing.T) {
+	dir := orientScene(t)
+	res := map[string]map[int][]scene.Orientation{}
+	for _, dev := range []string{"cpu", "vulkan"} {
+		code, _, stderr := runCmd("orient", "--scene", dir, "--weights", tinyOrient, "--orient-heads", "2", "--orient-device", dev, "--force")
+		if code != 0 {
+			if dev == "vulkan" && os.Getenv("CI") == "" && strings.Contains(stderr, "no Vulkan device") {
+				t.Skip("no Vulkan device")
+			}
+			t.Fatalf("%s: exit %d: %s", dev, code, stderr)
+		}
+		s, err := scene.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res[dev] = s.Orient
+	}
+	if len(res["cpu"]) == 0 {
+		t.Fatal("no orientations")
+	}
+	for id, l := range res["cpu"] {
+		v := res["vulkan"][id]
+		if len(v) != len(l) {
+			t.Fatalf("agent %d: %d vs %d orientations", id, len(l), len(v))
+		}
+		for k, o := range l {
+			w := v[k]
+			if o.Frame != w.Frame || o.Azimuth != w.Azimuth || o.Polar != w.Polar || o.Rotation != w.Rotation || math.Abs(o.Confidence-w.Confidence) > 1e-5 {
+				t.Errorf("agent %d: cpu %+v, vulkan %+v", id, o, w)
+			}
+		}
 	}
 }
