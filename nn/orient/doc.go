@@ -11,7 +11,9 @@
 // processor of transformers 4.38 (the suite's pin): shortest edge 256 with Pillow's bicubic
 // filter (internal/resample), centre crop 224, ×1/255 in float64 rounded to float32, ImageNet
 // mean/std in float32. An empty mask (the reference crashes) is ErrEmptyMask, for callers to
-// skip and count.
+// skip and count. One reference quirk is not repeated: transformers guesses the channel axis
+// of a numpy image, and a crop 1 or 3 pixels high is taken as channels-first (then garbled or
+// rejected); here every crop is an image (such crops need a mask of at most 3 rows at a border).
 //
 // Decode is get_3angle: argmaxes over the 360/180/180 bins, polar and rotation − 90, confidence
 // the first softmax entry of the last two logits.
@@ -46,6 +48,10 @@
 // (eval: running statistics, eps 1e-5) is folded into its Linear at load, in float64, and the
 // head runs on the host in float64 (1.3 M multiply-adds per crop, next to the encoder's 80 G):
 // the logits are then identical in their argmaxes on every backend unless the encoder differs.
+//
+// Benchmarks (bench_test.go): BenchmarkVsTorch times crops/s on the CPU backend, on Vulkan and
+// with PyTorch (scripts/bench_orient.py, oneDNN Linears and plain modules) in the same run;
+// BenchmarkPreprocess the host preprocessing.
 //
 // The goldens (testdata) come from scripts/golden_orient.py: the reference's crop lines run in
 // numpy, the processor re-stated on PIL, and the model as the DINOv2 hub code without registers
