@@ -59,6 +59,7 @@ bench: deps
 	$(GO) test -run='^$$' -bench=. -benchtime=5x ./viewer/
 	@scripts/deps.sh python3-torch
 	$(GO) test -run='^$$' -bench=. -benchtime=1x ./nn/internal/kern/
+	$(GO) test -run='^$$' -bench=. -benchtime=1x ./nn/orient/
 	$(GO) test -run='^$$' -bench=Encode -benchtime=3x ./nn/tokenizer/
 
 # Regenerate the SPIR-V and shaders/z_*.go after editing a shader (SHADERS="matmul.comp" for one).
