@@ -9,5 +9,7 @@
 //
 // gopickle reads every storage into memory when the file is opened (float16 and bfloat16
 // widened to float32), so a checkpoint costs its float32 size in RAM while it is open; Close
-// drops it. Integer tensors (BatchNorm's num_batches_tracked) are served converted too.
+// drops it. Integer tensors (BatchNorm's num_batches_tracked) are served converted too. Info
+// reports each tensor's stored type (F16, BF16, ...) as a safetensors.Set does, so nn.Load
+// keeps 16-bit Linear weights 16-bit on the backend (the widening was exact).
 package torchfile

@@ -139,6 +139,32 @@ func (f *File) Shape(name string) ([]int, error) {
 	return slices.Clone(t.Size), nil
 }
 
+// Info describes the named tensor in safetensors' terms; a .pt tensor's DType is its storage's
+// (F16, BF16, F32, F64, I64, I32), so that nn.Load keeps 16-bit Linear weights 16-bit.
+func (f *File) Info(name string) (safetensors.Info, error) {
+	if f.st != nil {
+		return f.st.Info(name)
+	}
+	t, ok := f.tensors[name]
+	if !ok {
+		return safetensors.Info{}, fmt.Errorf("%s: no tensor %q", f.path, name)
+	}
+	dt := "F32"
+	switch t.Source.(type) {
+	case *pytorch.HalfStorage:
+		dt = "F16"
+	case *pytorch.BFloat16Storage:
+		dt = "BF16"
+	case *pytorch.DoubleStorage:
+		dt = "F64"
+	case *pytorch.LongStorage:
+		dt = "I64"
+	case *pytorch.IntStorage:
+		dt = "I32"
+	}
+	return safetensors.Info{Name: name, DType: dt, Shape: slices.Clone(t.Size), File: f.path}, nil
+}
+
 // Float32 returns the named tensor as float32 in row-major order, checking its shape when
 // shape is given (nn.Source).
 func (f *File) Float32(name string, shape ...int) ([]float32, error) {

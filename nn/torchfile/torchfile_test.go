@@ -37,6 +37,11 @@ func TestStateDict(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []int{2, 3}, sh)
 
+	for name, dt := range map[string]string{"plain": "F32", "half": "F16", "bf16": "BF16", "double": "F64", "count": "I64"} {
+		info, err := f.Info(name)
+		require.NoError(t, err)
+		require.Equal(t, dt, info.DType, name)
+	}
 	_, err = f.Float32("plain", 3, 2)
 	require.ErrorContains(t, err, `"plain" has shape [2 3], want [3 2]`)
 	_, err = f.Float32("missing")
