@@ -11,6 +11,9 @@ type kernels interface {
 	alloc(shape []int, dtype DType) *Tensor
 	upload(t *Tensor, data []float32)
 	upload16(t *Tensor, bits []uint16)
+	// weight marks a loaded Linear weight: the backend may keep it only in the form its matmul
+	// reads (the CPU packs it and frees the row-major copy).
+	weight(t *Tensor)
 	zero(t *Tensor)
 	linear(out, x, w, b *Tensor)
 	rmsNorm(out, x, w *Tensor, eps float32)

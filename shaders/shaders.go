@@ -2,6 +2,8 @@ package shaders
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 )
 
@@ -87,3 +89,61 @@ func (m Module) SpecByName(name string) (SpecConstant, bool) {
 	}
 	return SpecConstant{}, false
 }
+
+// Variant is a shader with every specialisation constant fixed, as the generated typed handles
+// make it: shaders.Fill(shaders.FillSpec{LocalSizeX: 64}) or shaders.ViewColorFrag. A zero Spec
+// field takes the shader's GLSL default.
+type Variant struct {
+	name   string
+	values []uint32 // in the order of Module.Spec
+}
+
+// Name is the shader's name (the key of Lookup).
+func (v Variant) Name() string { return v.name }
+
+// Values are the constants' 32-bit values in the order of the module's Spec.
+func (v Variant) Values() []uint32 { return v.values }
+
+// Module returns the embedded module of v.
+func (v Variant) Module() (Module, error) { return Lookup(v.name) }
+
+// Specialise resolves constants given by name (the string form, kept for callers not yet on the
+// typed handles): an unknown name is an error naming the known ones; others take their defaults.
+func Specialise(name string, spec map[string]uint32) (Variant, error) {
+	m, err := Lookup(name)
+	if err != nil {
+		return Variant{}, err
+	}
+	v := Variant{name: name, values: make([]uint32, len(m.Spec))}
+	for i, s := range m.Spec {
+		v.values[i] = s.Default
+	}
+	for n, x := range spec {
+		i := slices.IndexFunc(m.Spec, func(s SpecConstant) bool { return s.Name == n })
+		if i < 0 {
+			known := make([]string, len(m.Spec))
+			for j, s := range m.Spec {
+				known[j] = s.Name
+			}
+			return Variant{}, fmt.Errorf("shaders: %s has no specialisation constant %q (has %v)", name, n, known)
+		}
+		v.values[i] = x
+	}
+	return v, nil
+}
+
+func orDefault(v, def uint32) uint32 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func f2u(f float32) uint32 { return math.Float32bits(f) }

@@ -12,3 +12,15 @@ func init() {
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "OP", 0}, {2, "PER", 1}}})
 }
+
+// ElementwiseSpec holds the specialisation constants of elementwise.comp; a zero field takes the GLSL default.
+type ElementwiseSpec struct {
+	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
+	OP         uint32 // OP, constant_id 1, default 0
+	PER        uint32 // PER, constant_id 2, default 1
+}
+
+// Elementwise is the shader elementwise.comp specialised by s.
+func Elementwise(s ElementwiseSpec) Variant {
+	return Variant{name: "elementwise", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(s.OP, 0), orDefault(s.PER, 1)}}
+}

@@ -12,3 +12,15 @@ func init() {
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, ReadOnly, UniformTexelBuffer}, {3, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "MODE", 0}, {2, "VEC4", 0}}})
 }
+
+// NNRownormSpec holds the specialisation constants of nn_rownorm.comp; a zero field takes the GLSL default.
+type NNRownormSpec struct {
+	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
+	Mode       uint32 // MODE, constant_id 1, default 0
+	Vec4       bool   // VEC4, constant_id 2, default false
+}
+
+// NNRownorm is the shader nn_rownorm.comp specialised by s.
+func NNRownorm(s NNRownormSpec) Variant {
+	return Variant{name: "nn_rownorm", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(s.Mode, 0), b2u(s.Vec4)}}
+}

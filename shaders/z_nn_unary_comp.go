@@ -12,3 +12,14 @@ func init() {
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "OP", 0}}})
 }
+
+// NNUnarySpec holds the specialisation constants of nn_unary.comp; a zero field takes the GLSL default.
+type NNUnarySpec struct {
+	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
+	OP         uint32 // OP, constant_id 1, default 0
+}
+
+// NNUnary is the shader nn_unary.comp specialised by s.
+func NNUnary(s NNUnarySpec) Variant {
+	return Variant{name: "nn_unary", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(s.OP, 0)}}
+}

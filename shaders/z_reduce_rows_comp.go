@@ -12,3 +12,15 @@ func init() {
 		Bindings: []Binding{{0, ReadOnly, StorageBuffer}, {1, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "OP", 0}, {2, "ROW_THREADS", 1}}})
 }
+
+// ReduceRowsSpec holds the specialisation constants of reduce_rows.comp; a zero field takes the GLSL default.
+type ReduceRowsSpec struct {
+	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
+	OP         uint32 // OP, constant_id 1, default 0
+	RowThreads uint32 // ROW_THREADS, constant_id 2, default 1
+}
+
+// ReduceRows is the shader reduce_rows.comp specialised by s.
+func ReduceRows(s ReduceRowsSpec) Variant {
+	return Variant{name: "reduce_rows", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(s.OP, 0), orDefault(s.RowThreads, 1)}}
+}

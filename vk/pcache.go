@@ -60,16 +60,7 @@ func openPipelineCache(d *Device, dir string) *pipelineCache {
 			initial = data
 		}
 	}
-	cdata := cBytes(initial)
-	defer freeC(cdata)
-	ci := vulkan.PipelineCacheCreateInfo{
-		SType:           vulkan.StructureTypePipelineCacheCreateInfo,
-		InitialDataSize: uint(len(initial)),
-		PInitialData:    cdata,
-	}
-	var c vulkan.PipelineCache
-	r := vulkan.CreatePipelineCache(d.dev, &ci, nil, &c)
-	ci.Free()
+	c, r := createPipelineCache(d.dev, initial)
 	if r != vulkan.Success {
 		return pc
 	}

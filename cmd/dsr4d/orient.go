@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"image"
 	_ "image/jpeg" // frames may be JPEG
@@ -21,8 +22,8 @@ import (
 	"github.com/dsr4d/dsr4d/nn"
 	"github.com/dsr4d/dsr4d/nn/orient"
 	"github.com/dsr4d/dsr4d/nn/torchfile"
+	"github.com/dsr4d/dsr4d/pipeline/qa"
 	"github.com/dsr4d/dsr4d/pipeline/scene"
-	"github.com/dsr4d/dsr4d/vk"
 )
 
 func init() {
@@ -40,7 +41,10 @@ same tensors as .safetensors. Empty masks are skipped and counted.`
 func runOrient(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("orient", orientSynopsis, stderr)
 	dir := fs.String("scene", "", "scene directory (required)")
-	o := addOrientFlags(fs, "weights")
+	var o orientFlags
+	o.register(fs, "weights")
+	var dev deviceFlags
+	dev.register(fs)
 	force := fs.Bool("force", false, "replace an existing orient.json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -49,9 +53,11 @@ func runOrient(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "dsr4d orient: --scene and --weights are required; no arguments")
 		return errUsage
 	}
-	if err := o.check(); err != nil {
-		fmt.Fprintln(stderr, "dsr4d orient:", err)
-		return errUsage
+	for _, err := range []error{o.check(), dev.check()} {
+		if err != nil {
+			fmt.Fprintln(stderr, "dsr4d orient:", err)
+			return errUsage
+		}
 	}
 	s, err := scene.Load(*dir)
 	if err != nil {
@@ -60,7 +66,7 @@ func runOrient(args []string, stdout, stderr io.Writer) error {
 	if len(s.Orient) > 0 && !*force {
 		return fmt.Errorf("%s already has %s (pass --force to replace it)", *dir, scene.OrientFile)
 	}
-	or, err := o.open()
+	or, err := o.open(&dev)
 	if err != nil {
 		return err
 	}
@@ -78,30 +84,19 @@ func runOrient(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// orientFlags are the model's flags, shared by orient and qa.
+// orientFlags are the model's flags, shared by orient and qa (the device is --device).
 type orientFlags struct {
-	weights, device string
-	batch, heads    int
+	weights      string
+	batch, heads int
 }
 
-func addOrientFlags(fs interface {
-	StringVar(*string, string, string, string)
-	IntVar(*int, string, int, string)
-}, weightsFlag string) *orientFlags {
-	o := &orientFlags{}
+func (o *orientFlags) register(fs *flag.FlagSet, weightsFlag string) {
 	fs.StringVar(&o.weights, weightsFlag, "", "Orient Anything checkpoint: dino_weight.pt (PyTorch state dict) or .safetensors")
-	fs.StringVar(&o.device, "orient-device", "auto", "Orient Anything on: auto (Vulkan when a device exists), cpu or vulkan")
 	fs.IntVar(&o.batch, "orient-batch", 8, "crops per forward pass")
 	fs.IntVar(&o.heads, "orient-heads", 0, "attention heads (0: width/64, as every released DINOv2)")
-	return o
 }
 
 func (o *orientFlags) check() error {
-	switch o.device {
-	case "auto", "cpu", "vulkan":
-	default:
-		return fmt.Errorf("--orient-device %q: want auto, cpu or vulkan", o.device)
-	}
 	if o.batch < 1 {
 		return fmt.Errorf("--orient-batch %d: want at least 1", o.batch)
 	}
@@ -118,7 +113,7 @@ type orienter struct {
 	close    func()
 }
 
-func (o *orientFlags) open() (*orienter, error) {
+func (o *orientFlags) open(dev *deviceFlags) (*orienter, error) {
 	f, err := torchfile.Open(o.weights)
 	if err != nil {
 		return nil, err
@@ -129,24 +124,20 @@ func (o *orientFlags) open() (*orienter, error) {
 		return nil, fmt.Errorf("%s: %w", o.weights, err)
 	}
 	var be nn.Backend = nn.NewCPU()
-	closeBe := func() {}
+	d, closeBe, err := dev.open("Orient Anything on the CPU")
+	if err != nil {
+		return nil, err
+	}
 	device := "cpu"
-	if o.device != "cpu" {
-		d, err := vk.Open(vk.Options{})
-		switch {
-		case errors.Is(err, vk.ErrNoDevice) && o.device == "auto":
-			slog.Warn("no Vulkan device; Orient Anything on the CPU", "err", err)
-		case err != nil:
+	if d != nil {
+		g, err := nn.NewVulkan(d)
+		if err != nil {
+			closeBe()
 			return nil, err
-		default:
-			g, err := nn.NewVulkan(d)
-			if err != nil {
-				d.Close()
-				return nil, err
-			}
-			be, device = g, "vulkan: "+d.Info().Name
-			closeBe = func() { g.Close(); d.Close() }
 		}
+		be, device = g, "vulkan: "+d.Info().Name
+		closeDev := closeBe
+		closeBe = func() { g.Close(); closeDev() }
 	}
 	start := time.Now()
 	m, err := orient.Load(be, f, cfg)
@@ -195,7 +186,7 @@ func (o *orienter) scene(s *scene.Scene) (orientStats, error) {
 		out     = map[int][]scene.Orientation{}
 	)
 	total := len(agents) * s.N
-	bar := newCounter(o.progress, total)
+	bar := newProgress(o.progress, total, "(agent, frame) pairs")
 	start := time.Now()
 	flush := func() error {
 		if len(pending) == 0 {
@@ -288,28 +279,34 @@ func writeOrient(dir string, s *scene.Scene) error {
 	return atomicfile.Write(filepath.Join(dir, scene.OrientFile), append(b, '\n'))
 }
 
-// counter draws "orient: n/total" on a terminal.
-type counter struct {
-	w     io.Writer
-	total int
+// orientEstimator fills a scene's orientations before the centres' estimator runs, when the
+// scene has no orient.json (qa --orient-weights).
+type orientEstimator struct {
+	qa.Estimator
+	o *orienter
 }
 
-func newCounter(w io.Writer, total int) *counter {
-	if p := newProgress(w, total); p.on {
-		return &counter{w: w, total: total}
+func (e orientEstimator) Cues(s *scene.Scene) (qa.Cues, error) {
+	if len(s.Orient) == 0 {
+		if _, err := e.o.scene(s); err != nil {
+			return nil, fmt.Errorf("orient: %w", err)
+		}
 	}
-	return &counter{}
+	return e.Estimator.Cues(s)
 }
 
-func (c *counter) step(n int) {
-	if c.w != nil {
-		fmt.Fprintf(c.w, "\rorient: %d/%d (agent, frame) pairs", n, c.total)
-	}
-}
-
-func (c *counter) done() {
-	if c.w != nil {
-		c.step(c.total)
-		fmt.Fprintln(c.w)
+// withOrient wraps qa's estimator opener: the model is loaded when the first scene is computed.
+func (o *orientFlags) withOrient(open func() (qa.Estimator, func(), error), dev *deviceFlags) func() (qa.Estimator, func(), error) {
+	return func() (qa.Estimator, func(), error) {
+		or, err := o.open(dev)
+		if err != nil {
+			return nil, nil, err
+		}
+		est, closeEst, err := open()
+		if err != nil {
+			or.close()
+			return nil, nil, err
+		}
+		return orientEstimator{est, or}, func() { closeEst(); or.close() }, nil
 	}
 }

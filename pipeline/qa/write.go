@@ -132,15 +132,6 @@ func WriteTrain(w io.Writer, qs []Question) error {
 	return err
 }
 
-// BenchRow is one bench table row (SPEC-QA §6).
-type BenchRow struct {
-	VideoID  string   `json:"videoID" parquet:"videoID"`
-	Question string   `json:"question" parquet:"question"`
-	Options  []string `json:"options" parquet:"options,list"`
-	Answer   string   `json:"answer" parquet:"answer"`
-	Type     string   `json:"type" parquet:"type"`
-}
-
 // BenchRows converts questions to bench rows: options "A. text" .. "D. text".
 func BenchRows(qs []Question) []BenchRow {
 	rows := make([]BenchRow, len(qs))
@@ -149,7 +140,7 @@ func BenchRows(qs []Question) []BenchRow {
 		for k, l := range []string{"A", "B", "C", "D"} {
 			opts[k] = l + ". " + q.Options[k]
 		}
-		rows[i] = BenchRow{q.VideoID, q.Question, opts, q.Correct, q.Type}
+		rows[i] = BenchRow{VideoID: q.VideoID, Question: q.Question, Options: opts, Answer: q.Correct, Type: q.Type}
 	}
 	return rows
 }
@@ -187,21 +178,6 @@ func WriteDSR4D(w io.Writer, qs []Question) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
-}
-
-// ReadDSR4D reads dsr4d's JSONL back.
-func ReadDSR4D(r io.Reader) ([]Question, error) {
-	d := json.NewDecoder(r)
-	var qs []Question
-	for line := 1; ; line++ {
-		var q Question
-		if err := d.Decode(&q); err == io.EOF {
-			return qs, nil
-		} else if err != nil {
-			return nil, fmt.Errorf("qa: question %d: %w", line, err)
-		}
-		qs = append(qs, q)
-	}
 }
 
 // Write writes qs in format (one of Formats) to w; videos are the processed video ids (for

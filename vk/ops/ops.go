@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 
+	"github.com/dsr4d/dsr4d/shaders"
 	"github.com/dsr4d/dsr4d/vk"
 )
 
@@ -76,7 +77,7 @@ func (o *Ops) Fill(r *vk.Recorder, dst vk.Bindable, n int, value float32) error 
 	if err := firstErr(positive("Fill", n), need("Fill dst", dst, n)); err != nil {
 		return err
 	}
-	k, err := o.d.Kernel("fill", vk.Spec{"local_size_x": o.wg1D, "PER": o.per1D})
+	k, err := o.d.KernelOf(shaders.Fill(shaders.FillSpec{LocalSizeX: o.wg1D, PER: o.per1D}))
 	if err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ func (o *Ops) Copy(r *vk.Recorder, dst, src vk.Bindable, n int) error {
 	if err := firstErr(positive("Copy", n), need("Copy src", src, n), need("Copy dst", dst, n)); err != nil {
 		return err
 	}
-	k, err := o.d.Kernel("copy", vk.Spec{"local_size_x": o.wg1D, "PER": o.per1D})
+	k, err := o.d.KernelOf(shaders.Copy(shaders.CopySpec{LocalSizeX: o.wg1D, PER: o.per1D}))
 	if err != nil {
 		return err
 	}
@@ -123,7 +124,7 @@ func (o *Ops) binary(r *vk.Recorder, name string, op uint32, out, a, b vk.Bindab
 	if err := firstErr(positive(name, rows, cols, n), need(name+" a", a, n), need(name+" b", b, bn), need(name+" out", out, n)); err != nil {
 		return err
 	}
-	k, err := o.d.Kernel("elementwise", vk.Spec{"local_size_x": o.wg1D, "OP": op, "PER": o.per1D})
+	k, err := o.d.KernelOf(shaders.Elementwise(shaders.ElementwiseSpec{LocalSizeX: o.wg1D, OP: op, PER: o.per1D}))
 	if err != nil {
 		return err
 	}
@@ -136,7 +137,7 @@ func (o *Ops) Scale(r *vk.Recorder, out, a vk.Bindable, n int, alpha float32) er
 	if err := firstErr(positive("Scale", n), need("Scale a", a, n), need("Scale out", out, n)); err != nil {
 		return err
 	}
-	k, err := o.d.Kernel("elementwise", vk.Spec{"local_size_x": o.wg1D, "OP": opScale, "PER": o.per1D})
+	k, err := o.d.KernelOf(shaders.Elementwise(shaders.ElementwiseSpec{LocalSizeX: o.wg1D, OP: opScale, PER: o.per1D}))
 	if err != nil {
 		return err
 	}
@@ -169,7 +170,7 @@ func (o *Ops) reduce(r *vk.Recorder, name string, op uint32, out, a vk.Bindable,
 		wg = 64
 		groups = (rows + 63) / 64
 	}
-	k, err := o.d.Kernel("reduce_rows", vk.Spec{"local_size_x": wg, "OP": op, "ROW_THREADS": t})
+	k, err := o.d.KernelOf(shaders.ReduceRows(shaders.ReduceRowsSpec{LocalSizeX: wg, OP: op, RowThreads: t}))
 	if err != nil {
 		return err
 	}
@@ -183,7 +184,7 @@ func (o *Ops) Transpose(r *vk.Recorder, out, a vk.Bindable, rows, cols int) erro
 		return err
 	}
 	const t = 16
-	k, err := o.d.Kernel("transpose", vk.Spec{"local_size_x": t, "local_size_y": t})
+	k, err := o.d.KernelOf(shaders.Transpose(shaders.TransposeSpec{LocalSizeX: t, LocalSizeY: t}))
 	if err != nil {
 		return err
 	}
