@@ -109,7 +109,7 @@ type orienter struct {
 	m        *orient.Model
 	batch    int
 	device   string
-	progress io.Writer // a TTY gets a progress line
+	progress io.Writer // nil: none; a TTY gets a bar, a log every 10% otherwise
 	close    func()
 }
 
@@ -186,7 +186,11 @@ func (o *orienter) scene(s *scene.Scene) (orientStats, error) {
 		out     = map[int][]scene.Orientation{}
 	)
 	total := len(agents) * s.N
-	bar := newProgress(o.progress, total, "(agent, frame) pairs")
+	step, done := func(int) {}, func() {} // qa shows its own progress per scene
+	if o.progress != nil {
+		bar := newProgress(o.progress, total, "(agent, frame) pairs")
+		step, done = bar.step, bar.done
+	}
 	start := time.Now()
 	flush := func() error {
 		if len(pending) == 0 {
@@ -207,7 +211,7 @@ func (o *orienter) scene(s *scene.Scene) (orientStats, error) {
 	for i := range s.N {
 		var frame resample.Image
 		for _, id := range agents {
-			bar.step(st.done + st.empty + len(pending))
+			step(st.done + st.empty + len(pending))
 			mask := s.Mask(id, i)
 			if !slices.Contains(mask, true) {
 				st.empty++
@@ -239,7 +243,7 @@ func (o *orienter) scene(s *scene.Scene) (orientStats, error) {
 	if err := flush(); err != nil {
 		return st, err
 	}
-	bar.done()
+	done()
 	st.elapsed = time.Since(start)
 	s.Orient = out
 	slog.Info("orient", "scene", s.VideoID, "orientations", st.done, "empty_mask", st.empty, "crops/s", st.rate())
