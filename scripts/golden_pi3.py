@@ -3,6 +3,7 @@
 by the reference's own PyTorch modules (run by hand, not in CI):
 
     /usr/bin/python3 scripts/golden_pi3.py CHECKOUT [--names]
+    /usr/bin/python3 scripts/golden_pi3.py CHECKOUT --bench    # PyTorch's time for BenchmarkForward*
 
 CHECKOUT is a checkout of the DSR Suite (its data/pi3 is the π³ the suite runs: github
 TencentARC/DSR_Suite or Tiamat-Tech/DSR_Suite) or of yyfz/Pi3 (its pi3/); nothing of it is
@@ -211,11 +212,42 @@ def preprocessing():
         json.dump(sizes, f, indent=1)
 
 
+def bench(P, vits, block_fn):
+    """Time Pi3.forward at the official widths with 4 encoder, 4 decoder and 1 head blocks on 2
+    frames of 224×224 (the config of nn/pi3's BenchmarkForward*), float32, on all CPUs: with the
+    Linears as they are (Debian's torch 1.13 routes them to reference BLAS) and converted by
+    torch.utils.mkldnn.to_mkldnn (oneDNN's GEMM)."""
+    import time
+    import torch.utils.mkldnn
+    torch.set_num_threads(len(os.sched_getaffinity(0)))
+    c = dict(enc_dim=1024, enc_heads=16, enc_depth=4, enc_grid=37, registers=4, dec_dim=1024, dec_heads=16,
+             dec_depth=4, head_dim=1024, head_heads=16, head_depth=1, cam_dim=512)
+    m = tiny_pi3(P, vits, block_fn, c).eval()
+    x = torch.rand(1, 2, 3, 224, 224)
+    with torch.no_grad():
+        for name, model, reps in (("onednn", torch.utils.mkldnn.to_mkldnn(copy_model(m)), 3), ("mm", m, 1)):
+            model(x)
+            times = []
+            for _ in range(reps):
+                t = time.perf_counter()
+                model(x)
+                times.append(time.perf_counter() - t)
+            print("torch %s %s threads %d: forward %.1f ms (best of %d)" % (torch.__version__, name, torch.get_num_threads(),
+                  1000 * min(times), reps), flush=True)
+
+
+def copy_model(m):
+    import copy
+    return copy.deepcopy(m)
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     shim()
     P, vits, block_fn = import_reference(sys.argv[1])
+    if "--bench" in sys.argv:
+        return bench(P, vits, block_fn)
     os.makedirs(OUT, exist_ok=True)
     c = TINY
     torch.manual_seed(15)
