@@ -25,6 +25,9 @@ Writes nn/pi3/testdata/:
   enc_tokens.npy          encoder x_norm_patchtokens (N, h·w, 32)
   local_points.npy, conf.npy, camera_poses.npy, points.npy   Pi3.forward's outputs (batch 1 dropped)
   enc2_imgs.npy, enc2_tokens.npy   the encoder alone at another size (upsampled pos_embed)
+  qwen_patches.npy, qwen_images.npy   the DSR Suite's spatial-encoder input from Qwen patches
+                          (Qwen2_5_VisionTransformerPretrainedModel_Spatial.forward's first lines,
+                          restated: that file needs transformers), grid (1, 4, 6), merge 2
   load_imgs.npy           the reference's load_images_as_tensor on load/ (3 PNG frames named
                           1.png, 2.png, 10.png: numeric order) with PIXEL_LIMIT 5000
   target_sizes.json       its target size for first frames of several sizes at PIXEL_LIMIT 255000
@@ -189,6 +192,26 @@ def names(P):
             f.write("%s %s %s\n" % (k, ",".join(map(str, v.shape)), str(v.dtype).replace("torch.", "")))
 
 
+def qwen_spatial_input():
+    """The lines of the DSR Suite's Qwen2_5_VisionTransformerPretrainedModel_Spatial.forward
+    (model/qwen-vl-finetune/qwenvl/train/qwen_vl_spatial.py) that turn Qwen's patches into the
+    spatial encoder's images, for one video."""
+    t, h, w, merge, tps, ps = 1, 4, 6, 2, 2, 14
+    g = torch.Generator().manual_seed(18)
+    hidden_states = torch.randn(t * h * w, 3 * tps * ps * ps, generator=g)
+    before_mean = torch.tensor([0.48145466, 0.4576275, 0.40821073]).view(1, 3, 1, 1)
+    before_std = torch.tensor([0.26862954, 0.26130258, 0.27577711]).view(1, 3, 1, 1)
+    image_mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    image_std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    x = hidden_states.view(t, h // merge, w // merge, merge, merge, 3, tps, ps, ps)
+    x = x.permute(0, 6, 5, 1, 3, 7, 2, 4, 8)
+    x = x.reshape(math.prod(x.shape[0:2]), x.shape[2], math.prod(x.shape[3:6]), -1)
+    x = x * before_std + before_mean
+    x = (x - image_mean) / image_std
+    save("qwen_patches.npy", hidden_states)
+    save("qwen_images.npy", x)
+
+
 def preprocessing():
     from PIL import Image
     from pi3.utils.basic import load_images_as_tensor
@@ -271,6 +294,7 @@ def main():
     save("enc2_imgs.npy", imgs2)
     save("enc2_tokens.npy", enc2)
     preprocessing()
+    qwen_spatial_input()
     if "--names" in sys.argv:
         names(P)
 

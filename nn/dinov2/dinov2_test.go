@@ -82,3 +82,15 @@ func TestInterpolateIdentityOnlyWhenSquare(t *testing.T) {
 	off := dinov2.Interpolate(pos, 4, 1, 4, 4, 0.1)
 	require.NotEqual(t, pos, off)
 }
+
+// TestFromQwenPatches: the DSR Suite's spatial-encoder input from Qwen's patches, bit for bit.
+func TestFromQwenPatches(t *testing.T) {
+	x, _ := readNPY(t, "qwen_patches.npy")
+	want, sh := readNPY(t, "qwen_images.npy")
+	require.Equal(t, []int{2, 3, 56, 84}, sh)
+	got, err := dinov2.FromQwenPatches(x, dinov2.QwenGrid{T: 1, H: 4, W: 6, Merge: 2, TemporalPatch: 2, Patch: 14})
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	_, err = dinov2.FromQwenPatches(x[1:], dinov2.QwenGrid{T: 1, H: 4, W: 6, Merge: 2, TemporalPatch: 2, Patch: 14})
+	require.Error(t, err)
+}
