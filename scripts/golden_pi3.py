@@ -3,6 +3,7 @@
 by the reference's own PyTorch modules (run by hand, not in CI):
 
     /usr/bin/python3 scripts/golden_pi3.py CHECKOUT [--names]
+    /usr/bin/python3 scripts/golden_pi3.py CHECKOUT --bench    # PyTorch's time for BenchmarkForward*
 
 CHECKOUT is a checkout of the DSR Suite (its data/pi3 is the π³ the suite runs: github
 TencentARC/DSR_Suite or Tiamat-Tech/DSR_Suite) or of yyfz/Pi3 (its pi3/); nothing of it is
@@ -24,6 +25,9 @@ Writes nn/pi3/testdata/:
   enc_tokens.npy          encoder x_norm_patchtokens (N, h·w, 32)
   local_points.npy, conf.npy, camera_poses.npy, points.npy   Pi3.forward's outputs (batch 1 dropped)
   enc2_imgs.npy, enc2_tokens.npy   the encoder alone at another size (upsampled pos_embed)
+  qwen_patches.npy, qwen_images.npy   the DSR Suite's spatial-encoder input from Qwen patches
+                          (Qwen2_5_VisionTransformerPretrainedModel_Spatial.forward's first lines,
+                          restated: that file needs transformers), grid (1, 4, 6), merge 2
   load_imgs.npy           the reference's load_images_as_tensor on load/ (3 PNG frames named
                           1.png, 2.png, 10.png: numeric order) with PIXEL_LIMIT 5000
   target_sizes.json       its target size for first frames of several sizes at PIXEL_LIMIT 255000
@@ -188,6 +192,26 @@ def names(P):
             f.write("%s %s %s\n" % (k, ",".join(map(str, v.shape)), str(v.dtype).replace("torch.", "")))
 
 
+def qwen_spatial_input():
+    """The lines of the DSR Suite's Qwen2_5_VisionTransformerPretrainedModel_Spatial.forward
+    (model/qwen-vl-finetune/qwenvl/train/qwen_vl_spatial.py) that turn Qwen's patches into the
+    spatial encoder's images, for one video."""
+    t, h, w, merge, tps, ps = 1, 4, 6, 2, 2, 14
+    g = torch.Generator().manual_seed(18)
+    hidden_states = torch.randn(t * h * w, 3 * tps * ps * ps, generator=g)
+    before_mean = torch.tensor([0.48145466, 0.4576275, 0.40821073]).view(1, 3, 1, 1)
+    before_std = torch.tensor([0.26862954, 0.26130258, 0.27577711]).view(1, 3, 1, 1)
+    image_mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    image_std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    x = hidden_states.view(t, h // merge, w // merge, merge, merge, 3, tps, ps, ps)
+    x = x.permute(0, 6, 5, 1, 3, 7, 2, 4, 8)
+    x = x.reshape(math.prod(x.shape[0:2]), x.shape[2], math.prod(x.shape[3:6]), -1)
+    x = x * before_std + before_mean
+    x = (x - image_mean) / image_std
+    save("qwen_patches.npy", hidden_states)
+    save("qwen_images.npy", x)
+
+
 def preprocessing():
     from PIL import Image
     from pi3.utils.basic import load_images_as_tensor
@@ -211,11 +235,42 @@ def preprocessing():
         json.dump(sizes, f, indent=1)
 
 
+def bench(P, vits, block_fn):
+    """Time Pi3.forward at the official widths with 4 encoder, 4 decoder and 1 head blocks on 2
+    frames of 224×224 (the config of nn/pi3's BenchmarkForward*), float32, on all CPUs: with the
+    Linears as they are (Debian's torch 1.13 routes them to reference BLAS) and converted by
+    torch.utils.mkldnn.to_mkldnn (oneDNN's GEMM)."""
+    import time
+    import torch.utils.mkldnn
+    torch.set_num_threads(len(os.sched_getaffinity(0)))
+    c = dict(enc_dim=1024, enc_heads=16, enc_depth=4, enc_grid=37, registers=4, dec_dim=1024, dec_heads=16,
+             dec_depth=4, head_dim=1024, head_heads=16, head_depth=1, cam_dim=512)
+    m = tiny_pi3(P, vits, block_fn, c).eval()
+    x = torch.rand(1, 2, 3, 224, 224)
+    with torch.no_grad():
+        for name, model, reps in (("onednn", torch.utils.mkldnn.to_mkldnn(copy_model(m)), 3), ("mm", m, 1)):
+            model(x)
+            times = []
+            for _ in range(reps):
+                t = time.perf_counter()
+                model(x)
+                times.append(time.perf_counter() - t)
+            print("torch %s %s threads %d: forward %.1f ms (best of %d)" % (torch.__version__, name, torch.get_num_threads(),
+                  1000 * min(times), reps), flush=True)
+
+
+def copy_model(m):
+    import copy
+    return copy.deepcopy(m)
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     shim()
     P, vits, block_fn = import_reference(sys.argv[1])
+    if "--bench" in sys.argv:
+        return bench(P, vits, block_fn)
     os.makedirs(OUT, exist_ok=True)
     c = TINY
     torch.manual_seed(15)
@@ -239,6 +294,7 @@ def main():
     save("enc2_imgs.npy", imgs2)
     save("enc2_tokens.npy", enc2)
     preprocessing()
+    qwen_spatial_input()
     if "--names" in sys.argv:
         names(P)
 

@@ -159,8 +159,11 @@ func (e *Encoder) Forward(be nn.Backend, x []float32, n, h, w int) (*nn.Tensor, 
 	tok := be.Embedding(table, ids)
 	for _, b := range e.Blocks {
 		next := b.Forward(tok, nn.AttnArgs{QLens: lens, KLens: lens})
-		be.Release(tok) // bounds the memory to two layers' outputs on the CPU
+		be.Release(tok) // bounds the memory to two layers' outputs
 		tok = next
+		if err := be.Sync(); err != nil { // on Vulkan released memory comes back at a batch's end
+			return nil, err
+		}
 	}
 	tok = e.Norm.Forward(tok)
 	ids = ids[:0]

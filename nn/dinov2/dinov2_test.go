@@ -8,6 +8,7 @@ import (
 
 	"github.com/dsr4d/dsr4d/nn"
 	"github.com/dsr4d/dsr4d/nn/dinov2"
+	"github.com/dsr4d/dsr4d/nn/pi3"
 	"github.com/dsr4d/dsr4d/nn/safetensors"
 	"github.com/dsr4d/dsr4d/pipeline/scene/npy"
 	"github.com/dsr4d/dsr4d/vk/ops"
@@ -35,18 +36,6 @@ func nmse(got, want []float32) float64 {
 	return ops.NMSE(got, w)
 }
 
-// normalise is π³'s (imgs − ImageNet mean) / std in float32.
-func normalise(x []float32, n, hw int) []float32 {
-	mean := [3]float32{0.485, 0.456, 0.406}
-	std := [3]float32{0.229, 0.224, 0.225}
-	out := make([]float32, len(x))
-	for i, v := range x {
-		c := i / hw % 3
-		out[i] = (v - mean[c]) / std[c]
-	}
-	return out
-}
-
 func TestEncoderGolden(t *testing.T) {
 	set, err := safetensors.Open(testdata("tiny.safetensors"))
 	require.NoError(t, err)
@@ -65,7 +54,7 @@ func TestEncoderGolden(t *testing.T) {
 			x, sh := readNPY(t, c.in)
 			want, _ := readNPY(t, c.out)
 			if c.norm {
-				x = normalise(x, sh[0], sh[2]*sh[3])
+				x = pi3.Normalise(x, sh[2]*sh[3])
 			}
 			out, err := e.Forward(be, x, sh[0], sh[2], sh[3])
 			require.NoError(t, err)
@@ -92,4 +81,16 @@ func TestInterpolateIdentityOnlyWhenSquare(t *testing.T) {
 	require.InDeltaSlice(t, pos, same, 1e-6)
 	off := dinov2.Interpolate(pos, 4, 1, 4, 4, 0.1)
 	require.NotEqual(t, pos, off)
+}
+
+// TestFromQwenPatches: the DSR Suite's spatial-encoder input from Qwen's patches, bit for bit.
+func TestFromQwenPatches(t *testing.T) {
+	x, _ := readNPY(t, "qwen_patches.npy")
+	want, sh := readNPY(t, "qwen_images.npy")
+	require.Equal(t, []int{2, 3, 56, 84}, sh)
+	got, err := dinov2.FromQwenPatches(x, dinov2.QwenGrid{T: 1, H: 4, W: 6, Merge: 2, TemporalPatch: 2, Patch: 14})
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	_, err = dinov2.FromQwenPatches(x[1:], dinov2.QwenGrid{T: 1, H: 4, W: 6, Merge: 2, TemporalPatch: 2, Patch: 14})
+	require.Error(t, err)
 }

@@ -16,4 +16,8 @@
 // align_corners=False, border-clamped taps) with the scale factors ((h₀+0.1)/M, (w₀+0.1)/M) the
 // reference passes — torch then maps output pixel i to source (i+0.5)/scale − 0.5 with that scale,
 // not with the size ratio. It runs on the host (Interpolate), on the small table.
+//
+// FromQwenPatches is the DSR Suite's way into the spatial encoder: Qwen2.5-VL's flattened video
+// patches put back into frames, CLIP's normalisation undone and ImageNet's applied (bit for bit
+// against the reference's lines; Qwen's own frame resizing is not here).
 package dinov2

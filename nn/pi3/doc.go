@@ -20,8 +20,8 @@
 // on the host, on small tensors: the position tables, the ReLU of the camera head (on (N·h·w,
 // 512) values), its mean pooling, the 3×3 SVD, the pixel shuffle, exp and the world points. The
 // encoder and the heads work per frame and run in batches of frames (Options.Batch); the decoder's
-// global attention needs all frames at once. On Vulkan the recorder is synced after each group of
-// blocks so that the memory of released intermediates comes back.
+// global attention needs all frames at once. The recorder is synced after every block: on Vulkan
+// the memory of released intermediates comes back only at the end of a batch.
 //
 // Preprocessing (Load) is π³'s load_images_as_tensor as the DSR Suite's copy has it: frames in
 // the numeric order of their file names, one target size from the first frame (PIXEL_LIMIT

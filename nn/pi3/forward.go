@@ -14,7 +14,7 @@ type Options struct {
 	Batch int
 	// Progress, if set, is told each finished step: stage "encoder", "decoder" or "heads", done of total.
 	Progress func(stage string, done, total int)
-	// Group is the number of decoder blocks between syncs and progress reports (0: 4).
+	// Group is the number of decoder blocks between progress reports (0: 4).
 	Group int
 }
 
@@ -105,10 +105,11 @@ func (m *Model) Forward(be nn.Backend, imgs []float32, n, h, w int, opt Options)
 			be.Release(hidden)
 		}
 		hidden = next
+		// Sync per block: on Vulkan the memory of released tensors comes back at the end of a batch.
+		if err := be.Sync(); err != nil {
+			return nil, err
+		}
 		if (i+1)%group == 0 || i == len(m.Decoder)-1 {
-			if err := be.Sync(); err != nil {
-				return nil, err
-			}
 			progress("decoder", i+1, len(m.Decoder))
 		}
 	}
@@ -169,6 +170,7 @@ func (m *Model) heads(be nn.Backend, hidden *nn.Tensor, rope nn.Rotary, f0, f1, 
 			next := blk.Forward(y, nn.AttnArgs{QRope: &rope, QLens: lens, KLens: lens})
 			be.Release(y)
 			y = next
+			be.Sync() // frees the block's temporaries on Vulkan; an error sticks and comes back from Read
 		}
 		z := d.Out.Forward(y)
 		be.Release(y)
