@@ -203,8 +203,11 @@ func (m *Model) CLS(x []float32, n, h, w int) ([]float32, error) {
 	tok := be.Embedding(table, ids)
 	for _, b := range e.Blocks {
 		next := b.Forward(tok, nn.AttnArgs{QLens: lens, KLens: lens})
-		be.Release(tok)
+		be.Release(tok) // bounds the memory to two layers' outputs
 		tok = next
+		if err := be.Sync(); err != nil { // on Vulkan released memory comes back at a batch's end
+			return nil, err
+		}
 	}
 	out := e.Norm.Forward(be.Embedding(tok, first))
 	return be.Read(out)
