@@ -299,6 +299,11 @@ func (e orientEstimator) Cues(s *scene.Scene) (qa.Cues, error) {
 	return e.Estimator.Cues(s)
 }
 
+// Device names both devices, for the results' provenance.
+func (e orientEstimator) Device() string {
+	return e.Estimator.Device() + "; orient: " + e.o.device
+}
+
 // withOrient wraps qa's estimator opener: the model is loaded when the first scene is computed.
 func (o *orientFlags) withOrient(open func() (qa.Estimator, func(), error), dev *deviceFlags) func() (qa.Estimator, func(), error) {
 	return func() (qa.Estimator, func(), error) {

@@ -117,7 +117,8 @@ func TestQAOrientWeights(t *testing.T) {
 	qa := func(out string) (int, string, string) {
 		return runCmd("qa", "--device", "cpu", "--out", out, "--orient-weights", tinyOrient, "--orient-heads", "2", dir)
 	}
-	code, stdout, stderr := qa(filepath.Join(t.TempDir(), "qa"))
+	out1 := filepath.Join(t.TempDir(), "qa")
+	code, stdout, stderr := qa(out1)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -125,12 +126,16 @@ func TestQAOrientWeights(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, scene.OrientFile)); !os.IsNotExist(err) {
 		t.Errorf("qa wrote into the scene: %v", err)
 	}
+	res, _ := filepath.Glob(filepath.Join(out1, "scenes", "*.json"))
+	if len(res) != 1 || !strings.Contains(string(readFile(t, res[0])), "; orient: cpu") {
+		t.Errorf("results %v: want the orient device in the provenance", res)
+	}
 	smallPNG(t, filepath.Join(dir, scene.FramesDir, "003.png"))
 	out := filepath.Join(t.TempDir(), "qa2")
 	if code, _, stderr := qa(out); code != 1 {
 		t.Fatalf("missing frame: exit %d: %s", code, stderr)
 	}
-	res, _ := filepath.Glob(filepath.Join(out, "scenes", "*.json"))
+	res, _ = filepath.Glob(filepath.Join(out, "scenes", "*.json"))
 	if len(res) != 1 || !strings.Contains(string(readFile(t, res[0])), "orient: ") {
 		t.Errorf("results %v: want one with the orient error", res)
 	}
