@@ -124,7 +124,7 @@ func (o *orientFlags) open(dev *deviceFlags) (*orienter, error) {
 		return nil, fmt.Errorf("%s: %w", o.weights, err)
 	}
 	var be nn.Backend = nn.NewCPU()
-	d, closeBe, err := dev.open("Orient Anything on the CPU")
+	d, closeBe, err := dev.open("orient", "Orient Anything on the CPU")
 	if err != nil {
 		return nil, err
 	}
