@@ -56,6 +56,7 @@ var computeCommands = []struct {
 	heavy      bool
 }{
 	{"gsm", "the GSM model (nn)", true},
+	{"orient", "Orient Anything (nn)", true},
 	{"qa", "object centres (fuse)", false},
 	{"synth", "ray casting", false},
 	{"view", "drawing (graphics queue)", false},
