@@ -62,6 +62,7 @@ bench: deps
 	$(GO) test -run='^$$' -bench=Encode -benchtime=3x ./nn/tokenizer/
 	@scripts/deps.sh python3-torch
 	$(GO) test -run='^$$' -bench=. -benchtime=1x ./nn/internal/kern/
+	$(GO) test -run='^$$' -bench=. -benchtime=1x ./nn/orient/
 
 # Regenerate the SPIR-V and shaders/z_*.go after editing a shader (SHADERS="matmul.comp" for one).
 shaders:

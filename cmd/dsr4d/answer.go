@@ -62,7 +62,7 @@ func runAnswer(args []string, stdout, stderr io.Writer) error {
 	if *frames != "" || *video != "" {
 		return errNoVision
 	}
-	lm, err := openQwen(*model, &dev)
+	lm, err := openQwen("answer", *model, &dev)
 	if err != nil {
 		return err
 	}

@@ -55,10 +55,23 @@ var computeCommands = []struct {
 	name, work string
 	heavy      bool
 }{
+	{"answer", "Qwen2.5-VL's language model (nn)", true},
 	{"gsm", "the GSM model (nn)", true},
+	{"orient", "Orient Anything (nn)", true},
 	{"qa", "object centres (fuse)", false},
+	{"serve", "Qwen2.5-VL's language model (nn)", true},
 	{"synth", "ray casting", false},
 	{"view", "drawing (graphics queue)", false},
+}
+
+// heavy reports whether command name is compute-heavy (see computeCommands).
+func heavy(name string) bool {
+	for _, c := range computeCommands {
+		if c.name == name {
+			return c.heavy
+		}
+	}
+	panic("dsr4d: " + name + " is not in computeCommands")
 }
 
 // writeBackends says which backend each computing command takes under --device auto.

@@ -84,8 +84,9 @@ type qwenLM struct {
 	close func()
 }
 
-// openQwen loads DIR's config.json, weights and tokenizer.json on the device dev asks for.
-func openQwen(dir string, dev *deviceFlags) (*qwenLM, error) {
+// openQwen loads DIR's config.json, weights and tokenizer.json on the device dev asks for
+// command cmd.
+func openQwen(cmd, dir string, dev *deviceFlags) (*qwenLM, error) {
 	tok, err := tokenizer.LoadFile(filepath.Join(dir, "tokenizer.json"), tokenizer.Options{LastAddedID: tokenizer.Qwen25VLLastAddedID})
 	if err != nil {
 		return nil, err
@@ -94,7 +95,7 @@ func openQwen(dir string, dev *deviceFlags) (*qwenLM, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "tokenizer.json"), err)
 	}
-	d, closeDev, err := dev.open("the model runs on the CPU")
+	d, closeDev, err := dev.open(cmd, "the model runs on the CPU")
 	if err != nil {
 		return nil, err
 	}

@@ -78,7 +78,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if *name == "" {
 		*name = filepath.Base(filepath.Clean(*model))
 	}
-	lm, err := openQwen(*model, &dev)
+	lm, err := openQwen("serve", *model, &dev)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ func tinyQwen(t *testing.T, extra ...string) string {
 
 // startServer serves the checkpoint in-process, as runServe does, on an httptest server.
 func startServer(t *testing.T, dir string, textOnly bool) *httptest.Server {
-	lm, err := openQwen(dir, &deviceFlags{device: "cpu"})
+	lm, err := openQwen("serve", dir, &deviceFlags{device: "cpu"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func TestServeShutdown(t *testing.T) {
 // TestGenerateStops: streamed pieces add up to the returned reply, which a stop string cuts
 // before it, also when the stop string spans tokens.
 func TestGenerateStops(t *testing.T) {
-	lm, err := openQwen(tinyQwen(t), &deviceFlags{device: "cpu"})
+	lm, err := openQwen("answer", tinyQwen(t), &deviceFlags{device: "cpu"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,9 @@ type Key struct {
 	PerVideo int    `json:"per_video"`
 	Audit    bool   `json:"audit"`
 	Oracle   bool   `json:"oracle_centres"`
+
+	Estimator     string  `json:"estimator,omitempty"`      // "" is the reference's (package fuse)
+	MinConfidence float64 `json:"min_confidence,omitempty"` // label-confidence cut (robust estimator)
 }
 
 // NewKey returns the key of a run with these options in this build.
@@ -67,6 +70,8 @@ var keyFlags = []struct {
 	{"--per-video", func(k Key) any { return k.PerVideo }},
 	{"--audit", func(k Key) any { return k.Audit }},
 	{"--oracle-centres", func(k Key) any { return k.Oracle }},
+	{"--estimator", func(k Key) any { return k.Estimator }},
+	{"--min-confidence", func(k Key) any { return k.MinConfidence }},
 	{"the dsr4d version", func(k Key) any { return fmt.Sprintf("%d %s", k.Version, k.Build) }},
 }
 
