@@ -383,6 +383,8 @@ func (s *server) chat(w http.ResponseWriter, r *http.Request) {
 		apiError(w, j.status, j.err.Error())
 		return
 	}
+	slog.Info("serve: reply", "id", id, "prompt_tokens", j.res.PromptTokens, "reply_tokens", len(j.res.IDs), "finish", j.res.Finish,
+		"prefill_tok_s", int(finite(j.res.PrefillRate())), "decode_tok_s", int(finite(j.res.DecodeRate())))
 	usage := map[string]any{"prompt_tokens": j.res.PromptTokens, "completion_tokens": len(j.res.IDs), "total_tokens": j.res.PromptTokens + len(j.res.IDs)}
 	meta := map[string]any{"backend": s.lm.be.Name(), "prefill_tokens_per_s": finite(j.res.PrefillRate()), "decode_tokens_per_s": finite(j.res.DecodeRate())}
 	if s.textOnly {
