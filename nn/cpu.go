@@ -14,7 +14,8 @@ import (
 // activations); NewRef the float64-accumulating reference every kernel is tested against.
 type CPU struct {
 	opset
-	// Workers is the number of goroutines the kernels use (GOMAXPROCS when 0).
+	// Workers is the number of goroutines of the row-parallel kernels (norms, activations, the
+	// reference's); GOMAXPROCS when 0. kern's GEMM and attention use GOMAXPROCS.
 	Workers int
 	name    string
 }
@@ -40,7 +41,7 @@ func (c *CPU) Name() string { return c.name }
 
 func (c *CPU) Read(t *Tensor) ([]float32, error) {
 	if t.data == nil && t.packed != nil {
-		return nil, errors.New("nn: cpu: Read of a 16-bit weight (kept packed for the matmul only)")
+		return nil, errors.New("nn: cpu: Read of a loaded Linear weight (kept packed for the matmul only)")
 	}
 	return append([]float32(nil), t.data...), nil
 }
@@ -105,6 +106,8 @@ func (h host) upload16(t *Tensor, bits []uint16) {
 
 func (h host) zero(t *Tensor) { clear(t.data) }
 
+func (h host) weight(t *Tensor) {}
+
 func (h host) copyRows(dst *Tensor, row0 int, src *Tensor) {
 	copy(dst.data[row0*dst.Cols():], src.data)
 	dst.packed = nil // the one op that changes a tensor: a packed copy would be stale
@@ -128,6 +131,15 @@ func (k cpuKernels) upload16(t *Tensor, bits []uint16) {
 		dt = kern.F16
 	}
 	t.packed = kern.PackB16(bits, dt, t.Cols(), t.Rows(), true)
+}
+
+// weight packs a loaded float32 Linear weight and drops its row-major copy: weights take their
+// size once, not twice.
+func (k cpuKernels) weight(t *Tensor) {
+	if t.packed == nil {
+		t.packed = kern.PackB(t.data, t.Cols(), t.Rows(), true)
+	}
+	t.data = nil
 }
 
 // linear is kern.Gemm on the weight packed once (a float32 weight is packed on its first use

@@ -6,9 +6,9 @@
 // Tensors are row-major; ops read them as matrices of Rows() × Cols() (the last dimension).
 // Ops are the methods of a Backend: Linear (y = x·Wᵀ + b, PyTorch's (out, in) weights), RMSNorm,
 // LayerNorm, GELU (erf and tanh), SiLU, SwiGLU, Softmax, Add, ScaleCols, RoPE (Rotary tables:
-// 1-D, M-RoPE sections, π³'s 2-D RoPE2D as two parts), Attention, Embedding, RepeatRows,
-// CopyRows. Each op checks shapes once (opset, ops.go) and then calls the backend's kernels (the
-// unexported kernels interface).
+// 1-D, M-RoPE sections, Qwen2.5-VL vision 2-D, π³'s RoPE2D as two parts), Attention, Embedding,
+// RepeatRows, CopyRows. Each op checks shapes once (opset, ops.go) and then calls the backend's
+// kernels (the unexported kernels interface).
 //
 // Attention is one fused online-softmax kernel per backend: it never holds an L × L score
 // matrix (memory O(L·d)). AttnOpts covers every model here: GQA, a softmax scale, block-diagonal

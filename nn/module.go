@@ -17,7 +17,8 @@ type Param struct {
 	// (a fused qkv projection loaded as three Linears).
 	Dst  []**Tensor
 	Rows []int
-	// Weight marks a Linear weight: stored in F16 or BF16, it stays 16-bit (Backend.New16).
+	// Weight marks a Linear weight: stored in F16 or BF16, it stays 16-bit (Backend.New16), and
+	// the CPU keeps it only packed for its matmul (Read of it fails there).
 	Weight bool
 }
 
@@ -71,23 +72,49 @@ func Load(be Backend, src Source, m Module) error {
 	return nil
 }
 
-func load(be Backend, src Source, p Param) ([]*Tensor, error) {
-	data, err := src.Float32(p.Name, p.Shape...)
-	if err != nil {
-		return nil, err
-	}
-	dtype := F32
+// read returns p's values as float32, or for a Linear weight stored in 16 bits as its bits.
+func read(src Source, p Param) (data []float32, bits []uint16, dtype DType, err error) {
 	if is, ok := src.(infoSource); ok && p.Weight {
 		info, err := is.Info(p.Name)
 		if err != nil {
-			return nil, err
+			return nil, nil, F32, err
 		}
 		switch info.DType {
 		case "F16":
+			if hs, ok := src.(halfSource); ok { // the stored bits, without a float32 copy
+				bits, _, err := hs.Half(p.Name, p.Shape...)
+				return nil, bits, F16, err
+			}
 			dtype = F16
 		case "BF16":
 			dtype = BF16
 		}
+	}
+	data, err = src.Float32(p.Name, p.Shape...)
+	if err != nil || dtype == F32 {
+		return data, nil, F32, err
+	}
+	// Exact: the values were widened from dtype.
+	bits = make([]uint16, len(data))
+	for j, v := range data {
+		if dtype == BF16 {
+			bits[j] = float16.BF16FromFloat32(v)
+		} else {
+			bits[j] = float16.FromFloat32(v)
+		}
+	}
+	return nil, bits, dtype, nil
+}
+
+// halfSource hands out F16 tensors as their bits (*safetensors.Set does).
+type halfSource interface {
+	Half(name string, shape ...int) (bits []uint16, ok bool, err error)
+}
+
+func load(be Backend, src Source, p Param) ([]*Tensor, error) {
+	data, bits, dtype, err := read(src, p)
+	if err != nil {
+		return nil, err
 	}
 	rows := p.Rows
 	if rows == nil {
@@ -102,21 +129,14 @@ func load(be Backend, src Source, p Param) ([]*Tensor, error) {
 	for i, n := range rows {
 		shape := slices.Clone(p.Shape)
 		shape[0] = n
-		part := data[r0*cols : (r0+n)*cols]
 		var t *Tensor
 		if dtype == F32 {
-			t = be.New(part, shape...)
+			t = be.New(data[r0*cols:(r0+n)*cols], shape...)
 		} else {
-			// Exact: the values were widened from dtype.
-			bits := make([]uint16, len(part))
-			for j, v := range part {
-				if dtype == BF16 {
-					bits[j] = float16.BF16FromFloat32(v)
-				} else {
-					bits[j] = float16.FromFloat32(v)
-				}
-			}
-			t = be.New16(dtype, bits, shape...)
+			t = be.New16(dtype, bits[r0*cols:(r0+n)*cols], shape...)
+		}
+		if p.Weight {
+			be.ops().k.weight(t)
 		}
 		*p.Dst[i] = t
 		ts = append(ts, t)

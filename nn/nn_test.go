@@ -230,6 +230,14 @@ func TestMRoPETable(t *testing.T) {
 	}
 	_, _, err = nn.MRoPETable(nil, 8, 1e6, [3]int{1, 1, 1})
 	require.Error(t, err)
+	// Qwen2.5-VL vision, head dim 8, patch (row 3, col 7): inv_freq = 10000^(−2j/4), j < 2; dims
+	// 0,1 by row, 2,3 by col, then repeated.
+	cs, _, err = nn.VisionRoPETable([][2]float32{{3, 7}}, 8, 10000)
+	require.NoError(t, err)
+	for d := range 8 {
+		pos := []float64{3, 3, 7, 7}[d%4]
+		require.InDelta(t, math.Cos(pos/math.Pow(10000, float64(2*(d%2))/4)), cs[d], 1e-6, "vision dim %d", d)
+	}
 	// RoPE2D, head dim 8, position (y 2, x 5): dims 0..3 rotate by y with inv_freq 100^(−j/2)
 	// over j < 2 (duplicated), dims 4..7 by x.
 	cs, _, err = nn.RoPE2DTable([][2]float32{{2, 5}}, 8, 100)

@@ -3,6 +3,8 @@ package nn
 import (
 	"math"
 	"slices"
+
+	"github.com/dsr4d/dsr4d/shaders"
 )
 
 // kernels is what a backend implements: the ops after their shape checks, writing into an output
@@ -11,6 +13,9 @@ type kernels interface {
 	alloc(shape []int, dtype DType) *Tensor
 	upload(t *Tensor, data []float32)
 	upload16(t *Tensor, bits []uint16)
+	// weight marks a loaded Linear weight: the backend may keep it only in the form its matmul
+	// reads (the CPU packs it and frees the row-major copy).
+	weight(t *Tensor)
 	zero(t *Tensor)
 	linear(out, x, w, b *Tensor)
 	rmsNorm(out, x, w *Tensor, eps float32)
@@ -25,14 +30,14 @@ type kernels interface {
 	copyRows(dst *Tensor, row0 int, src *Tensor)
 }
 
-type unaryOp uint32
+// unaryOp names a unary kernel on every backend by nn_unary.comp's OP constant.
+type unaryOp = shaders.NNUnaryOP
 
-// The unary kernels, numbered as nn_unary.comp's OP.
 const (
-	opGELU unaryOp = iota
-	opGELUTanh
-	opSiLU
-	opSwiGLU
+	opGELU     = shaders.NNUnaryGELUErf
+	opGELUTanh = shaders.NNUnaryGELUTanh
+	opSiLU     = shaders.NNUnarySiLU
+	opSwiGLU   = shaders.NNUnarySwiGLU
 )
 
 // attnCall is a checked attention: the segments (never nil) and, equivalently, the key range

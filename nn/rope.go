@@ -77,6 +77,30 @@ func RoPE2DTable(pos [][2]float32, headDim int, freq float64) (cos, sin []float3
 	return cos, sin, nil
 }
 
+// VisionRoPETable returns the tables of Qwen2.5-VL's vision tower for patch positions (row, col):
+// VisionRotaryEmbedding(headDim/2) gives inv_freq[j] = θ^(−2j/(headDim/2)) (float32, j <
+// headDim/4); a row's angles are (row·inv_freq, col·inv_freq), duplicated to headDim as
+// cat(emb, emb), and rotate_half runs over the whole head (Rotary{Parts: 1}).
+func VisionRoPETable(pos [][2]float32, headDim int, theta float64) (cos, sin []float32, err error) {
+	if headDim <= 0 || headDim%4 != 0 {
+		return nil, nil, fmt.Errorf("nn: VisionRoPETable: head dim %d is not a multiple of 4", headDim)
+	}
+	q, dim := headDim/4, headDim/2
+	inv := make([]float32, q)
+	for j := range inv {
+		inv[j] = float32(1 / float32(math.Pow(theta, float64(float32(2*j)/float32(dim)))))
+	}
+	cos, sin = make([]float32, len(pos)*headDim), make([]float32, len(pos)*headDim)
+	for i, p := range pos {
+		for d := range headDim {
+			f := p[(d%dim)/q] * inv[d%q]
+			cos[i*headDim+d] = float32(math.Cos(float64(f)))
+			sin[i*headDim+d] = float32(math.Sin(float64(f)))
+		}
+	}
+	return cos, sin, nil
+}
+
 // NewRotary uploads tables (n, headDim) made by the functions above onto be.
 func NewRotary(be Backend, cos, sin []float32, headDim, parts int) Rotary {
 	n := len(cos) / headDim

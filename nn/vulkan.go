@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/dsr4d/dsr4d/internal/float16"
+	"github.com/dsr4d/dsr4d/shaders"
 	"github.com/dsr4d/dsr4d/vk"
 	"github.com/dsr4d/dsr4d/vk/ops"
 )
@@ -119,6 +120,8 @@ func (v *Vulkan) upload16(t *Tensor, bits []uint16) {
 	}
 }
 
+func (v *Vulkan) weight(t *Tensor) {}
+
 func (v *Vulkan) zero(t *Tensor) {
 	if t.buf != nil {
 		v.rec.Fill(t.buf.View(0, t.buf.Size()), 0)
@@ -204,8 +207,8 @@ func (v *Vulkan) ok(ts ...*Tensor) bool {
 	return true
 }
 
-func (v *Vulkan) kernel(name string, spec vk.Spec) *vk.Kernel {
-	k, err := v.d.Kernel(name, spec)
+func (v *Vulkan) kernel(variant shaders.Variant) *vk.Kernel {
+	k, err := v.d.KernelOf(variant)
 	v.fail(err)
 	return k
 }
@@ -258,7 +261,7 @@ func (v *Vulkan) widen(w *Tensor) *vk.Buffer {
 			return nil
 		}
 	}
-	k := v.kernel("nn_widen", vk.Spec{"local_size_x": v.wg})
+	k := v.kernel(shaders.NNWiden(shaders.NNWidenSpec{LocalSizeX: v.wg}))
 	if k == nil {
 		return nil
 	}
@@ -285,7 +288,7 @@ func texels(t *Tensor, vec4 bool) vk.Bindable {
 	return view(t)
 }
 
-func (v *Vulkan) rownorm(mode uint32, out, x, w, b *Tensor, eps float32) {
+func (v *Vulkan) rownorm(mode shaders.NNRownormMode, out, x, w, b *Tensor, eps float32) {
 	if b == nil {
 		b = w // not read by RMSNorm
 	}
@@ -293,21 +296,18 @@ func (v *Vulkan) rownorm(mode uint32, out, x, w, b *Tensor, eps float32) {
 		return
 	}
 	vec4 := v.vec4(x.Cols())
-	if k := v.kernel("nn_rownorm", vk.Spec{"local_size_x": v.wg, "MODE": mode, "VEC4": b2u(vec4)}); k != nil {
+	if k := v.kernel(shaders.NNRownorm(shaders.NNRownormSpec{LocalSizeX: v.wg, Mode: mode, Vec4: vec4})); k != nil {
 		v.rec.Dispatch(k, v.grid1D(x.Rows()), []uint32{uint32(x.Rows()), uint32(x.Cols()), vk.F32(eps)},
 			texels(x, vec4), texels(w, vec4), texels(b, vec4), view(out))
 	}
 }
 
-func b2u(b bool) uint32 {
-	if b {
-		return 1
-	}
-	return 0
+func (v *Vulkan) rmsNorm(out, x, w *Tensor, eps float32) {
+	v.rownorm(shaders.NNRownormRMSNorm, out, x, w, nil, eps)
 }
-
-func (v *Vulkan) rmsNorm(out, x, w *Tensor, eps float32)      { v.rownorm(0, out, x, w, nil, eps) }
-func (v *Vulkan) layerNorm(out, x, w, b *Tensor, eps float32) { v.rownorm(1, out, x, w, b, eps) }
+func (v *Vulkan) layerNorm(out, x, w, b *Tensor, eps float32) {
+	v.rownorm(shaders.NNRownormLayerNorm, out, x, w, b, eps)
+}
 
 func (v *Vulkan) unary(op unaryOp, out, x, y *Tensor) {
 	if y == nil {
@@ -316,7 +316,7 @@ func (v *Vulkan) unary(op unaryOp, out, x, y *Tensor) {
 	if !v.ok(out, x, y) {
 		return
 	}
-	if k := v.kernel("nn_unary", vk.Spec{"local_size_x": v.wg, "OP": uint32(op)}); k != nil {
+	if k := v.kernel(shaders.NNUnary(shaders.NNUnarySpec{LocalSizeX: v.wg, OP: op})); k != nil {
 		v.rec.Dispatch(k, v.grid1D(x.Len()), []uint32{uint32(x.Len())}, view(x), view(y), view(out))
 	}
 }
@@ -325,7 +325,7 @@ func (v *Vulkan) softmax(out, x *Tensor) {
 	if !v.ok(out, x) {
 		return
 	}
-	if k := v.kernel("nn_softmax", vk.Spec{"local_size_x": v.wg}); k != nil {
+	if k := v.kernel(shaders.NNSoftmax(shaders.NNSoftmaxSpec{LocalSizeX: v.wg})); k != nil {
 		v.rec.Dispatch(k, v.grid1D(x.Rows()), []uint32{uint32(x.Rows()), uint32(x.Cols())}, view(x), view(out))
 	}
 }
@@ -349,7 +349,7 @@ func (v *Vulkan) rope(out, x, cos, sin *Tensor, heads, parts int) {
 		return
 	}
 	hd := x.Cols() / heads
-	if k := v.kernel("nn_rope", vk.Spec{"local_size_x": v.wg}); k != nil {
+	if k := v.kernel(shaders.NNRope(shaders.NNRopeSpec{LocalSizeX: v.wg})); k != nil {
 		v.rec.Dispatch(k, v.grid1D(x.Len()/2), []uint32{uint32(x.Rows()), uint32(heads), uint32(hd), uint32(hd / parts)},
 			view(x), view(cos), view(sin), view(out))
 	}
@@ -371,12 +371,14 @@ func (v *Vulkan) attention(out, q, k, val *Tensor, a attnCall) {
 	if wg == 0 || !v.d.Info().IsCPU() {
 		wg = 64
 	}
-	// The tiled schedule stages TILE keys and values (≤ 32 KiB of shared memory) per step.
+	// The tiled schedule stages TILE keys and values per step: up to 32 of them, within half the
+	// device's shared memory (32 KiB on most GPUs).
 	tile := uint32(AttentionTile)
 	if v.Tiled {
-		tile = uint32(max(1, min(32, 32<<10/(2*4*((a.hd+3)&^3)))))
+		budget := min(32<<10, int(v.d.Info().MaxSharedMemory)/2)
+		tile = uint32(max(1, min(32, budget/(2*4*((a.hd+3)&^3)))))
 	}
-	kern := v.kernel("nn_attention", vk.Spec{"local_size_x": wg, "HD": uint32(a.hd), "TILE": tile, "VEC4": b2u(vec4), "TILED": b2u(v.Tiled)})
+	kern := v.kernel(shaders.NNAttention(shaders.NNAttentionSpec{LocalSizeX: wg, HD: uint32(a.hd), Tile: tile, Vec4: vec4, Tiled: v.Tiled}))
 	if kern != nil {
 		groups := [3]int{(q.Rows() + int(wg) - 1) / int(wg), a.heads, 1}
 		v.rec.Dispatch(kern, groups, []uint32{uint32(q.Rows()), uint32(a.heads), uint32(a.kvHeads), vk.F32(a.scale)},
@@ -410,7 +412,7 @@ func (v *Vulkan) embedding(out, table *Tensor, ids []int) {
 	if ib == nil {
 		return
 	}
-	if k := v.kernel("nn_gather", vk.Spec{"local_size_x": v.wg}); k != nil {
+	if k := v.kernel(shaders.NNGather(shaders.NNGatherSpec{LocalSizeX: v.wg})); k != nil {
 		v.rec.Dispatch(k, v.grid1D(out.Len()), []uint32{uint32(len(ids)), uint32(table.Cols())}, view(table), ib.View(0, int64(len(u))*4), view(out))
 	}
 }

@@ -4,7 +4,9 @@
 Times y = x·Wᵀ for one m×n×k shape, float32, on `--threads` threads, with
   onednn: torch.utils.mkldnn.to_mkldnn(Linear) applied to x.to_mkldnn() — oneDNN's GEMM;
   mm:     torch.mm on dense tensors (Debian's torch 1.13 routes it to reference BLAS, not oneDNN).
-Prints one line per implementation: `impl m n k best_seconds gflops`.
+Prints one line per implementation: `impl m n k wall_s gflops cpu_s gflops_per_cpu_s`, the
+best of --reps calls by wall time and by process CPU time (all threads): on a machine shared with
+other jobs the second is the steadier figure.
 Run with Debian's /usr/bin/python3 (apt-get install -y python3-torch).
 """
 import argparse
@@ -17,12 +19,13 @@ import torch.utils.mkldnn
 
 def best(f, reps):
     f()  # warm-up: oneDNN primitive creation, page faults
-    ts = []
+    wall, cpu = [], []
     for _ in range(reps):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         f()
-        ts.append(time.perf_counter() - t)
-    return min(ts)
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return min(wall), min(cpu)
 
 
 def main():
@@ -50,7 +53,8 @@ def main():
                 s = best(lambda: torch.mm(x, w), a.reps)
             else:
                 raise SystemExit(f"bench_torch.py: unknown --impl {impl!r}")
-            print(f"{impl} {a.m} {a.n} {a.k} {s:.6f} {flops / s / 1e9:.2f}", flush=True)
+            w, c = s
+            print(f"{impl} {a.m} {a.n} {a.k} {w:.6f} {flops / w / 1e9:.2f} {c:.6f} {flops / c / 1e9:.2f}", flush=True)
 
 
 if __name__ == "__main__":

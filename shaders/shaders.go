@@ -2,6 +2,7 @@ package shaders
 
 import (
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -87,3 +88,36 @@ func (m Module) SpecByName(name string) (SpecConstant, bool) {
 	}
 	return SpecConstant{}, false
 }
+
+// Variant is a shader with every specialisation constant fixed, as the generated typed handles
+// make it: shaders.Fill(shaders.FillSpec{LocalSizeX: 64}) or shaders.ViewColorFrag. A zero Spec
+// field takes the shader's GLSL default.
+type Variant struct {
+	name   string
+	values []uint32 // in the order of Module.Spec
+}
+
+// Name is the shader's name (the key of Lookup).
+func (v Variant) Name() string { return v.name }
+
+// Values are the constants' 32-bit values in the order of the module's Spec.
+func (v Variant) Values() []uint32 { return v.values }
+
+// Module returns the embedded module of v.
+func (v Variant) Module() (Module, error) { return Lookup(v.name) }
+
+func orDefault(v, def uint32) uint32 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func f2u(f float32) uint32 { return math.Float32bits(f) }

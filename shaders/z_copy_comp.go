@@ -12,3 +12,14 @@ func init() {
 		Bindings: []Binding{{0, ReadOnly, StorageBuffer}, {1, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "PER", 1}}})
 }
+
+// CopySpec holds the specialisation constants of copy.comp; a zero field takes the GLSL default.
+type CopySpec struct {
+	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
+	PER        uint32 // PER, constant_id 1, default 1
+}
+
+// Copy is the shader copy.comp specialised by s.
+func Copy(s CopySpec) Variant {
+	return Variant{name: "copy", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(s.PER, 1)}}
+}

@@ -12,3 +12,14 @@ func init() {
 		Bindings: []Binding{{0, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "PER", 1}}})
 }
+
+// FillSpec holds the specialisation constants of fill.comp; a zero field takes the GLSL default.
+type FillSpec struct {
+	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
+	PER        uint32 // PER, constant_id 1, default 1
+}
+
+// Fill is the shader fill.comp specialised by s.
+func Fill(s FillSpec) Variant {
+	return Variant{name: "fill", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(s.PER, 1)}}
+}

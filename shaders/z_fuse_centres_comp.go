@@ -12,3 +12,13 @@ func init() {
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, StorageBuffer}, {2, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}}})
 }
+
+// FuseCentresSpec holds the specialisation constants of fuse_centres.comp; a zero field takes the GLSL default.
+type FuseCentresSpec struct {
+	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
+}
+
+// FuseCentres is the shader fuse_centres.comp specialised by s.
+func FuseCentres(s FuseCentresSpec) Variant {
+	return Variant{name: "fuse_centres", values: []uint32{orDefault(s.LocalSizeX, 1)}}
+}

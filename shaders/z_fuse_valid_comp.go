@@ -12,3 +12,13 @@ func init() {
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}}})
 }
+
+// FuseValidSpec holds the specialisation constants of fuse_valid.comp; a zero field takes the GLSL default.
+type FuseValidSpec struct {
+	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
+}
+
+// FuseValid is the shader fuse_valid.comp specialised by s.
+func FuseValid(s FuseValidSpec) Variant {
+	return Variant{name: "fuse_valid", values: []uint32{orDefault(s.LocalSizeX, 1)}}
+}

@@ -12,3 +12,21 @@ func init() {
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, ReadOnly, StorageBuffer}, {3, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "local_size_y", 1}, {2, "TM", 4}, {3, "TN", 4}, {4, "BK", 16}, {5, "TILED", 0}, {6, "TRANS_B", 0}, {7, "HAS_BIAS", 0}, {8, "VEC4", 0}}})
 }
+
+// MatmulSpec holds the specialisation constants of matmul.comp; a zero field takes the GLSL default.
+type MatmulSpec struct {
+	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
+	LocalSizeY uint32 // local_size_y, constant_id 1, default 1
+	TM         uint32 // TM, constant_id 2, default 4
+	TN         uint32 // TN, constant_id 3, default 4
+	BK         uint32 // BK, constant_id 4, default 16
+	Tiled      bool   // TILED, constant_id 5, default false
+	TransB     bool   // TRANS_B, constant_id 6, default false
+	HasBias    bool   // HAS_BIAS, constant_id 7, default false
+	Vec4       bool   // VEC4, constant_id 8, default false
+}
+
+// Matmul is the shader matmul.comp specialised by s.
+func Matmul(s MatmulSpec) Variant {
+	return Variant{name: "matmul", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(s.LocalSizeY, 1), orDefault(s.TM, 4), orDefault(s.TN, 4), orDefault(s.BK, 16), b2u(s.Tiled), b2u(s.TransB), b2u(s.HasBias), b2u(s.Vec4)}}
+}

@@ -12,3 +12,17 @@ func init() {
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, ReadOnly, UniformTexelBuffer}, {3, ReadOnly, StorageBuffer}, {4, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "HD", 64}, {2, "TILE", 16}, {3, "VEC4", 0}, {4, "TILED", 0}}})
 }
+
+// NNAttentionSpec holds the specialisation constants of nn_attention.comp; a zero field takes the GLSL default.
+type NNAttentionSpec struct {
+	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
+	HD         uint32 // HD, constant_id 1, default 64
+	Tile       uint32 // TILE, constant_id 2, default 16
+	Vec4       bool   // VEC4, constant_id 3, default false
+	Tiled      bool   // TILED, constant_id 4, default false
+}
+
+// NNAttention is the shader nn_attention.comp specialised by s.
+func NNAttention(s NNAttentionSpec) Variant {
+	return Variant{name: "nn_attention", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(s.HD, 64), orDefault(s.Tile, 16), b2u(s.Vec4), b2u(s.Tiled)}}
+}

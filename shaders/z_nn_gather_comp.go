@@ -12,3 +12,13 @@ func init() {
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, StorageBuffer}, {2, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}}})
 }
+
+// NNGatherSpec holds the specialisation constants of nn_gather.comp; a zero field takes the GLSL default.
+type NNGatherSpec struct {
+	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
+}
+
+// NNGather is the shader nn_gather.comp specialised by s.
+func NNGather(s NNGatherSpec) Variant {
+	return Variant{name: "nn_gather", values: []uint32{orDefault(s.LocalSizeX, 1)}}
+}

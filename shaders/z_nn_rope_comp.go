@@ -12,3 +12,13 @@ func init() {
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, ReadOnly, UniformTexelBuffer}, {3, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}}})
 }
+
+// NNRopeSpec holds the specialisation constants of nn_rope.comp; a zero field takes the GLSL default.
+type NNRopeSpec struct {
+	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
+}
+
+// NNRope is the shader nn_rope.comp specialised by s.
+func NNRope(s NNRopeSpec) Variant {
+	return Variant{name: "nn_rope", values: []uint32{orDefault(s.LocalSizeX, 1)}}
+}

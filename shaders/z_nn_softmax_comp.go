@@ -12,3 +12,13 @@ func init() {
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}}})
 }
+
+// NNSoftmaxSpec holds the specialisation constants of nn_softmax.comp; a zero field takes the GLSL default.
+type NNSoftmaxSpec struct {
+	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
+}
+
+// NNSoftmax is the shader nn_softmax.comp specialised by s.
+func NNSoftmax(s NNSoftmaxSpec) Variant {
+	return Variant{name: "nn_softmax", values: []uint32{orDefault(s.LocalSizeX, 1)}}
+}

@@ -12,3 +12,13 @@ func init() {
 		Bindings: []Binding{{0, ReadOnly, StorageBuffer}, {1, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}}})
 }
+
+// NNWidenSpec holds the specialisation constants of nn_widen.comp; a zero field takes the GLSL default.
+type NNWidenSpec struct {
+	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
+}
+
+// NNWiden is the shader nn_widen.comp specialised by s.
+func NNWiden(s NNWidenSpec) Variant {
+	return Variant{name: "nn_widen", values: []uint32{orDefault(s.LocalSizeX, 1)}}
+}

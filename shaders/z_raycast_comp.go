@@ -12,3 +12,15 @@ func init() {
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "local_size_y", 1}, {2, "CULL", 0}}})
 }
+
+// RaycastSpec holds the specialisation constants of raycast.comp; a zero field takes the GLSL default.
+type RaycastSpec struct {
+	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
+	LocalSizeY uint32 // local_size_y, constant_id 1, default 1
+	Cull       bool   // CULL, constant_id 2, default false
+}
+
+// Raycast is the shader raycast.comp specialised by s.
+func Raycast(s RaycastSpec) Variant {
+	return Variant{name: "raycast", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(s.LocalSizeY, 1), b2u(s.Cull)}}
+}

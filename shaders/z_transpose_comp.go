@@ -12,3 +12,14 @@ func init() {
 		Bindings: []Binding{{0, ReadOnly, StorageBuffer}, {1, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "local_size_y", 1}}})
 }
+
+// TransposeSpec holds the specialisation constants of transpose.comp; a zero field takes the GLSL default.
+type TransposeSpec struct {
+	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
+	LocalSizeY uint32 // local_size_y, constant_id 1, default 1
+}
+
+// Transpose is the shader transpose.comp specialised by s.
+func Transpose(s TransposeSpec) Variant {
+	return Variant{name: "transpose", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(s.LocalSizeY, 1)}}
+}

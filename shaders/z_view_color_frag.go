@@ -12,3 +12,6 @@ func init() {
 		Bindings: []Binding{},
 		Spec:     []SpecConstant{}})
 }
+
+// ViewColorFrag is the shader view_color.frag.
+var ViewColorFrag = Variant{name: "view_color.frag"}

@@ -12,3 +12,6 @@ func init() {
 		Bindings: []Binding{},
 		Spec:     []SpecConstant{}})
 }
+
+// ViewHudVert is the shader view_hud.vert.
+var ViewHudVert = Variant{name: "view_hud.vert"}

@@ -12,3 +12,6 @@ func init() {
 		Bindings: []Binding{},
 		Spec:     []SpecConstant{}})
 }
+
+// ViewLinesVert is the shader view_lines.vert.
+var ViewLinesVert = Variant{name: "view_lines.vert"}

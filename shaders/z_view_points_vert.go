@@ -12,3 +12,6 @@ func init() {
 		Bindings: []Binding{},
 		Spec:     []SpecConstant{}})
 }
+
+// ViewPointsVert is the shader view_points.vert.
+var ViewPointsVert = Variant{name: "view_points.vert"}

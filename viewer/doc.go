@@ -20,9 +20,20 @@
 // init function of package main, or a TestMain that runs tests elsewhere).
 //
 // The HUD is text from the 7×13 bitmap face of golang.org/x/image/font/basicfont, drawn as
-// quads (one per lit run of a glyph row): no texture, no descriptor sets. Validation messages
-// (DSR4D_VALIDATE=1 or the validate arguments) are caught by a C callback of this package,
-// because vulkan-go's single Go callback belongs to package vk.
+// quads (one per lit run of a glyph row): no texture, no descriptor sets.
+//
+// Ownership. The Vulkan instance, device, queue, surface, validation messenger (DSR4D_VALIDATE=1
+// or the validate arguments) and live-object count belong to a vk.Device opened with
+// Options.Graphics; the viewer owns only the graphics objects it makes from the device's Handles
+// (command pool, buffers, images, render pass, pipelines, framebuffers, swapchain, semaphores,
+// fences), counts each with Device.Track, and releases them all before Device.Close, which then
+// destroys the surface; tests check that Live is zero afterwards. Submissions and presents go
+// through the Device (its queue lock). The graphics calls that pass arrays of structs
+// (render pass, graphics pipelines, viewport and scissor, image copies, surface formats) are made
+// by cgo.go's C functions, which build those structures on their own stack, for the reason
+// package vk's doc gives: vulkan-go frees its C copies of such arrays from finalizers that can
+// run during the call. The remaining vulkan-go calls pass only handles, numbers and structs
+// whose slices hold handles, each freed (Free) after its call.
 //
 // Conventions: world coordinates are the scene's (poses map OpenCV camera frames to world);
 // the orbit camera's up is the mean camera up (−y of the OpenCV camera) over the frames; the

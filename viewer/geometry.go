@@ -6,7 +6,6 @@ import (
 	_ "image/jpeg" // frames/ may hold JPEGs
 	_ "image/png"
 	"math"
-	"os"
 	"slices"
 	"sort"
 
@@ -165,8 +164,7 @@ func Build(s *scene.Scene, opt BuildOptions) (*Geometry, error) {
 		pts := s.PointMap(i).Pix
 		conf := s.ConfFrame(i)
 		for k, o := range s.Objects {
-			if n, sum := s.VisiblePixels(o.ID, i, valid); n > 0 {
-				c := r3.Vec{X: sum[0] / float64(n), Y: sum[1] / float64(n), Z: sum[2] / float64(n)}
+			if c, ok := scene.Mean(s.VisiblePixels(o.ID, i, valid)); ok {
 				g.Centres[k][i], g.Visible[k][i] = pose.Apply(c), true
 			}
 		}
@@ -211,22 +209,11 @@ func Build(s *scene.Scene, opt BuildOptions) (*Geometry, error) {
 	return g, nil
 }
 
-// frameImage decodes frames/<i> when the scene has RGB frames.
+// frameImage decodes frames/<i> when the scene has RGB frames (sizes checked before decoding).
 func frameImage(s *scene.Scene, i int) (stdimage.Image, error) {
-	if len(s.Frames) != s.N {
-		return nil, nil
-	}
-	f, err := os.Open(s.Frames[i])
+	img, err := s.Frame(i)
 	if err != nil {
 		return nil, fmt.Errorf("viewer: scene %q: %w", s.VideoID, err)
-	}
-	defer f.Close()
-	img, _, err := stdimage.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("viewer: scene %q: %s: %w", s.VideoID, s.Frames[i], err)
-	}
-	if b := img.Bounds(); b.Dx() != s.ImageSize[0] || b.Dy() != s.ImageSize[1] {
-		return nil, fmt.Errorf("viewer: scene %q: %s is %dx%d, want the image size %dx%d", s.VideoID, s.Frames[i], b.Dx(), b.Dy(), s.ImageSize[0], s.ImageSize[1])
 	}
 	return img, nil
 }

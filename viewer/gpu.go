@@ -1,278 +1,95 @@
 package viewer
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 	"unsafe"
 
 	vulkan "github.com/vulkan-go/vulkan"
 
-	"github.com/dsr4d/dsr4d/internal/cgokeep"
-	"github.com/dsr4d/dsr4d/shaders"
 	"github.com/dsr4d/dsr4d/vk"
 )
 
+// check is vk.Check with this package's prefix.
 func check(call string, r vulkan.Result) error {
-	switch r {
-	case vulkan.Success:
-		return nil
-	case vulkan.ErrorOutOfDeviceMemory, vulkan.ErrorOutOfHostMemory:
-		return fmt.Errorf("viewer: %s: %w", call, vk.ErrOutOfDeviceMemory)
-	case vulkan.ErrorDeviceLost:
-		return fmt.Errorf("viewer: %s: %w", call, vk.ErrDeviceLost)
-	}
-	return fmt.Errorf("viewer: %w", &vk.ResultError{Call: call, Result: int32(r)})
-}
-
-// gpu is an instance, a device with one graphics queue and the live-object count.
-type gpu struct {
-	inst     vulkan.Instance
-	debug    *messenger
-	pd       vulkan.PhysicalDevice
-	dev      vulkan.Device
-	queue    vulkan.Queue
-	family   uint32
-	name     string
-	memProps vulkan.PhysicalDeviceMemoryProperties
-	large    bool // largePoints enabled
-	wide     bool // wideLines enabled
-	maxPoint float32
-	pool     vulkan.CommandPool
-	live     map[string]int
-}
-
-func (g *gpu) add(kind string, d int) {
-	if g.live == nil {
-		g.live = map[string]int{}
-	}
-	g.live[kind] += d
-}
-
-// newGPU creates the instance (with exts) and a device whose queue has graphics (and, when
-// surface returns one, presents to it). surface is called after the instance exists.
-func newGPU(validate bool, exts []string, surface func(vulkan.Instance) (vulkan.Surface, error)) (*gpu, vulkan.Surface, error) {
-	if err := vk.InitLoader(); err != nil {
-		return nil, vulkan.NullSurface, err
-	}
-	var layers []string
-	if validate {
-		if !vk.ValidationLayerInstalled() {
-			return nil, vulkan.NullSurface, fmt.Errorf("viewer: validation requested but %s is not installed: apt-get install -y vulkan-validationlayers", vk.ValidationLayer)
-		}
-		layers = append(layers, vk.ValidationLayer+"\x00")
-		exts = append(exts, "VK_EXT_debug_report")
-	}
-	cexts := make([]string, len(exts))
-	for i, e := range exts {
-		cexts[i] = strings.TrimSuffix(e, "\x00") + "\x00"
-	}
-	app := vulkan.ApplicationInfo{
-		SType:            vulkan.StructureTypeApplicationInfo,
-		PApplicationName: "dsr4d view\x00",
-		PEngineName:      "dsr4d\x00",
-		ApiVersion:       vulkan.MakeVersion(1, 1, 0),
-	}
-	ci := vulkan.InstanceCreateInfo{
-		SType:                   vulkan.StructureTypeInstanceCreateInfo,
-		PApplicationInfo:        &app,
-		EnabledLayerCount:       uint32(len(layers)),
-		PpEnabledLayerNames:     layers,
-		EnabledExtensionCount:   uint32(len(cexts)),
-		PpEnabledExtensionNames: cexts,
-	}
-	g := &gpu{}
-	var inst vulkan.Instance
-	r := vulkan.CreateInstance(&ci, nil, &inst)
-	g.inst = inst
-	ci.Free()
-	app.Free()
-	if r == vulkan.ErrorIncompatibleDriver {
-		return nil, vulkan.NullSurface, fmt.Errorf("%w: no Vulkan 1.1 driver (apt-get install -y mesa-vulkan-drivers)", vk.ErrNoDevice)
-	}
-	if err := check("vkCreateInstance", r); err != nil {
-		return nil, vulkan.NullSurface, err
-	}
-	if err := vulkan.InitInstance(g.inst); err != nil {
-		vulkan.DestroyInstance(g.inst, nil)
-		return nil, vulkan.NullSurface, fmt.Errorf("viewer: loading instance functions: %v", err)
-	}
-	if validate {
-		m, err := newMessenger(g.inst)
-		if err != nil {
-			vulkan.DestroyInstance(g.inst, nil)
-			return nil, vulkan.NullSurface, err
-		}
-		g.debug = m
-	}
-	surf := vulkan.NullSurface
-	if surface != nil {
-		s, err := surface(g.inst)
-		if err != nil {
-			g.destroy()
-			return nil, vulkan.NullSurface, err
-		}
-		surf = s
-	}
-	if err := g.pickDevice(surf); err != nil {
-		if surf != vulkan.NullSurface {
-			vulkan.DestroySurface(g.inst, surf, nil)
-		}
-		g.destroy()
-		return nil, vulkan.NullSurface, err
-	}
-	return g, surf, nil
-}
-
-// pickDevice chooses DSR4D_DEVICE (index or name substring) or else the best device type that
-// has a graphics queue (presenting to surf when given).
-func (g *gpu) pickDevice(surf vulkan.Surface) error {
-	var n uint32
-	if err := check("vkEnumeratePhysicalDevices", vulkan.EnumeratePhysicalDevices(g.inst, &n, nil)); err != nil {
-		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("%w: the Vulkan loader found no device (apt-get install -y mesa-vulkan-drivers)", vk.ErrNoDevice)
-	}
-	pds := make([]vulkan.PhysicalDevice, n)
-	if err := check("vkEnumeratePhysicalDevices", vulkan.EnumeratePhysicalDevices(g.inst, &n, pds)); err != nil {
-		return err
-	}
-	// The same choice as package vk, among the devices with a graphics queue (that presents).
-	var cands []vk.Info
-	var families []int
-	for i, pd := range pds[:n] {
-		if fam := graphicsFamily(pd, surf); fam >= 0 {
-			cands = append(cands, vk.Describe(g.inst, pd, i))
-			families = append(families, fam)
-		}
-	}
-	if len(cands) == 0 {
-		return fmt.Errorf("%w: no device has a graphics queue%s", vk.ErrNoDevice,
-			map[bool]string{true: " that presents to the window", false: ""}[surf != vulkan.NullSurface])
-	}
-	c, err := vk.Choose(cands, os.Getenv("DSR4D_DEVICE"))
-	if err != nil {
+	if err := vk.Check(call, r); err != nil {
 		return fmt.Errorf("viewer: %w", err)
 	}
-	g.pd, g.family, g.name = pds[cands[c].Index], uint32(families[c]), cands[c].Name
-	var mp vulkan.PhysicalDeviceMemoryProperties
-	vulkan.GetPhysicalDeviceMemoryProperties(g.pd, &mp)
-	mp.Deref()
-	g.memProps = mp
-	for i := range g.memProps.MemoryTypes[:g.memProps.MemoryTypeCount] {
-		g.memProps.MemoryTypes[i].Deref()
-	}
-	var feats vulkan.PhysicalDeviceFeatures
-	vulkan.GetPhysicalDeviceFeatures(g.pd, &feats)
-	feats.Deref()
-	var props vulkan.PhysicalDeviceProperties
-	vulkan.GetPhysicalDeviceProperties(g.pd, &props)
-	props.Deref()
-	props.Limits.Deref()
-	g.large, g.wide = feats.LargePoints == vulkan.True, feats.WideLines == vulkan.True
-	g.maxPoint = 1
-	if g.large {
-		g.maxPoint = props.Limits.PointSizeRange[1]
-	}
-	enable := vulkan.PhysicalDeviceFeatures{LargePoints: feats.LargePoints, WideLines: feats.WideLines}
-	var exts []string
-	if surf != vulkan.NullSurface {
-		exts = append(exts, "VK_KHR_swapchain\x00")
-	}
-	qci := vulkan.DeviceQueueCreateInfo{
-		SType:            vulkan.StructureTypeDeviceQueueCreateInfo,
-		QueueFamilyIndex: g.family,
-		QueueCount:       1,
-		PQueuePriorities: []float32{1},
-	}
-	dci := vulkan.DeviceCreateInfo{
-		SType:                   vulkan.StructureTypeDeviceCreateInfo,
-		QueueCreateInfoCount:    1,
-		PQueueCreateInfos:       []vulkan.DeviceQueueCreateInfo{qci},
-		EnabledExtensionCount:   uint32(len(exts)),
-		PpEnabledExtensionNames: exts,
-		PEnabledFeatures:        []vulkan.PhysicalDeviceFeatures{enable},
-	}
-	var dev vulkan.Device
-	r := vulkan.CreateDevice(g.pd, &dci, nil, &dev)
-	g.dev = dev
-	dci.Free()
-	if err := check("vkCreateDevice", r); err != nil {
-		return err
-	}
-	var q vulkan.Queue
-	vulkan.GetDeviceQueue(g.dev, g.family, 0, &q)
-	g.queue = q
-	pci := vulkan.CommandPoolCreateInfo{
-		SType:            vulkan.StructureTypeCommandPoolCreateInfo,
-		Flags:            vulkan.CommandPoolCreateFlags(vulkan.CommandPoolCreateResetCommandBufferBit),
-		QueueFamilyIndex: g.family,
-	}
-	var pool vulkan.CommandPool
-	if err := check("vkCreateCommandPool", vulkan.CreateCommandPool(g.dev, &pci, nil, &pool)); err != nil {
-		vulkan.DestroyDevice(g.dev, nil)
-		g.dev = nil
-		return err
-	}
-	g.pool = pool
-	g.add("command_pool", 1)
 	return nil
 }
 
-func graphicsFamily(pd vulkan.PhysicalDevice, surf vulkan.Surface) int {
-	var n uint32
-	vulkan.GetPhysicalDeviceQueueFamilyProperties(pd, &n, nil)
-	fams := make([]vulkan.QueueFamilyProperties, n)
-	vulkan.GetPhysicalDeviceQueueFamilyProperties(pd, &n, fams)
-	for i, f := range fams[:n] {
-		f.Deref()
-		if vulkan.QueueFlagBits(f.QueueFlags)&vulkan.QueueGraphicsBit == 0 {
-			continue
-		}
-		if surf != vulkan.NullSurface {
-			var ok vulkan.Bool32
-			if vulkan.GetPhysicalDeviceSurfaceSupport(pd, uint32(i), surf, &ok) != vulkan.Success || ok != vulkan.True {
-				continue
-			}
-		}
-		return i
-	}
-	return -1
+// gpu is a vk.Device opened for graphics with the viewer's command pool. The Device owns the
+// instance, the device, the queue, the surface (for a window), the validation messenger and the
+// live-object count; the viewer creates its graphics objects from d.Handles() and counts them
+// with d.Track.
+type gpu struct {
+	d    *vk.Device
+	h    vk.Handles
+	dev  vulkan.Device
+	pool vulkan.CommandPool
 }
+
+func (g *gpu) add(kind string, n int) { g.d.Track(kind, n) }
+
+// newGPU opens a graphics device (presenting to the surface that surface makes, when given,
+// after the instance exists with exts enabled).
+func newGPU(validate bool, exts []string, surface func(vulkan.Instance) (vulkan.Surface, error)) (*gpu, error) {
+	d, err := vk.Open(vk.Options{Validate: validate, AppName: "dsr4d view", Graphics: true,
+		InstanceExtensions: exts, Surface: surface})
+	if err != nil {
+		return nil, fmt.Errorf("viewer: %w", err)
+	}
+	g := &gpu{d: d, h: d.Handles()}
+	g.dev = g.h.Device
+	pci := vulkan.CommandPoolCreateInfo{
+		SType:            vulkan.StructureTypeCommandPoolCreateInfo,
+		Flags:            vulkan.CommandPoolCreateFlags(vulkan.CommandPoolCreateResetCommandBufferBit),
+		QueueFamilyIndex: g.h.QueueFamily,
+	}
+	var pool vulkan.CommandPool
+	r := vulkan.CreateCommandPool(g.dev, &pci, nil, &pool)
+	pci.Free()
+	if err := check("vkCreateCommandPool", r); err != nil {
+		d.Close()
+		return nil, err
+	}
+	g.pool = pool
+	g.add("command_pool", 1)
+	return g, nil
+}
+
+// name is the device's name.
+func (g *gpu) name() string { return g.d.Info().Name }
 
 // messages returns the validation messages so far (zero when validation is off).
-func (g *gpu) messages() vk.Messages { return g.debug.messages() }
+func (g *gpu) messages() vk.Messages { return g.d.Messages() }
 
+// live counts the live Vulkan objects of the device, the viewer's included.
+func (g *gpu) live() map[string]int { return g.d.Live() }
+
+// destroy releases the pool and closes the device (which destroys the surface); everything else
+// the viewer made must be released first.
 func (g *gpu) destroy() {
-	if g.dev != nil {
-		vulkan.DeviceWaitIdle(g.dev)
-		if g.pool != vulkan.NullCommandPool {
-			vulkan.DestroyCommandPool(g.dev, g.pool, nil)
-			g.add("command_pool", -1)
-			g.pool = vulkan.NullCommandPool
-		}
-		vulkan.DestroyDevice(g.dev, nil)
-		g.dev = nil
+	if g.dev == nil {
+		return
 	}
-	if g.inst != nil {
-		g.debug.destroy(g.inst)
-		g.debug = nil
-		vulkan.DestroyInstance(g.inst, nil)
-		g.inst = nil
+	vulkan.DeviceWaitIdle(g.dev)
+	if g.pool != vulkan.NullCommandPool {
+		vulkan.DestroyCommandPool(g.dev, g.pool, nil)
+		g.add("command_pool", -1)
+		g.pool = vulkan.NullCommandPool
 	}
+	g.d.Close()
+	g.dev = nil // g.d stays, for Live and Messages after Close
 }
 
-// memoryType returns the best memory type allowed by bits with all of want, or -1.
+// memoryType returns the first memory type allowed by bits with every property of want, or -1.
 func (g *gpu) memoryType(bits uint32, want vulkan.MemoryPropertyFlagBits) int {
-	for i := range g.memProps.MemoryTypeCount {
-		if bits&(1<<i) == 0 {
-			continue
-		}
-		if vulkan.MemoryPropertyFlagBits(g.memProps.MemoryTypes[i].PropertyFlags)&want == want {
-			return int(i)
+	for i, t := range g.d.Info().MemoryTypes {
+		has := func(f vulkan.MemoryPropertyFlagBits, ok bool) bool { return want&f == 0 || ok }
+		if bits&(1<<i) != 0 && has(vulkan.MemoryPropertyDeviceLocalBit, t.DeviceLocal) &&
+			has(vulkan.MemoryPropertyHostVisibleBit, t.HostVisible) && has(vulkan.MemoryPropertyHostCoherentBit, t.HostCoherent) {
+			return i
 		}
 	}
 	return -1
@@ -300,7 +117,9 @@ func (g *gpu) newBuffer(size int, usage vulkan.BufferUsageFlagBits) (*buffer, er
 	}
 	b := &buffer{size: size}
 	var vb vulkan.Buffer
-	if err := check("vkCreateBuffer", vulkan.CreateBuffer(g.dev, &bci, nil, &vb)); err != nil {
+	res := vulkan.CreateBuffer(g.dev, &bci, nil, &vb)
+	bci.Free() // vulkan-go's C copy; no arrays of structs, so no finalizer
+	if err := check("vkCreateBuffer", res); err != nil {
 		return nil, err
 	}
 	b.buf = vb
@@ -308,6 +127,7 @@ func (g *gpu) newBuffer(size int, usage vulkan.BufferUsageFlagBits) (*buffer, er
 	var req vulkan.MemoryRequirements
 	vulkan.GetBufferMemoryRequirements(g.dev, b.buf, &req)
 	req.Deref()
+	req.Free()
 	hv := vulkan.MemoryPropertyHostVisibleBit | vulkan.MemoryPropertyHostCoherentBit
 	ti := g.memoryType(req.MemoryTypeBits, hv|vulkan.MemoryPropertyDeviceLocalBit)
 	if ti < 0 {
@@ -315,11 +135,13 @@ func (g *gpu) newBuffer(size int, usage vulkan.BufferUsageFlagBits) (*buffer, er
 	}
 	if ti < 0 {
 		g.freeBuffer(b)
-		return nil, fmt.Errorf("viewer: no host-visible coherent memory type on %s", g.name)
+		return nil, fmt.Errorf("viewer: no host-visible coherent memory type on %s", g.name())
 	}
 	mai := vulkan.MemoryAllocateInfo{SType: vulkan.StructureTypeMemoryAllocateInfo, AllocationSize: req.Size, MemoryTypeIndex: uint32(ti)}
 	var mem vulkan.DeviceMemory
-	if err := check("vkAllocateMemory", vulkan.AllocateMemory(g.dev, &mai, nil, &mem)); err != nil {
+	res = vulkan.AllocateMemory(g.dev, &mai, nil, &mem)
+	mai.Free() // vulkan-go's C copy; no arrays of structs, so no finalizer
+	if err := check("vkAllocateMemory", res); err != nil {
 		g.freeBuffer(b)
 		return nil, err
 	}
@@ -380,7 +202,9 @@ func (g *gpu) newImage(w, h int, format vulkan.Format, usage vulkan.ImageUsageFl
 	}
 	im := &image{}
 	var vimg vulkan.Image
-	if err := check("vkCreateImage", vulkan.CreateImage(g.dev, &ici, nil, &vimg)); err != nil {
+	res := vulkan.CreateImage(g.dev, &ici, nil, &vimg)
+	ici.Free() // vulkan-go's C copy; no arrays of structs, so no finalizer
+	if err := check("vkCreateImage", res); err != nil {
 		return nil, err
 	}
 	im.img = vimg
@@ -388,13 +212,16 @@ func (g *gpu) newImage(w, h int, format vulkan.Format, usage vulkan.ImageUsageFl
 	var req vulkan.MemoryRequirements
 	vulkan.GetImageMemoryRequirements(g.dev, im.img, &req)
 	req.Deref()
+	req.Free()
 	ti := g.memoryType(req.MemoryTypeBits, vulkan.MemoryPropertyDeviceLocalBit)
 	if ti < 0 {
 		ti = g.memoryType(req.MemoryTypeBits, 0)
 	}
 	mai := vulkan.MemoryAllocateInfo{SType: vulkan.StructureTypeMemoryAllocateInfo, AllocationSize: req.Size, MemoryTypeIndex: uint32(ti)}
 	var imem vulkan.DeviceMemory
-	if err := check("vkAllocateMemory", vulkan.AllocateMemory(g.dev, &mai, nil, &imem)); err != nil {
+	res = vulkan.AllocateMemory(g.dev, &mai, nil, &imem)
+	mai.Free() // vulkan-go's C copy; no arrays of structs, so no finalizer
+	if err := check("vkAllocateMemory", res); err != nil {
 		g.freeImage(im)
 		return nil, err
 	}
@@ -422,7 +249,9 @@ func (g *gpu) newView(img vulkan.Image, format vulkan.Format, aspect vulkan.Imag
 		SubresourceRange: vulkan.ImageSubresourceRange{AspectMask: vulkan.ImageAspectFlags(aspect), LevelCount: 1, LayerCount: 1},
 	}
 	var v vulkan.ImageView
-	if err := check("vkCreateImageView", vulkan.CreateImageView(g.dev, &vci, nil, &v)); err != nil {
+	res := vulkan.CreateImageView(g.dev, &vci, nil, &v)
+	vci.Free() // vulkan-go's C copy; no arrays of structs, so no finalizer
+	if err := check("vkCreateImageView", res); err != nil {
 		return vulkan.NullImageView, err
 	}
 	g.add("image_view", 1)
@@ -452,25 +281,6 @@ func (g *gpu) freeImage(im *image) {
 	*im = image{}
 }
 
-func (g *gpu) shaderModule(name string) (vulkan.ShaderModule, error) {
-	mod, err := shaders.Lookup(name)
-	if err != nil {
-		return vulkan.NullShaderModule, err
-	}
-	code := make([]uint32, len(mod.SPIRV)/4)
-	for i := range code {
-		code[i] = binary.LittleEndian.Uint32(mod.SPIRV[4*i:])
-	}
-	ci := vulkan.ShaderModuleCreateInfo{SType: vulkan.StructureTypeShaderModuleCreateInfo, CodeSize: uint(len(mod.SPIRV)), PCode: code}
-	var m vulkan.ShaderModule
-	r := vulkan.CreateShaderModule(g.dev, &ci, nil, &m)
-	ci.Free()
-	if err := check("vkCreateShaderModule", r); err != nil {
-		return vulkan.NullShaderModule, err
-	}
-	return m, nil
-}
-
 // commandBuffer allocates one primary command buffer from the pool.
 func (g *gpu) commandBuffer() (vulkan.CommandBuffer, error) {
 	ai := vulkan.CommandBufferAllocateInfo{
@@ -480,7 +290,9 @@ func (g *gpu) commandBuffer() (vulkan.CommandBuffer, error) {
 		CommandBufferCount: 1,
 	}
 	cbs := make([]vulkan.CommandBuffer, 1)
-	if err := check("vkAllocateCommandBuffers", vulkan.AllocateCommandBuffers(g.dev, &ai, cbs)); err != nil {
+	res := vulkan.AllocateCommandBuffers(g.dev, &ai, cbs)
+	ai.Free() // vulkan-go's C copy; no arrays of structs, so no finalizer
+	if err := check("vkAllocateCommandBuffers", res); err != nil {
 		return nil, err
 	}
 	g.add("command_buffer", 1)
@@ -500,7 +312,9 @@ func (g *gpu) newFence(signaled bool) (vulkan.Fence, error) {
 		fci.Flags = vulkan.FenceCreateFlags(vulkan.FenceCreateSignaledBit)
 	}
 	var f vulkan.Fence
-	if err := check("vkCreateFence", vulkan.CreateFence(g.dev, &fci, nil, &f)); err != nil {
+	res := vulkan.CreateFence(g.dev, &fci, nil, &f)
+	fci.Free() // vulkan-go's C copy; no arrays of structs, so no finalizer
+	if err := check("vkCreateFence", res); err != nil {
 		return vulkan.NullFence, err
 	}
 	g.add("fence", 1)
@@ -520,10 +334,3 @@ func (g *gpu) waitFence(f vulkan.Fence) error {
 
 // errNoWindow reports that no window could be opened (no display, no GLFW Vulkan support).
 var errNoWindow = errors.New("viewer: cannot open a window")
-
-// noGC holds the garbage collector off until the returned function runs (internal/cgokeep,
-// shared with package vk so that nested and concurrent holds compose). vulkan-go frees the C
-// copies of the structs it marshals from finalizers, so a collection between the marshalling
-// and the end of the Vulkan call frees memory the driver is still reading. Every call that
-// passes structs runs under it.
-func noGC() func() { return cgokeep.Hold() }

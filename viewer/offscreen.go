@@ -3,9 +3,6 @@ package viewer
 import (
 	"fmt"
 	stdimage "image"
-	"image/png"
-	"os"
-	"path/filepath"
 
 	vulkan "github.com/vulkan-go/vulkan"
 
@@ -33,8 +30,7 @@ func NewOffscreen(geo *Geometry, w, h int, validate bool) (*Offscreen, error) {
 	if err := checkSize(w, h); err != nil {
 		return nil, err
 	}
-	defer noGC()()
-	g, _, err := newGPU(vk.ValidationRequested(validate), nil, nil)
+	g, err := newGPU(validate, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +68,7 @@ func (o *Offscreen) init(geo *Geometry) error {
 }
 
 // Device names the Vulkan device.
-func (o *Offscreen) Device() string { return o.g.name }
+func (o *Offscreen) Device() string { return o.g.name() }
 
 // Messages returns the validation messages so far.
 func (o *Offscreen) Messages() vk.Messages { return o.g.messages() }
@@ -83,11 +79,7 @@ func (o *Offscreen) Uploads() int { return o.r.uploads }
 
 // Live counts live Vulkan objects by kind (all zero after Close).
 func (o *Offscreen) Live() map[string]int {
-	out := map[string]int{}
-	for k, v := range o.g.live {
-		out[k] = v
-	}
-	return out
+	return o.g.live()
 }
 
 // Render draws st and returns the picture.
@@ -102,7 +94,6 @@ func (o *Offscreen) Render(st *State) (*stdimage.RGBA, error) {
 
 // Draw renders st into the target and waits, without converting the pixels (for timing).
 func (o *Offscreen) Draw(st *State) error {
-	defer noGC()()
 	if err := o.r.setHUD(buildHUD(st, o.w, o.h)); err != nil {
 		return err
 	}
@@ -110,26 +101,18 @@ func (o *Offscreen) Draw(st *State) error {
 	if err := check("vkResetCommandBuffer", vulkan.ResetCommandBuffer(cb, 0)); err != nil {
 		return err
 	}
-	bi := vulkan.CommandBufferBeginInfo{SType: vulkan.StructureTypeCommandBufferBeginInfo, Flags: vulkan.CommandBufferUsageFlags(vulkan.CommandBufferUsageOneTimeSubmitBit)}
-	if err := check("vkBeginCommandBuffer", vulkan.BeginCommandBuffer(cb, &bi)); err != nil {
-		return err
+	if err := vk.BeginCommands(cb); err != nil {
+		return fmt.Errorf("viewer: %w", err)
 	}
 	o.r.record(cb, o.fb, o.w, o.h, st)
 	// The render pass leaves the colour image in TRANSFER_SRC_OPTIMAL after its external dependency.
-	region := vulkan.BufferImageCopy{
-		ImageSubresource: vulkan.ImageSubresourceLayers{AspectMask: vulkan.ImageAspectFlags(vulkan.ImageAspectColorBit), LayerCount: 1},
-		ImageExtent:      vulkan.Extent3D{Width: uint32(o.w), Height: uint32(o.h), Depth: 1},
-	}
-	vulkan.CmdCopyImageToBuffer(cb, o.color.img, vulkan.ImageLayoutTransferSrcOptimal, o.readback.buf, 1, []vulkan.BufferImageCopy{region})
-	vulkan.CmdPipelineBarrier(cb, vulkan.PipelineStageFlags(vulkan.PipelineStageTransferBit), vulkan.PipelineStageFlags(vulkan.PipelineStageHostBit), 0,
-		1, []vulkan.MemoryBarrier{{SType: vulkan.StructureTypeMemoryBarrier, SrcAccessMask: vulkan.AccessFlags(vulkan.AccessTransferWriteBit), DstAccessMask: vulkan.AccessFlags(vulkan.AccessHostReadBit)}},
-		0, nil, 0, nil)
+	cmdCopyImage(cb, o.color.img, o.readback.buf, o.w, o.h)
+	vk.CmdMemoryBarrier(cb, vulkan.PipelineStageTransferBit, vulkan.AccessTransferWriteBit, vulkan.PipelineStageHostBit, vulkan.AccessHostReadBit)
 	if err := check("vkEndCommandBuffer", vulkan.EndCommandBuffer(cb)); err != nil {
 		return err
 	}
-	si := []vulkan.SubmitInfo{{SType: vulkan.StructureTypeSubmitInfo, CommandBufferCount: 1, PCommandBuffers: []vulkan.CommandBuffer{cb}}}
-	if err := check("vkQueueSubmit", vulkan.QueueSubmit(o.g.queue, 1, si, o.fence)); err != nil {
-		return err
+	if err := o.g.d.Submit(cb, vulkan.NullSemaphore, 0, vulkan.NullSemaphore, o.fence); err != nil {
+		return fmt.Errorf("viewer: %w", err)
 	}
 	if err := o.g.waitFence(o.fence); err != nil {
 		return err
@@ -139,7 +122,6 @@ func (o *Offscreen) Draw(st *State) error {
 
 // Close releases everything; it is safe to call twice.
 func (o *Offscreen) Close() {
-	defer noGC()()
 	o.close()
 }
 
@@ -164,28 +146,4 @@ func (o *Offscreen) close() {
 		o.r.destroy()
 	}
 	g.destroy()
-}
-
-// WritePNG writes img to path atomically (a temporary file renamed into place).
-func WritePNG(path string, img stdimage.Image) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".dsr4d-view-*.png")
-	if err != nil {
-		return fmt.Errorf("viewer: %w", err)
-	}
-	tmp := f.Name()
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("viewer: encoding %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("viewer: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("viewer: %w", err)
-	}
-	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"unsafe"
 
 	vulkan "github.com/vulkan-go/vulkan"
+
+	"github.com/dsr4d/dsr4d/shaders"
 )
 
 const depthFormat = vulkan.FormatD32Sfloat
@@ -43,79 +45,30 @@ func newRenderer(g *gpu, geo *Geometry, color vulkan.Format, final vulkan.ImageL
 
 func (r *renderer) init(color vulkan.Format, final vulkan.ImageLayout) error {
 	g := r.g
-	atts := []vulkan.AttachmentDescription{{
-		Format: color, Samples: vulkan.SampleCount1Bit,
-		LoadOp: vulkan.AttachmentLoadOpClear, StoreOp: vulkan.AttachmentStoreOpStore,
-		StencilLoadOp: vulkan.AttachmentLoadOpDontCare, StencilStoreOp: vulkan.AttachmentStoreOpDontCare,
-		InitialLayout: vulkan.ImageLayoutUndefined, FinalLayout: final,
-	}, {
-		Format: depthFormat, Samples: vulkan.SampleCount1Bit,
-		LoadOp: vulkan.AttachmentLoadOpClear, StoreOp: vulkan.AttachmentStoreOpDontCare,
-		StencilLoadOp: vulkan.AttachmentLoadOpDontCare, StencilStoreOp: vulkan.AttachmentStoreOpDontCare,
-		InitialLayout: vulkan.ImageLayoutUndefined, FinalLayout: vulkan.ImageLayoutDepthStencilAttachmentOptimal,
-	}}
-	sub := vulkan.SubpassDescription{
-		PipelineBindPoint:       vulkan.PipelineBindPointGraphics,
-		ColorAttachmentCount:    1,
-		PColorAttachments:       []vulkan.AttachmentReference{{Attachment: 0, Layout: vulkan.ImageLayoutColorAttachmentOptimal}},
-		PDepthStencilAttachment: &vulkan.AttachmentReference{Attachment: 1, Layout: vulkan.ImageLayoutDepthStencilAttachmentOptimal},
+	var err error
+	if r.rp, err = createRenderPass(g.dev, color, final, depthFormat); err != nil {
+		return fmt.Errorf("viewer: %w", err)
 	}
-	deps := []vulkan.SubpassDependency{{
-		SrcSubpass:    vulkan.SubpassExternal,
-		DstSubpass:    0,
-		SrcStageMask:  vulkan.PipelineStageFlags(vulkan.PipelineStageColorAttachmentOutputBit | vulkan.PipelineStageEarlyFragmentTestsBit | vulkan.PipelineStageLateFragmentTestsBit),
-		DstStageMask:  vulkan.PipelineStageFlags(vulkan.PipelineStageColorAttachmentOutputBit | vulkan.PipelineStageEarlyFragmentTestsBit | vulkan.PipelineStageLateFragmentTestsBit),
-		DstAccessMask: vulkan.AccessFlags(vulkan.AccessColorAttachmentWriteBit | vulkan.AccessDepthStencilAttachmentWriteBit),
-	}, {
-		SrcSubpass:    0,
-		DstSubpass:    vulkan.SubpassExternal,
-		SrcStageMask:  vulkan.PipelineStageFlags(vulkan.PipelineStageColorAttachmentOutputBit),
-		DstStageMask:  vulkan.PipelineStageFlags(vulkan.PipelineStageTransferBit),
-		SrcAccessMask: vulkan.AccessFlags(vulkan.AccessColorAttachmentWriteBit),
-		DstAccessMask: vulkan.AccessFlags(vulkan.AccessTransferReadBit),
-	}}
-	rci := vulkan.RenderPassCreateInfo{
-		SType:           vulkan.StructureTypeRenderPassCreateInfo,
-		AttachmentCount: uint32(len(atts)), PAttachments: atts,
-		SubpassCount: 1, PSubpasses: []vulkan.SubpassDescription{sub},
-		DependencyCount: uint32(len(deps)), PDependencies: deps,
-	}
-	var rp vulkan.RenderPass
-	if err := check("vkCreateRenderPass", vulkan.CreateRenderPass(g.dev, &rci, nil, &rp)); err != nil {
-		return err
-	}
-	r.rp = rp
 	g.add("render_pass", 1)
-	lci := vulkan.PipelineLayoutCreateInfo{
-		SType:                  vulkan.StructureTypePipelineLayoutCreateInfo,
-		PushConstantRangeCount: 1,
-		PPushConstantRanges: []vulkan.PushConstantRange{{
-			StageFlags: vulkan.ShaderStageFlags(vulkan.ShaderStageVertexBit), Offset: 0, Size: 128,
-		}},
+	if r.layout, err = g.d.NewPipelineLayout(128, vulkan.ShaderStageVertexBit); err != nil {
+		return fmt.Errorf("viewer: %w", err)
 	}
-	var layout vulkan.PipelineLayout
-	if err := check("vkCreatePipelineLayout", vulkan.CreatePipelineLayout(g.dev, &lci, nil, &layout)); err != nil {
-		return err
-	}
-	r.layout = layout
-	g.add("pipeline_layout", 1)
 
 	f32x3 := vulkan.FormatR32g32b32Sfloat
 	unorm := vulkan.FormatR8g8b8a8Unorm
-	var err error
-	if r.points, err = r.pipeline("view_points.vert", vulkan.PrimitiveTopologyPointList, 20,
+	if r.points, err = r.pipeline(shaders.ViewPointsVert, vulkan.PrimitiveTopologyPointList, 20,
 		[]vulkan.VertexInputAttributeDescription{{Location: 0, Format: f32x3, Offset: 0}, {Location: 1, Format: unorm, Offset: 12},
 			{Location: 2, Format: vulkan.FormatR8g8b8a8Uint, Offset: 16}}, true, false); err != nil {
 		return err
 	}
 	lineAttrs := []vulkan.VertexInputAttributeDescription{{Location: 0, Format: f32x3, Offset: 0}, {Location: 1, Format: unorm, Offset: 12}}
-	if r.lines, err = r.pipeline("view_lines.vert", vulkan.PrimitiveTopologyLineList, 16, lineAttrs, true, false); err != nil {
+	if r.lines, err = r.pipeline(shaders.ViewLinesVert, vulkan.PrimitiveTopologyLineList, 16, lineAttrs, true, false); err != nil {
 		return err
 	}
-	if r.top, err = r.pipeline("view_lines.vert", vulkan.PrimitiveTopologyLineList, 16, lineAttrs, false, false); err != nil {
+	if r.top, err = r.pipeline(shaders.ViewLinesVert, vulkan.PrimitiveTopologyLineList, 16, lineAttrs, false, false); err != nil {
 		return err
 	}
-	if r.hud, err = r.pipeline("view_hud.vert", vulkan.PrimitiveTopologyTriangleList, 12,
+	if r.hud, err = r.pipeline(shaders.ViewHudVert, vulkan.PrimitiveTopologyTriangleList, 12,
 		[]vulkan.VertexInputAttributeDescription{{Location: 0, Format: vulkan.FormatR32g32Sfloat, Offset: 0}, {Location: 1, Format: unorm, Offset: 8}}, false, true); err != nil {
 		return err
 	}
@@ -123,83 +76,30 @@ func (r *renderer) init(color vulkan.Format, final vulkan.ImageLayout) error {
 }
 
 // pipeline builds one graphics pipeline with the colour fragment shader.
-func (r *renderer) pipeline(vert string, topo vulkan.PrimitiveTopology, stride uint32, attrs []vulkan.VertexInputAttributeDescription, depth, blend bool) (vulkan.Pipeline, error) {
+func (r *renderer) pipeline(vert shaders.Variant, topo vulkan.PrimitiveTopology, stride uint32, attrs []vulkan.VertexInputAttributeDescription, depth, blend bool) (vulkan.Pipeline, error) {
 	g := r.g
-	vs, err := g.shaderModule(vert)
+	vs, err := g.d.ShaderModule(vert)
 	if err != nil {
-		return vulkan.NullPipeline, err
+		return vulkan.NullPipeline, fmt.Errorf("viewer: %w", err)
 	}
-	defer vulkan.DestroyShaderModule(g.dev, vs, nil)
-	fs, err := g.shaderModule("view_color.frag")
+	fs, err := g.d.ShaderModule(shaders.ViewColorFrag)
 	if err != nil {
-		return vulkan.NullPipeline, err
+		return vulkan.NullPipeline, fmt.Errorf("viewer: %w", err)
 	}
-	defer vulkan.DestroyShaderModule(g.dev, fs, nil)
-	stages := []vulkan.PipelineShaderStageCreateInfo{
-		{SType: vulkan.StructureTypePipelineShaderStageCreateInfo, Stage: vulkan.ShaderStageVertexBit, Module: vs, PName: "main\x00"},
-		{SType: vulkan.StructureTypePipelineShaderStageCreateInfo, Stage: vulkan.ShaderStageFragmentBit, Module: fs, PName: "main\x00"},
+	p := pipelineDesc{vs: vs, fs: fs, topo: topo, stride: stride, depth: depth, blend: blend, lineWidth: 1}
+	for _, a := range attrs {
+		p.formats = append(p.formats, uint32(a.Format))
+		p.offsets = append(p.offsets, a.Offset)
 	}
-	vi := vulkan.PipelineVertexInputStateCreateInfo{
-		SType:                           vulkan.StructureTypePipelineVertexInputStateCreateInfo,
-		VertexBindingDescriptionCount:   1,
-		PVertexBindingDescriptions:      []vulkan.VertexInputBindingDescription{{Binding: 0, Stride: stride, InputRate: vulkan.VertexInputRateVertex}},
-		VertexAttributeDescriptionCount: uint32(len(attrs)),
-		PVertexAttributeDescriptions:    attrs,
+	if g.d.Info().WideLines && topo == vulkan.PrimitiveTopologyLineList {
+		p.lineWidth = 2
 	}
-	ia := vulkan.PipelineInputAssemblyStateCreateInfo{SType: vulkan.StructureTypePipelineInputAssemblyStateCreateInfo, Topology: topo}
-	vp := vulkan.PipelineViewportStateCreateInfo{SType: vulkan.StructureTypePipelineViewportStateCreateInfo, ViewportCount: 1, ScissorCount: 1}
-	lw := float32(1)
-	if g.wide && topo == vulkan.PrimitiveTopologyLineList {
-		lw = 2
-	}
-	rs := vulkan.PipelineRasterizationStateCreateInfo{
-		SType:       vulkan.StructureTypePipelineRasterizationStateCreateInfo,
-		PolygonMode: vulkan.PolygonModeFill,
-		CullMode:    vulkan.CullModeFlags(vulkan.CullModeNone),
-		FrontFace:   vulkan.FrontFaceCounterClockwise,
-		LineWidth:   lw,
-	}
-	ms := vulkan.PipelineMultisampleStateCreateInfo{SType: vulkan.StructureTypePipelineMultisampleStateCreateInfo, RasterizationSamples: vulkan.SampleCount1Bit}
-	ds := vulkan.PipelineDepthStencilStateCreateInfo{
-		SType:          vulkan.StructureTypePipelineDepthStencilStateCreateInfo,
-		DepthCompareOp: vulkan.CompareOpLessOrEqual,
-	}
-	if depth {
-		ds.DepthTestEnable, ds.DepthWriteEnable = vulkan.True, vulkan.True
-	}
-	all := vulkan.ColorComponentFlags(vulkan.ColorComponentRBit | vulkan.ColorComponentGBit | vulkan.ColorComponentBBit | vulkan.ColorComponentABit)
-	att := vulkan.PipelineColorBlendAttachmentState{ColorWriteMask: all}
-	if blend {
-		att = vulkan.PipelineColorBlendAttachmentState{
-			BlendEnable:         vulkan.True,
-			SrcColorBlendFactor: vulkan.BlendFactorSrcAlpha, DstColorBlendFactor: vulkan.BlendFactorOneMinusSrcAlpha, ColorBlendOp: vulkan.BlendOpAdd,
-			SrcAlphaBlendFactor: vulkan.BlendFactorOne, DstAlphaBlendFactor: vulkan.BlendFactorOneMinusSrcAlpha, AlphaBlendOp: vulkan.BlendOpAdd,
-			ColorWriteMask: all,
-		}
-	}
-	cb := vulkan.PipelineColorBlendStateCreateInfo{
-		SType: vulkan.StructureTypePipelineColorBlendStateCreateInfo, AttachmentCount: 1,
-		PAttachments: []vulkan.PipelineColorBlendAttachmentState{att},
-	}
-	dyn := vulkan.PipelineDynamicStateCreateInfo{
-		SType: vulkan.StructureTypePipelineDynamicStateCreateInfo, DynamicStateCount: 2,
-		PDynamicStates: []vulkan.DynamicState{vulkan.DynamicStateViewport, vulkan.DynamicStateScissor},
-	}
-	ci := []vulkan.GraphicsPipelineCreateInfo{{
-		SType:      vulkan.StructureTypeGraphicsPipelineCreateInfo,
-		StageCount: 2, PStages: stages,
-		PVertexInputState: &vi, PInputAssemblyState: &ia, PViewportState: &vp, PRasterizationState: &rs,
-		PMultisampleState: &ms, PDepthStencilState: &ds, PColorBlendState: &cb, PDynamicState: &dyn,
-		Layout: r.layout, RenderPass: r.rp, BasePipelineIndex: -1,
-	}}
-	out := make([]vulkan.Pipeline, 1)
-	res := vulkan.CreateGraphicsPipelines(g.dev, vulkan.NullPipelineCache, 1, ci, nil, out)
-	ci[0].Free()
-	if err := check("vkCreateGraphicsPipelines "+vert, res); err != nil {
-		return vulkan.NullPipeline, err
+	pipe, err := createPipeline(g.dev, p, r.layout, r.rp, g.h.PipelineCache)
+	if err != nil {
+		return vulkan.NullPipeline, fmt.Errorf("viewer: %s: %w", vert.Name(), err)
 	}
 	g.add("pipeline", 1)
-	return out[0], nil
+	return pipe, nil
 }
 
 // upload writes the static geometry once.
@@ -265,9 +165,8 @@ func (r *renderer) record(cb vulkan.CommandBuffer, fb vulkan.Framebuffer, w, h i
 		ClearValueCount: 2, PClearValues: clear,
 	}
 	vulkan.CmdBeginRenderPass(cb, &rbi, vulkan.SubpassContentsInline)
-	rbi.Free()
-	vulkan.CmdSetViewport(cb, 0, 1, []vulkan.Viewport{{Width: float32(w), Height: float32(h), MaxDepth: 1}})
-	vulkan.CmdSetScissor(cb, 0, 1, []vulkan.Rect2D{{Extent: vulkan.Extent2D{Width: uint32(w), Height: uint32(h)}}})
+	rbi.Free() // also keeps clear (passed as a Go pointer) alive until here
+	cmdViewport(cb, w, h)
 	for _, d := range r.draws(st, float64(w)/float64(h)) {
 		if d.count == 0 {
 			continue
@@ -305,7 +204,7 @@ func (r *renderer) draws(st *State, aspect float64) []draw {
 	var out []draw
 
 	pp := pointPush{M: m}
-	pp.P = [4]float32{min(st.PointSize, r.g.maxPoint), float32(math.Ceil(st.ConfPct / 100 * 255)), float32(geo.N - 1), 0.35}
+	pp.P = [4]float32{min(st.PointSize, r.g.d.Info().MaxPointSize), float32(math.Ceil(st.ConfPct / 100 * 255)), float32(geo.N - 1), 0.35}
 	pp.Q = [4]uint32{uint32(st.ColorBy), uint32(max(st.Stride, 1)), 0, 0}
 	if q := st.Question; q != nil {
 		pp.Q[2], pp.Q[3] = uint32(q.Start), uint32(q.End)
@@ -364,11 +263,8 @@ func (r *renderer) destroy() {
 			*p = vulkan.NullPipeline
 		}
 	}
-	if r.layout != vulkan.NullPipelineLayout {
-		vulkan.DestroyPipelineLayout(g.dev, r.layout, nil)
-		g.add("pipeline_layout", -1)
-		r.layout = vulkan.NullPipelineLayout
-	}
+	g.d.DestroyPipelineLayout(r.layout)
+	r.layout = vulkan.NullPipelineLayout
 	if r.rp != vulkan.NullRenderPass {
 		vulkan.DestroyRenderPass(g.dev, r.rp, nil)
 		g.add("render_pass", -1)
@@ -388,7 +284,9 @@ func (r *renderer) newFramebuffer(color, depth vulkan.ImageView, w, h int) (vulk
 		Width: uint32(w), Height: uint32(h), Layers: 1,
 	}
 	var fb vulkan.Framebuffer
-	if err := check("vkCreateFramebuffer", vulkan.CreateFramebuffer(r.g.dev, &fci, nil, &fb)); err != nil {
+	res := vulkan.CreateFramebuffer(r.g.dev, &fci, nil, &fb)
+	fci.Free() // after the call: PAttachments is passed as a Go pointer that fci keeps alive
+	if err := check("vkCreateFramebuffer", res); err != nil {
 		return vulkan.NullFramebuffer, err
 	}
 	r.g.add("framebuffer", 1)

@@ -91,21 +91,20 @@ func OpenWindow(geo *Geometry, st *State, w, h int, validate bool) (*Window, err
 		return nil, fmt.Errorf("%w: %v", errNoWindow, err)
 	}
 	wd := &Window{win: win, st: st, last: time.Now()}
-	defer noGC()()
 	exts := win.GetRequiredInstanceExtensions()
-	g, surf, err := newGPU(vk.ValidationRequested(validate), exts, func(inst vulkan.Instance) (vulkan.Surface, error) {
-		p, err := win.CreateWindowSurface(inst, nil)
+	g, err := newGPU(validate, exts, func(inst vulkan.Instance) (vulkan.Surface, error) {
+		s, err := createWindowSurface(inst, win.Handle())
 		if err != nil {
-			return vulkan.NullSurface, fmt.Errorf("viewer: %v", err)
+			return vulkan.NullSurface, fmt.Errorf("viewer: %w", err)
 		}
-		return vulkan.SurfaceFromPointer(p), nil
+		return s, nil
 	})
 	if err != nil {
 		win.Destroy()
 		glfw.Terminate()
 		return nil, err
 	}
-	wd.g, wd.surf = g, surf
+	wd.g, wd.surf = g, g.h.Surface
 	if err := wd.init(geo); err != nil {
 		wd.close()
 		return nil, err
@@ -123,25 +122,20 @@ func OpenWindow(geo *Geometry, st *State, w, h int, validate bool) (*Window, err
 
 func (wd *Window) init(geo *Geometry) error {
 	g := wd.g
-	var n uint32
-	vulkan.GetPhysicalDeviceSurfaceFormats(g.pd, wd.surf, &n, nil)
-	formats := make([]vulkan.SurfaceFormat, n)
-	if err := check("vkGetPhysicalDeviceSurfaceFormatsKHR", vulkan.GetPhysicalDeviceSurfaceFormats(g.pd, wd.surf, &n, formats)); err != nil {
-		return err
+	formats, err := surfaceFormats(g.h.PhysicalDevice, wd.surf)
+	if err != nil {
+		return fmt.Errorf("viewer: %w", err)
 	}
-	if n == 0 {
+	if len(formats) == 0 {
 		return fmt.Errorf("viewer: the surface offers no formats")
 	}
-	formats[0].Deref()
-	wd.format = formats[0].Format
-	for _, f := range formats[:n] {
-		f.Deref()
-		if f.Format == vulkan.FormatB8g8r8a8Unorm || f.Format == vulkan.FormatR8g8b8a8Unorm {
-			wd.format = f.Format
+	wd.format = formats[0]
+	for _, f := range formats {
+		if f == vulkan.FormatB8g8r8a8Unorm || f == vulkan.FormatR8g8b8a8Unorm {
+			wd.format = f
 			break
 		}
 	}
-	var err error
 	if wd.r, err = newRenderer(g, geo, wd.format, vulkan.ImageLayoutPresentSrc); err != nil {
 		return err
 	}
@@ -160,7 +154,9 @@ func (wd *Window) init(geo *Geometry) error {
 func (wd *Window) newSemaphore() (vulkan.Semaphore, error) {
 	var s vulkan.Semaphore
 	sci := vulkan.SemaphoreCreateInfo{SType: vulkan.StructureTypeSemaphoreCreateInfo}
-	if err := check("vkCreateSemaphore", vulkan.CreateSemaphore(wd.g.dev, &sci, nil, &s)); err != nil {
+	r := vulkan.CreateSemaphore(wd.g.dev, &sci, nil, &s)
+	sci.Free()
+	if err := check("vkCreateSemaphore", r); err != nil {
 		return vulkan.NullSemaphore, err
 	}
 	wd.g.add("semaphore", 1)
@@ -179,13 +175,14 @@ func (wd *Window) freeSemaphore(s vulkan.Semaphore) {
 func (wd *Window) createSwapchain() error {
 	g := wd.g
 	var caps vulkan.SurfaceCapabilities
-	if err := check("vkGetPhysicalDeviceSurfaceCapabilitiesKHR", vulkan.GetPhysicalDeviceSurfaceCapabilities(g.pd, wd.surf, &caps)); err != nil {
+	if err := check("vkGetPhysicalDeviceSurfaceCapabilitiesKHR", vulkan.GetPhysicalDeviceSurfaceCapabilities(g.h.PhysicalDevice, wd.surf, &caps)); err != nil {
 		return err
 	}
 	caps.Deref()
 	caps.CurrentExtent.Deref()
 	caps.MinImageExtent.Deref()
 	caps.MaxImageExtent.Deref()
+	caps.Free()
 	fw, fh := wd.win.GetFramebufferSize()
 	w, h := uint32(fw), uint32(fh)
 	if caps.CurrentExtent.Width != 0xFFFFFFFF {
@@ -209,9 +206,9 @@ func (wd *Window) createSwapchain() error {
 	}
 	mode := vulkan.PresentModeFifo
 	var nm uint32
-	vulkan.GetPhysicalDeviceSurfacePresentModes(g.pd, wd.surf, &nm, nil)
+	vulkan.GetPhysicalDeviceSurfacePresentModes(g.h.PhysicalDevice, wd.surf, &nm, nil)
 	modes := make([]vulkan.PresentMode, nm)
-	vulkan.GetPhysicalDeviceSurfacePresentModes(g.pd, wd.surf, &nm, modes)
+	vulkan.GetPhysicalDeviceSurfacePresentModes(g.h.PhysicalDevice, wd.surf, &nm, modes)
 	for _, m := range modes[:nm] {
 		if m == vulkan.PresentModeMailbox {
 			mode = m
@@ -311,7 +308,6 @@ func (wd *Window) Frame() (bool, error) {
 	wd.st.Tick(now.Sub(wd.last).Seconds())
 	wd.st.FrameTime = now.Sub(wd.last)
 	wd.last = now
-	defer noGC()()
 	if fw, fh := wd.win.GetFramebufferSize(); fw != wd.w || fh != wd.h || wd.sc == vulkan.NullSwapchain {
 		if err := wd.createSwapchain(); err != nil {
 			return false, err
@@ -338,30 +334,17 @@ func (wd *Window) Frame() (bool, error) {
 	if err := check("vkResetCommandBuffer", vulkan.ResetCommandBuffer(cb, 0)); err != nil {
 		return false, err
 	}
-	bi := vulkan.CommandBufferBeginInfo{SType: vulkan.StructureTypeCommandBufferBeginInfo, Flags: vulkan.CommandBufferUsageFlags(vulkan.CommandBufferUsageOneTimeSubmitBit)}
-	if err := check("vkBeginCommandBuffer", vulkan.BeginCommandBuffer(cb, &bi)); err != nil {
-		return false, err
+	if err := vk.BeginCommands(cb); err != nil {
+		return false, fmt.Errorf("viewer: %w", err)
 	}
 	wd.r.record(cb, wd.fbs[idx], wd.w, wd.h, wd.st)
 	if err := check("vkEndCommandBuffer", vulkan.EndCommandBuffer(cb)); err != nil {
 		return false, err
 	}
-	si := []vulkan.SubmitInfo{{
-		SType:              vulkan.StructureTypeSubmitInfo,
-		WaitSemaphoreCount: 1, PWaitSemaphores: []vulkan.Semaphore{wd.acquired},
-		PWaitDstStageMask:  []vulkan.PipelineStageFlags{vulkan.PipelineStageFlags(vulkan.PipelineStageColorAttachmentOutputBit)},
-		CommandBufferCount: 1, PCommandBuffers: []vulkan.CommandBuffer{cb},
-		SignalSemaphoreCount: 1, PSignalSemaphores: []vulkan.Semaphore{wd.rendered[idx]},
-	}}
-	if err := check("vkQueueSubmit", vulkan.QueueSubmit(wd.g.queue, 1, si, wd.fence)); err != nil {
-		return false, err
+	if err := wd.g.d.Submit(cb, wd.acquired, vulkan.PipelineStageColorAttachmentOutputBit, wd.rendered[idx], wd.fence); err != nil {
+		return false, fmt.Errorf("viewer: %w", err)
 	}
-	pi := vulkan.PresentInfo{
-		SType:              vulkan.StructureTypePresentInfo,
-		WaitSemaphoreCount: 1, PWaitSemaphores: []vulkan.Semaphore{wd.rendered[idx]},
-		SwapchainCount: 1, PSwapchains: []vulkan.Swapchain{wd.sc}, PImageIndices: []uint32{idx},
-	}
-	pr := vulkan.QueuePresent(wd.g.queue, &pi)
+	pr := wd.g.d.Present(wd.sc, idx, wd.rendered[idx])
 	if err := wd.g.waitFence(wd.fence); err != nil {
 		return false, err
 	}
@@ -393,7 +376,6 @@ func (wd *Window) Size() (int, int) { return wd.w, wd.h }
 
 // Close releases everything and closes the window.
 func (wd *Window) Close() {
-	defer noGC()()
 	wd.close()
 }
 
@@ -419,22 +401,8 @@ func (wd *Window) close() {
 			wd.r.destroy()
 			wd.r = nil
 		}
-		inst := g.inst
-		surf := wd.surf
-		// The surface belongs to the instance: destroy it after the device, before the instance.
-		vulkan.DeviceWaitIdle(g.dev)
-		if g.pool != vulkan.NullCommandPool {
-			vulkan.DestroyCommandPool(g.dev, g.pool, nil)
-			g.add("command_pool", -1)
-			g.pool = vulkan.NullCommandPool
-		}
-		vulkan.DestroyDevice(g.dev, nil)
-		g.dev = nil
-		if surf != vulkan.NullSurface {
-			vulkan.DestroySurface(inst, surf, nil)
-			wd.surf = vulkan.NullSurface
-		}
-		g.destroy()
+		g.destroy() // the device destroys the surface after itself
+		wd.surf = vulkan.NullSurface
 	}
 	if wd.win != nil {
 		wd.win.Destroy()
@@ -445,11 +413,7 @@ func (wd *Window) close() {
 
 // Live counts live Vulkan objects by kind (all zero after Close).
 func (wd *Window) Live() map[string]int {
-	out := map[string]int{}
-	for k, v := range wd.g.live {
-		out[k] = v
-	}
-	return out
+	return wd.g.live()
 }
 
 var keyMap = map[glfw.Key]Key{

@@ -105,15 +105,6 @@ func queryExtra(inst vulkan.Instance, pd vulkan.PhysicalDevice, api uint32) (ext
 	}, true
 }
 
-// cBytes copies b into C memory, for pointers that Vulkan structs keep (cgo forbids Go pointers there).
-// The caller frees it with freeC.
-func cBytes(b []byte) unsafe.Pointer {
-	if len(b) == 0 {
-		return nil
-	}
-	return C.CBytes(b)
-}
-
 func freeC(p unsafe.Pointer) {
 	if p != nil {
 		C.free(p)

@@ -53,3 +53,11 @@ func TestChoose(t *testing.T) {
 		}
 	}
 }
+
+func TestPreferCPUBackend(t *testing.T) {
+	for typ, want := range map[DeviceType]bool{TypeDiscrete: false, TypeIntegrated: false, TypeVirtual: false, TypeCPU: true} {
+		if got := PreferCPUBackend(Info{Type: typ}); got != want {
+			t.Errorf("PreferCPUBackend(%s) = %v, want %v", typ, got, want)
+		}
+	}
+}

@@ -105,7 +105,9 @@ func newMessenger(inst vulkan.Instance) (*messenger, error) {
 		PfnCallback: dispatchReport,
 		PUserData:   m.cookie,
 	}
-	if err := check("vkCreateDebugReportCallbackEXT", vulkan.CreateDebugReportCallback(inst, &info, nil, &m.cb)); err != nil {
+	r := vulkan.CreateDebugReportCallback(inst, &info, nil, &m.cb)
+	info.Free()
+	if err := check("vkCreateDebugReportCallbackEXT", r); err != nil {
 		m.forget()
 		return nil, err
 	}

@@ -9,8 +9,6 @@ import (
 	"sync"
 
 	vulkan "github.com/vulkan-go/vulkan"
-
-	"github.com/dsr4d/dsr4d/internal/cgokeep"
 )
 
 // Options configure Open. The zero value picks the best device without validation.
@@ -24,6 +22,17 @@ type Options struct {
 	CacheDir string
 	// AppName is reported to the driver.
 	AppName string
+
+	// Graphics asks for a queue family with graphics as well as compute (one queue serves both),
+	// and enables the largePoints and wideLines features where the device has them.
+	Graphics bool
+	// InstanceExtensions are enabled on the instance besides the ones vk needs (a window
+	// system's surface extensions).
+	InstanceExtensions []string
+	// Surface, when set, is called once the instance exists; it implies Graphics, only devices
+	// whose queue presents to the surface are candidates, VK_KHR_swapchain is enabled and the
+	// Device owns the surface (Close destroys it).
+	Surface func(vulkan.Instance) (vulkan.Surface, error)
 }
 
 // ValidationLayer is the Khronos validation layer's name.
@@ -35,10 +44,6 @@ var loaderOnce struct {
 	sync.Once
 	err error
 }
-
-// InitLoader finds the Vulkan loader (libvulkan.so) once per process; Open does it itself, and
-// package viewer shares it. The error wraps ErrNoDevice and says what to install.
-func InitLoader() error { return initLoader() }
 
 // ValidationLayerInstalled reports whether ValidationLayer can be enabled.
 func ValidationLayerInstalled() bool { return initLoader() == nil && hasInstanceLayer(validationLayer) }
@@ -70,42 +75,23 @@ type instance struct {
 	debug *messenger
 }
 
-func newInstance(appName string, validate bool) (*instance, error) {
-	defer cgokeep.Hold()()
+func newInstance(appName string, validate bool, extra []string) (*instance, error) {
 	if err := initLoader(); err != nil {
 		return nil, err
 	}
-	var layers, exts []string
+	var layers []string
+	exts := append([]string(nil), extra...)
 	if validate {
 		if !hasInstanceLayer(validationLayer) {
-			return nil, fmt.Errorf("vk: validation requested but %s is not installed: apt-get install -y vulkan-validationlayers", validationLayer)
+			return nil, fmt.Errorf("validation requested but %s is not installed: apt-get install -y vulkan-validationlayers", validationLayer)
 		}
-		layers = append(layers, validationLayer+"\x00")
-		exts = append(exts, "VK_EXT_debug_report\x00")
+		layers = append(layers, validationLayer)
+		exts = append(exts, "VK_EXT_debug_report")
 	}
 	if appName == "" {
 		appName = "dsr4d"
 	}
-	app := vulkan.ApplicationInfo{
-		SType:              vulkan.StructureTypeApplicationInfo,
-		PApplicationName:   appName + "\x00",
-		ApplicationVersion: vulkan.MakeVersion(0, 1, 0),
-		PEngineName:        "dsr4d\x00",
-		EngineVersion:      vulkan.MakeVersion(0, 1, 0),
-		ApiVersion:         vulkan.MakeVersion(1, 1, 0),
-	}
-	ci := vulkan.InstanceCreateInfo{
-		SType:                   vulkan.StructureTypeInstanceCreateInfo,
-		PApplicationInfo:        &app,
-		EnabledLayerCount:       uint32(len(layers)),
-		PpEnabledLayerNames:     layers,
-		EnabledExtensionCount:   uint32(len(exts)),
-		PpEnabledExtensionNames: exts,
-	}
-	var inst vulkan.Instance
-	r := vulkan.CreateInstance(&ci, nil, &inst)
-	ci.Free()
-	app.Free()
+	inst, r := createInstance(appName, vulkan.MakeVersion(1, 1, 0), layers, exts)
 	if r == vulkan.ErrorIncompatibleDriver {
 		return nil, fmt.Errorf("%w: no driver supports Vulkan 1.1; %s", ErrNoDevice, installHint)
 	}
@@ -114,7 +100,7 @@ func newInstance(appName string, validate bool) (*instance, error) {
 	}
 	if err := vulkan.InitInstance(inst); err != nil {
 		vulkan.DestroyInstance(inst, nil)
-		return nil, fmt.Errorf("vk: loading instance functions: %v", err)
+		return nil, fmt.Errorf("loading instance functions: %v", err)
 	}
 	in := &instance{vk: inst}
 	if validate {
@@ -130,33 +116,12 @@ func newInstance(appName string, validate bool) (*instance, error) {
 
 func (in *instance) destroy() {
 	if in.debug != nil {
-		in.debug.destroy(in.vk)
-		in.debug = nil
+		in.debug.destroy(in.vk) // its counts stay readable: Messages after Close sees Close's own
 	}
 	vulkan.DestroyInstance(in.vk, nil)
 }
 
-func hasInstanceLayer(name string) bool {
-	defer cgokeep.Hold()()
-	var n uint32
-	if vulkan.EnumerateInstanceLayerProperties(&n, nil) != vulkan.Success || n == 0 {
-		return false
-	}
-	props := make([]vulkan.LayerProperties, n)
-	if vulkan.EnumerateInstanceLayerProperties(&n, props) != vulkan.Success {
-		return false
-	}
-	for _, p := range props[:n] {
-		p.Deref()
-		if cString(p.LayerName[:]) == name {
-			return true
-		}
-	}
-	return false
-}
-
 func (in *instance) physicalDevices() ([]vulkan.PhysicalDevice, []Info, error) {
-	defer cgokeep.Hold()()
 	var n uint32
 	if err := check("vkEnumeratePhysicalDevices", vulkan.EnumeratePhysicalDevices(in.vk, &n, nil)); err != nil {
 		return nil, nil, err
@@ -173,12 +138,10 @@ func (in *instance) physicalDevices() ([]vulkan.PhysicalDevice, []Info, error) {
 	return pds, infos, nil
 }
 
-// Choose returns the position in infos of the device to use: the one selector names (the Index of
+// choose returns the position in infos of the device to use: the one selector names (the Index of
 // an Info, or a case-insensitive name substring) when given, else the best type (discrete >
 // integrated > virtual > CPU); devices older than Vulkan 1.1 are never picked automatically.
-// Open uses it over every device; package viewer over those that can present.
-func Choose(infos []Info, selector string) (int, error) { return choose(infos, selector) }
-
+// Open uses it over the devices with the queue it needs.
 func choose(infos []Info, selector string) (int, error) {
 	if len(infos) == 0 {
 		return -1, fmt.Errorf("%w: the Vulkan loader found no device; %s", ErrNoDevice, installHint)
@@ -231,7 +194,12 @@ func selector(opts Options) string {
 
 // Devices lists every Vulkan device with Selected set on the one Open would choose.
 func Devices(opts Options) ([]Info, error) {
-	in, err := newInstance(opts.AppName, false)
+	infos, err := devices(opts)
+	return infos, prefixed(err)
+}
+
+func devices(opts Options) ([]Info, error) {
+	in, err := newInstance(opts.AppName, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -248,14 +216,16 @@ func Devices(opts Options) ([]Info, error) {
 	return infos, nil
 }
 
-// Device is an opened Vulkan device with one compute queue. Its methods are safe for concurrent
-// use; submissions to the queue are serialised.
+// Device is an opened Vulkan device with one queue (compute, or graphics and compute when
+// Options.Graphics or Surface asks). Its methods are safe for concurrent use; submissions to the
+// queue are serialised.
 type Device struct {
 	in          *instance
 	pd          vulkan.PhysicalDevice
 	dev         vulkan.Device
 	queue       vulkan.Queue
 	queueFamily uint32
+	surface     vulkan.Surface // owned; NullSurface for compute
 	info        Info
 
 	submitMu sync.Mutex // guards queue
@@ -264,36 +234,31 @@ type Device struct {
 	mu        sync.Mutex // guards the fields below
 	closed    bool
 	mem       *allocator
-	kernels   map[kernelKey]*Kernel
+	kernels   map[kernelKey]*kernelEntry
+	building  sync.WaitGroup // pipelines being built outside mu
 	modules   map[string]vulkan.ShaderModule
 	recorders map[*Recorder]struct{}
 	pcache    *pipelineCache
+
+	ring stagingRing // Upload and Download of memory the host cannot map
 }
 
 // Open creates a Device per opts (see Options for the environment variables it reads).
 func Open(opts Options) (*Device, error) {
-	validate := ValidationRequested(opts.Validate)
-	in, err := newInstance(opts.AppName, validate)
+	graphics := opts.Graphics || opts.Surface != nil
+	in, err := newInstance(opts.AppName, ValidationRequested(opts.Validate), opts.InstanceExtensions)
 	if err != nil {
-		return nil, err
+		return nil, prefixed(err)
 	}
-	pds, infos, err := in.physicalDevices()
-	if err != nil {
+	d := &Device{in: in, surface: vulkan.NullSurface}
+	if err := d.open(opts, graphics); err != nil {
+		if d.surface != vulkan.NullSurface {
+			vulkan.DestroySurface(in.vk, d.surface, nil)
+		}
 		in.destroy()
-		return nil, err
+		return nil, prefixed(err)
 	}
-	idx, err := choose(infos, selector(opts))
-	if err != nil {
-		in.destroy()
-		return nil, err
-	}
-	d := &Device{in: in, pd: pds[idx], info: infos[idx]}
-	d.info.Selected = true
-	if err := d.createDevice(); err != nil {
-		in.destroy()
-		return nil, err
-	}
-	d.kernels = map[kernelKey]*Kernel{}
+	d.kernels = map[kernelKey]*kernelEntry{}
 	d.modules = map[string]vulkan.ShaderModule{}
 	d.recorders = map[*Recorder]struct{}{}
 	d.mem = newAllocator(d)
@@ -301,20 +266,85 @@ func Open(opts Options) (*Device, error) {
 	return d, nil
 }
 
-func (d *Device) createDevice() error {
-	defer cgokeep.Hold()()
-	var n uint32
-	vulkan.GetPhysicalDeviceQueueFamilyProperties(d.pd, &n, nil)
-	fams := make([]vulkan.QueueFamilyProperties, n)
-	vulkan.GetPhysicalDeviceQueueFamilyProperties(d.pd, &n, fams)
+// open creates the surface, chooses the device and a queue family, and creates the VkDevice.
+func (d *Device) open(opts Options, graphics bool) error {
+	if opts.Surface != nil {
+		s, err := opts.Surface(d.in.vk)
+		if err != nil {
+			return err
+		}
+		d.surface = s
+	}
+	pds, infos, err := d.in.physicalDevices()
+	if err != nil {
+		return err
+	}
+	// Candidates are the devices with a usable queue family; Info.Index keeps the position
+	// dsr4d devices shows, so DSR4D_DEVICE means the same device for every use.
+	var cands []Info
+	var families []int
+	for i, pd := range pds {
+		if fam := d.pickFamily(pd, graphics); fam >= 0 {
+			cands = append(cands, infos[i])
+			families = append(families, fam)
+		}
+	}
+	if len(cands) == 0 {
+		what := "a compute queue"
+		if graphics {
+			what = "a graphics and compute queue"
+		}
+		if d.surface != vulkan.NullSurface {
+			what += " that presents to the window"
+		}
+		return fmt.Errorf("%w: no device has %s; devices: %s", ErrNoDevice, what, listNames(infos))
+	}
+	c, err := choose(cands, selector(opts))
+	if err != nil {
+		return err
+	}
+	d.info, d.pd, d.queueFamily = cands[c], pds[cands[c].Index], uint32(families[c])
+	d.info.Selected = true
+	var exts []string
+	var feats deviceFeatures
+	if graphics {
+		feats = deviceFeatures{largePoints: d.info.LargePoints, wideLines: d.info.WideLines}
+	}
+	if d.surface != vulkan.NullSurface {
+		exts = append(exts, "VK_KHR_swapchain")
+	}
+	dev, r := createDevice(d.pd, []uint32{d.queueFamily}, exts, feats)
+	if err := check("vkCreateDevice", r); err != nil {
+		return err
+	}
+	d.dev = dev
+	var q vulkan.Queue
+	vulkan.GetDeviceQueue(dev, d.queueFamily, 0, &q)
+	d.queue = q
+	return nil
+}
+
+// pickFamily returns the family Open would use on pd, or -1: for compute a compute-only family
+// (async compute on GPUs) if there is one, else any with compute; for graphics one with graphics
+// and compute that presents to the surface (if any).
+func (d *Device) pickFamily(pd vulkan.PhysicalDevice, graphics bool) int {
 	family := -1
-	for i, f := range fams[:n] {
-		f.Deref()
-		flags := vulkan.QueueFlagBits(f.QueueFlags)
+	for i, flags := range queueFamilies(pd) {
 		if flags&vulkan.QueueComputeBit == 0 {
 			continue
 		}
-		// Prefer a compute-only family (async compute on GPUs), else any with compute.
+		if graphics {
+			if flags&vulkan.QueueGraphicsBit == 0 {
+				continue
+			}
+			if d.surface != vulkan.NullSurface {
+				var ok vulkan.Bool32
+				if vulkan.GetPhysicalDeviceSurfaceSupport(pd, uint32(i), d.surface, &ok) != vulkan.Success || ok != vulkan.True {
+					continue
+				}
+			}
+			return i
+		}
 		if family < 0 || flags&vulkan.QueueGraphicsBit == 0 {
 			family = i
 			if flags&vulkan.QueueGraphicsBit == 0 {
@@ -322,32 +352,7 @@ func (d *Device) createDevice() error {
 			}
 		}
 	}
-	if family < 0 {
-		return fmt.Errorf("%w: %s has no compute queue", ErrNoDevice, d.info.Name)
-	}
-	qci := vulkan.DeviceQueueCreateInfo{
-		SType:            vulkan.StructureTypeDeviceQueueCreateInfo,
-		QueueFamilyIndex: uint32(family),
-		QueueCount:       1,
-		PQueuePriorities: []float32{1},
-	}
-	ci := vulkan.DeviceCreateInfo{
-		SType:                vulkan.StructureTypeDeviceCreateInfo,
-		QueueCreateInfoCount: 1,
-		PQueueCreateInfos:    []vulkan.DeviceQueueCreateInfo{qci},
-	}
-	var dev vulkan.Device
-	r := vulkan.CreateDevice(d.pd, &ci, nil, &dev)
-	ci.Free()
-	if err := check("vkCreateDevice", r); err != nil {
-		return err
-	}
-	d.dev = dev
-	d.queueFamily = uint32(family)
-	var q vulkan.Queue
-	vulkan.GetDeviceQueue(dev, uint32(family), 0, &q)
-	d.queue = q
-	return nil
+	return family
 }
 
 // Info describes the opened device.
@@ -367,13 +372,6 @@ func (d *Device) Validating() bool { return d.in != nil && d.in.debug != nil }
 // Live returns the number of live Vulkan objects by kind; after Close every count is zero.
 func (d *Device) Live() map[string]int { return d.live.snapshot() }
 
-func (d *Device) checkOpen() error {
-	if d == nil || d.closed {
-		return ErrClosed
-	}
-	return nil
-}
-
 // Close waits for the device to go idle and releases everything it still owns, in reverse order
 // of creation: recorders, kernels, buffers and memory, the pipeline cache (saved to disk first),
 // the device and the instance. Close is idempotent.
@@ -385,6 +383,7 @@ func (d *Device) Close() error {
 	}
 	d.closed = true
 	d.mu.Unlock()
+	d.building.Wait() // no new build starts once closed
 
 	d.submitMu.Lock()
 	idleErr := check("vkDeviceWaitIdle", vulkan.DeviceWaitIdle(d.dev))
@@ -398,8 +397,10 @@ func (d *Device) Close() error {
 		r.destroy()
 	}
 	d.recorders = nil
-	for _, k := range d.kernels {
-		k.destroy()
+	for _, e := range d.kernels {
+		if e.k != nil {
+			e.k.destroy()
+		}
 	}
 	d.kernels = nil
 	for name, m := range d.modules {
@@ -410,8 +411,11 @@ func (d *Device) Close() error {
 	d.mem.destroy()
 	d.pcache.close()
 	vulkan.DestroyDevice(d.dev, nil)
+	if d.surface != vulkan.NullSurface { // after the swapchains (the viewer's), before the instance
+		vulkan.DestroySurface(d.in.vk, d.surface, nil)
+	}
 	d.in.destroy()
-	return errors.Join(errs...)
+	return prefixed(errors.Join(errs...))
 }
 
 // liveCounter counts live Vulkan objects by kind so tests can prove nothing leaks.

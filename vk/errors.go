@@ -10,13 +10,13 @@ import (
 // Sentinel errors; test them with errors.Is.
 var (
 	// ErrNoDevice means no Vulkan loader, no driver or no usable device was found.
-	ErrNoDevice = errors.New("vk: no Vulkan device")
+	ErrNoDevice = errors.New("no Vulkan device")
 	// ErrOutOfDeviceMemory means an allocation failed for lack of device (or host) memory.
-	ErrOutOfDeviceMemory = errors.New("vk: out of device memory")
+	ErrOutOfDeviceMemory = errors.New("out of device memory")
 	// ErrDeviceLost means the driver lost the device; the Device must be closed.
-	ErrDeviceLost = errors.New("vk: device lost")
+	ErrDeviceLost = errors.New("device lost")
 	// ErrClosed is returned when a released resource or a closed device is used.
-	ErrClosed = errors.New("vk: use of a closed device or released resource")
+	ErrClosed = errors.New("use of a closed device or released resource")
 )
 
 // installHint is appended to loader and driver failures: the one line a user needs.
@@ -29,7 +29,7 @@ type ResultError struct {
 }
 
 func (e *ResultError) Error() string {
-	return fmt.Sprintf("vk: %s: %s (VkResult %d)", e.Call, resultName(e.Result), e.Result)
+	return fmt.Sprintf("%s: %s (VkResult %d)", e.Call, resultName(e.Result), e.Result)
 }
 
 // check turns a VkResult into an error that names the call; success is nil.
@@ -81,4 +81,14 @@ func resultName(r int32) string {
 		return "VK_ERROR_OUT_OF_POOL_MEMORY"
 	}
 	return "VkResult"
+}
+
+// prefixed gives an error leaving the package its one "vk: " prefix. Errors made inside the
+// package (and the sentinels) carry none, so that each layer adds exactly one, as in Gio:
+// "vk: NewBuffer(device-local, 4096 bytes): vkAllocateMemory: out of device memory (…)".
+func prefixed(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("vk: %w", err)
 }

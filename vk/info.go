@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	vulkan "github.com/vulkan-go/vulkan"
-
-	"github.com/dsr4d/dsr4d/internal/cgokeep"
 )
 
 // DeviceType is the kind of physical device, in the order Open prefers them.
@@ -103,6 +101,10 @@ type Info struct {
 	Storage16Bit                    bool      `json:"storage_buffer_16bit"`
 	Float16                         bool      `json:"shader_float16"`
 	PipelineCacheUUID               [16]byte  `json:"-"`
+	// Graphics features and limits (package viewer draws points and lines with them).
+	LargePoints  bool    `json:"large_points"`
+	WideLines    bool    `json:"wide_lines"`
+	MaxPointSize float32 `json:"max_point_size"`
 
 	Heaps       []Heap       `json:"heaps"`
 	MemoryTypes []MemoryType `json:"memory_types"`
@@ -113,6 +115,14 @@ type Info struct {
 // IsCPU reports whether the device is a CPU implementation such as lavapipe, where barrier-free
 // register-blocked kernels beat shared-memory tiles.
 func (i Info) IsCPU() bool { return i.Type == TypeCPU }
+
+// PreferCPUBackend is the --device auto rule for compute-heavy work (the nn models): given the
+// device Open would choose, it reports whether to run on the native CPU backend instead. Open
+// already prefers a discrete or an integrated GPU whenever there is one, so this is true only
+// when the best Vulkan device is itself a CPU implementation (lavapipe, SwiftShader), which runs
+// on the same cores as native code but through a driver's JIT and copies. Light kernels (fuse
+// centres, ray casting) and the viewer use Vulkan on any device.
+func PreferCPUBackend(best Info) bool { return best.Type == TypeCPU }
 
 func vendorName(id uint32) string {
 	switch id {
@@ -141,17 +151,11 @@ func cString(b []byte) string {
 	return string(b)
 }
 
-// Describe reads everything Info holds about physical device pd, the index-th that inst
-// enumerates; exported for package viewer.
-func Describe(inst vulkan.Instance, pd vulkan.PhysicalDevice, index int) Info {
-	defer cgokeep.Hold()()
-	return describe(inst, pd, index)
-}
-
 // describe reads everything Info holds about pd.
 func describe(inst vulkan.Instance, pd vulkan.PhysicalDevice, index int) Info {
 	var props vulkan.PhysicalDeviceProperties
 	vulkan.GetPhysicalDeviceProperties(pd, &props)
+	defer props.Free() // vulkan-go's C copy, read by the Derefs below
 	props.Deref()
 	props.Limits.Deref()
 	lim := props.Limits
@@ -178,6 +182,15 @@ func describe(inst vulkan.Instance, pd vulkan.PhysicalDevice, index int) Info {
 		MaxMemoryAllocationCount:        lim.MaxMemoryAllocationCount,
 		PipelineCacheUUID:               props.PipelineCacheUUID,
 	}
+	var feats vulkan.PhysicalDeviceFeatures
+	vulkan.GetPhysicalDeviceFeatures(pd, &feats)
+	feats.Deref()
+	feats.Free()
+	info.LargePoints, info.WideLines = feats.LargePoints == vulkan.True, feats.WideLines == vulkan.True
+	info.MaxPointSize = 1
+	if info.LargePoints {
+		info.MaxPointSize = lim.PointSizeRange[1]
+	}
 	if extra, ok := queryExtra(inst, pd, props.ApiVersion); ok {
 		info.SubgroupSize = extra.subgroupSize
 		info.Storage16Bit = extra.storage16
@@ -193,6 +206,7 @@ func describe(inst vulkan.Instance, pd vulkan.PhysicalDevice, index int) Info {
 
 	var mem vulkan.PhysicalDeviceMemoryProperties
 	vulkan.GetPhysicalDeviceMemoryProperties(pd, &mem)
+	defer mem.Free()
 	mem.Deref()
 	for i := uint32(0); i < mem.MemoryHeapCount; i++ {
 		h := mem.MemoryHeaps[i]

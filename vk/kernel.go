@@ -3,36 +3,27 @@ package vk
 import (
 	"encoding/binary"
 	"fmt"
-	"sort"
-	"strings"
 
 	vulkan "github.com/vulkan-go/vulkan"
-
-	"github.com/dsr4d/dsr4d/internal/cgokeep"
 
 	"github.com/dsr4d/dsr4d/shaders"
 )
 
-// Spec sets specialization constants by their GLSL names (local_size_x/y/z for the workgroup
-// size). Values are the 32-bit patterns: use 1/0 for bools and math.Float32bits for floats.
-type Spec map[string]uint32
-
+// kernelKey identifies a pipeline: the shader and every constant's value.
 type kernelKey struct {
-	name string
-	spec string // canonical "NAME=value,..." of the overrides
+	name   string
+	values string
 }
 
-func (s Spec) key() string {
-	names := make([]string, 0, len(s))
-	for n := range s {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, n := range names {
-		fmt.Fprintf(&b, "%s=%d,", n, s[n])
-	}
-	return b.String()
+func keyOf(v shaders.Variant) kernelKey {
+	return kernelKey{v.Name(), fmt.Sprint(v.Values())}
+}
+
+// kernelEntry is a cached pipeline, or one being built: done closes when k or err is set.
+type kernelEntry struct {
+	done chan struct{}
+	k    *Kernel
+	err  error
 }
 
 // Kernel is a compute pipeline built from an embedded shader with fixed specialization constants.
@@ -59,60 +50,79 @@ func (k *Kernel) PushSize() int { return int(k.mod.PushSize) }
 // Bindings is the number of storage buffers Dispatch must be given.
 func (k *Kernel) Bindings() int { return len(k.mod.Bindings) }
 
-// Kernel returns the compute pipeline for the embedded shader name with spec applied, building
-// it on first use.
-func (d *Device) Kernel(name string, spec Spec) (*Kernel, error) {
-	key := kernelKey{name, spec.key()}
+// KernelOf returns the compute pipeline of v (a typed handle of package shaders, e.g.
+// shaders.Fill(shaders.FillSpec{LocalSizeX: 64})), building it on first use. Different pipelines
+// build concurrently, outside the device lock (the VkPipelineCache is shared: drivers
+// synchronise it); callers asking for one being built wait for it.
+func (d *Device) KernelOf(v shaders.Variant) (*Kernel, error) {
+	key := keyOf(v)
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if d.closed {
-		return nil, ErrClosed
+		d.mu.Unlock()
+		return nil, prefixed(ErrClosed)
 	}
-	if k, ok := d.kernels[key]; ok {
-		return k, nil
+	if e, ok := d.kernels[key]; ok {
+		d.mu.Unlock()
+		<-e.done
+		return e.k, e.err
 	}
-	mod, err := shaders.Lookup(name)
+	e := &kernelEntry{done: make(chan struct{})}
+	d.kernels[key] = e
+	d.building.Add(1)
+	d.mu.Unlock()
+
+	e.k, e.err = d.newKernel(v)
+	e.err = prefixed(e.err)
+	d.mu.Lock()
+	if e.err != nil {
+		delete(d.kernels, key) // a later call tries again
+	}
+	d.mu.Unlock()
+	close(e.done)
+	d.building.Done()
+	return e.k, e.err
+}
+
+// buildHook, when set (by tests), runs at the start of every pipeline build.
+var buildHook func(name string)
+
+// newKernel checks v against the device's limits and builds its pipeline; d.mu is not held.
+func (d *Device) newKernel(v shaders.Variant) (*Kernel, error) {
+	name := v.Name()
+	if buildHook != nil {
+		buildHook(name)
+	}
+	mod, err := v.Module()
 	if err != nil {
-		return nil, fmt.Errorf("vk: %w", err)
+		return nil, err
 	}
 	if mod.PushSize > d.info.MaxPushConstantsSize {
-		return nil, fmt.Errorf("vk: kernel %s: %d bytes of push constants, device allows %d", name, mod.PushSize, d.info.MaxPushConstantsSize)
+		return nil, fmt.Errorf("kernel %s: %d bytes of push constants, device allows %d", name, mod.PushSize, d.info.MaxPushConstantsSize)
 	}
 	values := map[string]uint32{}
-	for _, s := range mod.Spec {
-		values[s.Name] = s.Default
-	}
-	for n, v := range spec {
-		if _, ok := mod.SpecByName(n); !ok {
-			known := make([]string, 0, len(mod.Spec))
-			for _, s := range mod.Spec {
-				known = append(known, s.Name)
-			}
-			return nil, fmt.Errorf("vk: kernel %s has no specialization constant %q (has %v)", name, n, known)
-		}
-		values[n] = v
+	for i, s := range mod.Spec {
+		values[s.Name] = v.Values()[i]
 	}
 	wg := [3]uint32{max(values["local_size_x"], 1), max(values["local_size_y"], 1), max(values["local_size_z"], 1)}
 	for i, lim := range d.info.MaxWorkgroupSize {
 		if wg[i] > lim {
-			return nil, fmt.Errorf("vk: kernel %s: workgroup size %v exceeds the device's %v", name, wg, d.info.MaxWorkgroupSize)
+			return nil, fmt.Errorf("kernel %s: workgroup size %v exceeds the device's %v", name, wg, d.info.MaxWorkgroupSize)
 		}
 	}
 	if n := wg[0] * wg[1] * wg[2]; n > d.info.MaxWorkgroupInvocations {
-		return nil, fmt.Errorf("vk: kernel %s: %d invocations per workgroup, device allows %d", name, n, d.info.MaxWorkgroupInvocations)
+		return nil, fmt.Errorf("kernel %s: %d invocations per workgroup, device allows %d", name, n, d.info.MaxWorkgroupInvocations)
 	}
 	k := &Kernel{d: d, name: name, mod: mod, values: values}
-	if err := k.build(); err != nil {
+	if err := k.build(v.Values()); err != nil {
 		k.destroy()
-		return nil, fmt.Errorf("vk: kernel %s: %w", name, err)
+		return nil, fmt.Errorf("kernel %s: %w", name, err)
 	}
-	d.kernels[key] = k
 	return k, nil
 }
 
-// shaderModule returns the cached VkShaderModule of mod; d.mu is held.
+// shaderModule returns the cached VkShaderModule of mod; d.mu is held (creating a module is
+// quick: the driver compiles at pipeline creation).
 func (d *Device) shaderModule(mod shaders.Module) (vulkan.ShaderModule, error) {
-	defer cgokeep.Hold()()
 	if m, ok := d.modules[mod.Name]; ok {
 		return m, nil
 	}
@@ -120,14 +130,7 @@ func (d *Device) shaderModule(mod shaders.Module) (vulkan.ShaderModule, error) {
 	for i := range code {
 		code[i] = binary.LittleEndian.Uint32(mod.SPIRV[4*i:])
 	}
-	ci := vulkan.ShaderModuleCreateInfo{
-		SType:    vulkan.StructureTypeShaderModuleCreateInfo,
-		CodeSize: uint(len(mod.SPIRV)),
-		PCode:    code,
-	}
-	var m vulkan.ShaderModule
-	r := vulkan.CreateShaderModule(d.dev, &ci, nil, &m)
-	ci.Free()
+	m, r := createShaderModule(d.dev, code)
 	if err := check("vkCreateShaderModule", r); err != nil {
 		return nil, err
 	}
@@ -136,93 +139,43 @@ func (d *Device) shaderModule(mod shaders.Module) (vulkan.ShaderModule, error) {
 	return m, nil
 }
 
-func (k *Kernel) build() error {
-	defer cgokeep.Hold()()
+func (k *Kernel) build(values []uint32) error {
 	d := k.d
-	binds := make([]vulkan.DescriptorSetLayoutBinding, len(k.mod.Bindings))
+	bindings := make([]uint32, len(k.mod.Bindings))
+	types := make([]uint32, len(k.mod.Bindings))
 	for i, b := range k.mod.Bindings {
-		binds[i] = vulkan.DescriptorSetLayoutBinding{
-			Binding:         b.Binding,
-			DescriptorType:  descriptorType(b.Kind),
-			DescriptorCount: 1,
-			StageFlags:      vulkan.ShaderStageFlags(vulkan.ShaderStageComputeBit),
-		}
+		bindings[i], types[i] = b.Binding, uint32(descriptorType(b.Kind))
 	}
-	dci := vulkan.DescriptorSetLayoutCreateInfo{
-		SType:        vulkan.StructureTypeDescriptorSetLayoutCreateInfo,
-		BindingCount: uint32(len(binds)),
-		PBindings:    binds,
-	}
-	var dsl vulkan.DescriptorSetLayout
-	r := vulkan.CreateDescriptorSetLayout(d.dev, &dci, nil, &dsl)
-	dci.Free()
+	dsl, r := createDescriptorSetLayout(d.dev, bindings, types, vulkan.ShaderStageComputeBit)
 	if err := check("vkCreateDescriptorSetLayout", r); err != nil {
 		return err
 	}
 	d.live.add("descriptor_set_layout", 1)
 	k.dsl = dsl
 
-	lci := vulkan.PipelineLayoutCreateInfo{
-		SType:          vulkan.StructureTypePipelineLayoutCreateInfo,
-		SetLayoutCount: 1,
-		PSetLayouts:    []vulkan.DescriptorSetLayout{dsl},
-	}
-	if k.mod.PushSize > 0 {
-		lci.PushConstantRangeCount = 1
-		lci.PPushConstantRanges = []vulkan.PushConstantRange{{
-			StageFlags: vulkan.ShaderStageFlags(vulkan.ShaderStageComputeBit),
-			Size:       k.mod.PushSize,
-		}}
-	}
-	var layout vulkan.PipelineLayout
-	r = vulkan.CreatePipelineLayout(d.dev, &lci, nil, &layout)
-	lci.Free()
+	layout, r := createPipelineLayout(d.dev, dsl, k.mod.PushSize, vulkan.ShaderStageComputeBit)
 	if err := check("vkCreatePipelineLayout", r); err != nil {
 		return err
 	}
 	d.live.add("pipeline_layout", 1)
 	k.layout = layout
 
+	d.mu.Lock()
 	mod, err := d.shaderModule(k.mod)
+	d.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	// Specialization data lives in C memory: the create info keeps pointers to it.
-	data := make([]byte, 4*len(k.mod.Spec))
-	entries := make([]vulkan.SpecializationMapEntry, len(k.mod.Spec))
+	ids := make([]uint32, len(k.mod.Spec))
 	for i, s := range k.mod.Spec {
-		binary.LittleEndian.PutUint32(data[4*i:], k.values[s.Name])
-		entries[i] = vulkan.SpecializationMapEntry{ConstantID: s.ID, Offset: uint32(4 * i), Size: 4}
+		ids[i] = s.ID
 	}
-	cdata := cBytes(data)
-	defer freeC(cdata)
-	var spec []vulkan.SpecializationInfo
-	if len(entries) > 0 {
-		spec = []vulkan.SpecializationInfo{{
-			MapEntryCount: uint32(len(entries)),
-			PMapEntries:   entries,
-			DataSize:      uint(len(data)),
-			PData:         cdata,
-		}}
-	}
-	pci := vulkan.ComputePipelineCreateInfo{
-		SType: vulkan.StructureTypeComputePipelineCreateInfo,
-		Stage: vulkan.PipelineShaderStageCreateInfo{
-			SType:               vulkan.StructureTypePipelineShaderStageCreateInfo,
-			Stage:               vulkan.ShaderStageComputeBit,
-			Module:              mod,
-			PName:               "main\x00",
-			PSpecializationInfo: spec,
-		},
-		Layout: layout,
-	}
-	pipes := make([]vulkan.Pipeline, 1)
-	r = vulkan.CreateComputePipelines(d.dev, d.pcache.handle(), 1, []vulkan.ComputePipelineCreateInfo{pci}, nil, pipes)
+	pipe, r := createComputePipeline(d.dev, d.pcache.handle(), mod, layout, ids, values)
 	if err := check("vkCreateComputePipelines", r); err != nil {
 		return err
 	}
 	d.live.add("pipeline", 1)
-	k.pipeline = pipes[0]
+	k.pipeline = pipe
 	return nil
 }
 

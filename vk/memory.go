@@ -6,8 +6,6 @@ import (
 	"unsafe"
 
 	vulkan "github.com/vulkan-go/vulkan"
-
-	"github.com/dsr4d/dsr4d/internal/cgokeep"
 )
 
 // MemoryKind says where a buffer lives and how the host reaches it.
@@ -118,7 +116,7 @@ func (a *allocator) memoryType(kind MemoryKind, bits uint32) (int, error) {
 		}
 	}
 	if best < 0 {
-		return -1, fmt.Errorf("vk: no %s memory type on %s", kind, a.d.info.Name)
+		return -1, fmt.Errorf("no %s memory type on %s", kind, a.d.info.Name)
 	}
 	return best, nil
 }
@@ -132,16 +130,19 @@ func (a *allocator) newBlock(kind MemoryKind, size int64) (*block, error) {
 		SharingMode: vulkan.SharingModeExclusive,
 	}
 	var buf vulkan.Buffer
-	if err := check("vkCreateBuffer", vulkan.CreateBuffer(d.dev, &bci, nil, &buf)); err != nil {
+	res := vulkan.CreateBuffer(d.dev, &bci, nil, &buf)
+	bci.Free()
+	if err := check("vkCreateBuffer", res); err != nil {
 		return nil, err
 	}
 	d.live.add("buffer", 1)
 	var req vulkan.MemoryRequirements
 	vulkan.GetBufferMemoryRequirements(d.dev, buf, &req)
 	req.Deref()
+	req.Free()
 	ti, err := a.memoryType(kind, req.MemoryTypeBits)
 	if err == nil && uint64(req.Size) > d.info.Heaps[d.info.MemoryTypes[ti].Heap].Size {
-		err = fmt.Errorf("vk: %w: %d bytes exceed the %d-byte memory heap of %s", ErrOutOfDeviceMemory,
+		err = fmt.Errorf("%w: %d bytes exceed the %d-byte memory heap of %s", ErrOutOfDeviceMemory,
 			req.Size, d.info.Heaps[d.info.MemoryTypes[ti].Heap].Size, d.info.Name)
 	}
 	if err != nil {
@@ -155,7 +156,9 @@ func (a *allocator) newBlock(kind MemoryKind, size int64) (*block, error) {
 		MemoryTypeIndex: uint32(ti),
 	}
 	var mem vulkan.DeviceMemory
-	if err := check("vkAllocateMemory", vulkan.AllocateMemory(d.dev, &mai, nil, &mem)); err != nil {
+	res = vulkan.AllocateMemory(d.dev, &mai, nil, &mem)
+	mai.Free()
+	if err := check("vkAllocateMemory", res); err != nil {
 		vulkan.DestroyBuffer(d.dev, buf, nil)
 		d.live.add("buffer", -1)
 		return nil, err
@@ -294,11 +297,16 @@ type Buffer struct {
 
 // NewBuffer allocates size bytes of the given kind. Contents are undefined until written.
 func (d *Device) NewBuffer(kind MemoryKind, size int64) (*Buffer, error) {
+	b, err := d.newBuffer(kind, size)
+	return b, prefixed(err)
+}
+
+func (d *Device) newBuffer(kind MemoryKind, size int64) (*Buffer, error) {
 	if size <= 0 {
-		return nil, fmt.Errorf("vk: NewBuffer: size %d, want > 0", size)
+		return nil, fmt.Errorf("NewBuffer: size %d, want > 0", size)
 	}
 	if kind < 0 || kind >= numKinds {
-		return nil, fmt.Errorf("vk: NewBuffer: unknown memory kind %d", int(kind))
+		return nil, fmt.Errorf("NewBuffer: unknown memory kind %d", int(kind))
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -307,7 +315,7 @@ func (d *Device) NewBuffer(kind MemoryKind, size int64) (*Buffer, error) {
 	}
 	blk, off, err := d.mem.alloc(kind, size)
 	if err != nil {
-		return nil, fmt.Errorf("vk: NewBuffer(%s, %d bytes): %w", kind, size, err)
+		return nil, fmt.Errorf("NewBuffer(%s, %d bytes): %w", kind, size, err)
 	}
 	d.live.add("suballocation", 1)
 	return &Buffer{d: d, blk: blk, off: off, size: size, kind: kind}, nil
@@ -399,9 +407,9 @@ func (t texels) bufferView() View { return t.View }
 func (v View) validate(what string) error {
 	switch {
 	case v.buf == nil || v.buf.blk == nil:
-		return fmt.Errorf("vk: %s: %w", what, ErrClosed)
+		return fmt.Errorf("%s: %w", what, ErrClosed)
 	case v.off < 0 || v.size <= 0 || v.off+v.size > v.buf.size:
-		return fmt.Errorf("vk: %s: range [%d,%d) outside a %d-byte buffer", what, v.off, v.off+v.size, v.buf.size)
+		return fmt.Errorf("%s: range [%d,%d) outside a %d-byte buffer", what, v.off, v.off+v.size, v.buf.size)
 	}
 	return nil
 }
@@ -424,12 +432,12 @@ func asBytes[T Elem](s []T) []byte {
 
 // Upload copies data into the start of dst; data must fit.
 func Upload[T Elem](dst Bindable, data []T) error {
-	return dst.bufferView().write(asBytes(data))
+	return prefixed(dst.bufferView().write(asBytes(data)))
 }
 
 // Download copies the start of src into out; out must not be longer than src.
 func Download[T Elem](src Bindable, out []T) error {
-	return src.bufferView().read(asBytes(out))
+	return prefixed(src.bufferView().read(asBytes(out)))
 }
 
 func (v View) write(p []byte) error {
@@ -440,7 +448,7 @@ func (v View) write(p []byte) error {
 		return err
 	}
 	if int64(len(p)) > v.size {
-		return fmt.Errorf("vk: Upload: %d bytes into a %d-byte range", len(p), v.size)
+		return fmt.Errorf("Upload: %d bytes into a %d-byte range", len(p), v.size)
 	}
 	blk, off, _ := v.abs()
 	d := v.buf.d
@@ -451,15 +459,7 @@ func (v View) write(p []byte) error {
 		}
 		return nil
 	}
-	stage, err := d.NewBuffer(HostVisible, int64(len(p)))
-	if err != nil {
-		return err
-	}
-	defer stage.Release()
-	if err := stage.bufferView().write(p); err != nil {
-		return err
-	}
-	return d.transfer(func(r *Recorder) { r.Copy(v.buf.View(v.off, int64(len(p))), stage) })
+	return d.upload(v, p)
 }
 
 func (v View) read(p []byte) error {
@@ -470,7 +470,7 @@ func (v View) read(p []byte) error {
 		return err
 	}
 	if int64(len(p)) > v.size {
-		return fmt.Errorf("vk: Download: %d bytes from a %d-byte range", len(p), v.size)
+		return fmt.Errorf("Download: %d bytes from a %d-byte range", len(p), v.size)
 	}
 	blk, off, _ := v.abs()
 	d := v.buf.d
@@ -483,21 +483,12 @@ func (v View) read(p []byte) error {
 		copy(p, blk.mapped[off:])
 		return nil
 	}
-	stage, err := d.NewBuffer(Readback, int64(len(p)))
-	if err != nil {
-		return err
-	}
-	defer stage.Release()
-	if err := d.transfer(func(r *Recorder) { r.Copy(stage, v.buf.View(v.off, int64(len(p)))) }); err != nil {
-		return err
-	}
-	return stage.bufferView().read(p)
+	return d.download(v, p)
 }
 
 // flush makes host writes visible to the device (write) or device writes visible to the host
 // (!write) for non-coherent memory, rounding the range to nonCoherentAtomSize.
 func (d *Device) flush(b *block, off, size int64, write bool) error {
-	defer cgokeep.Hold()()
 	atom := int64(d.info.NonCoherentAtomSize)
 	if atom < 1 {
 		atom = 1
@@ -507,26 +498,8 @@ func (d *Device) flush(b *block, off, size int64, write bool) error {
 	if end > b.size {
 		end = b.size
 	}
-	rng := []vulkan.MappedMemoryRange{{
-		SType:  vulkan.StructureTypeMappedMemoryRange,
-		Memory: b.mem,
-		Offset: vulkan.DeviceSize(start),
-		Size:   vulkan.DeviceSize(end - start),
-	}}
 	if write {
-		return check("vkFlushMappedMemoryRanges", vulkan.FlushMappedMemoryRanges(d.dev, 1, rng))
+		return check("vkFlushMappedMemoryRanges", mappedRange(d.dev, b.mem, start, end-start, true))
 	}
-	return check("vkInvalidateMappedMemoryRanges", vulkan.InvalidateMappedMemoryRanges(d.dev, 1, rng))
-}
-
-// transfer records copies on a fresh recorder and waits for them. Only memory the host cannot map
-// (VRAM on discrete GPUs) takes this path.
-func (d *Device) transfer(record func(*Recorder)) error {
-	r, err := d.NewRecorder()
-	if err != nil {
-		return err
-	}
-	defer r.Release()
-	record(r)
-	return r.Submit()
+	return check("vkInvalidateMappedMemoryRanges", mappedRange(d.dev, b.mem, start, end-start, false))
 }

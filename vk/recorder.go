@@ -8,8 +8,6 @@ import (
 
 	vulkan "github.com/vulkan-go/vulkan"
 
-	"github.com/dsr4d/dsr4d/internal/cgokeep"
-
 	"github.com/dsr4d/dsr4d/shaders"
 )
 
@@ -31,7 +29,9 @@ type Recorder struct {
 	err       error
 	written   []byteRange // since the last barrier
 	read      []byteRange // since the last barrier
+	writes    setWrites   // the descriptor writes of the dispatch being recorded
 	dirty     bool        // something wrote memory: the host needs a barrier before reading
+	inflight  bool        // launched, not yet waited for
 	stats     Stats
 }
 
@@ -55,7 +55,11 @@ const (
 
 // NewRecorder creates a Recorder with its own command pool, fence and descriptor pools.
 func (d *Device) NewRecorder() (*Recorder, error) {
-	defer cgokeep.Hold()()
+	r, err := d.newRecorder()
+	return r, prefixed(err)
+}
+
+func (d *Device) newRecorder() (*Recorder, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
@@ -68,7 +72,9 @@ func (d *Device) NewRecorder() (*Recorder, error) {
 		QueueFamilyIndex: d.queueFamily,
 	}
 	var pool vulkan.CommandPool
-	if err := check("vkCreateCommandPool", vulkan.CreateCommandPool(d.dev, &pci, nil, &pool)); err != nil {
+	res := vulkan.CreateCommandPool(d.dev, &pci, nil, &pool)
+	pci.Free()
+	if err := check("vkCreateCommandPool", res); err != nil {
 		return nil, err
 	}
 	d.live.add("command_pool", 1)
@@ -80,14 +86,18 @@ func (d *Device) NewRecorder() (*Recorder, error) {
 		Level:              vulkan.CommandBufferLevelPrimary,
 		CommandBufferCount: 1,
 	}
-	if err := check("vkAllocateCommandBuffers", vulkan.AllocateCommandBuffers(d.dev, &ai, cbs)); err != nil {
+	res = vulkan.AllocateCommandBuffers(d.dev, &ai, cbs)
+	ai.Free()
+	if err := check("vkAllocateCommandBuffers", res); err != nil {
 		r.destroy()
 		return nil, err
 	}
 	r.cmd = cbs[0]
 	fci := vulkan.FenceCreateInfo{SType: vulkan.StructureTypeFenceCreateInfo}
 	var fence vulkan.Fence
-	if err := check("vkCreateFence", vulkan.CreateFence(d.dev, &fci, nil, &fence)); err != nil {
+	res = vulkan.CreateFence(d.dev, &fci, nil, &fence)
+	fci.Free()
+	if err := check("vkCreateFence", res); err != nil {
 		r.destroy()
 		return nil, err
 	}
@@ -98,7 +108,7 @@ func (d *Device) NewRecorder() (*Recorder, error) {
 }
 
 // Err returns the sticky error, if any.
-func (r *Recorder) Err() error { return r.err }
+func (r *Recorder) Err() error { return prefixed(r.err) }
 
 // Stats returns the counters of what was recorded.
 func (r *Recorder) Stats() Stats { return r.stats }
@@ -120,11 +130,7 @@ func (r *Recorder) begin() bool {
 	if r.recording {
 		return true
 	}
-	bi := vulkan.CommandBufferBeginInfo{
-		SType: vulkan.StructureTypeCommandBufferBeginInfo,
-		Flags: vulkan.CommandBufferUsageFlags(vulkan.CommandBufferUsageOneTimeSubmitBit),
-	}
-	if err := check("vkBeginCommandBuffer", vulkan.BeginCommandBuffer(r.cmd, &bi)); err != nil {
+	if err := check("vkBeginCommandBuffer", beginCommandBuffer(r.cmd, vulkan.CommandBufferUsageOneTimeSubmitBit)); err != nil {
 		r.fail(err)
 		return false
 	}
@@ -144,7 +150,7 @@ const (
 func (r *Recorder) hazard(reads, writes []byteRange) {
 	// Read after write, write after write, write after read.
 	if anyOverlap(r.written, reads) || anyOverlap(r.written, writes) || anyOverlap(r.read, writes) {
-		r.barrier(stagesAll, vulkan.AccessFlags(accessW), stagesAll, vulkan.AccessFlags(accessAll))
+		r.barrier(stagesAll, accessW, stagesAll, accessAll)
 		r.written, r.read = r.written[:0], r.read[:0]
 	}
 	r.read = append(r.read, reads...)
@@ -165,14 +171,8 @@ func anyOverlap(a, b []byteRange) bool {
 	return false
 }
 
-func (r *Recorder) barrier(src vulkan.PipelineStageFlagBits, srcAccess vulkan.AccessFlags, dst vulkan.PipelineStageFlagBits, dstAccess vulkan.AccessFlags) {
-	defer cgokeep.Hold()()
-	mb := []vulkan.MemoryBarrier{{
-		SType:         vulkan.StructureTypeMemoryBarrier,
-		SrcAccessMask: srcAccess,
-		DstAccessMask: dstAccess,
-	}}
-	vulkan.CmdPipelineBarrier(r.cmd, vulkan.PipelineStageFlags(src), vulkan.PipelineStageFlags(dst), 0, 1, mb, 0, nil, 0, nil)
+func (r *Recorder) barrier(src vulkan.PipelineStageFlagBits, srcAccess vulkan.AccessFlagBits, dst vulkan.PipelineStageFlagBits, dstAccess vulkan.AccessFlagBits) {
+	cmdMemoryBarrier(r.cmd, src, srcAccess, dst, dstAccess)
 	r.stats.Barriers++
 }
 
@@ -184,32 +184,31 @@ func rangeOf(v View) byteRange {
 // Dispatch records k over groups workgroups with the given push constants (32-bit words; see
 // F32) and storage buffers, one per binding in order.
 func (r *Recorder) Dispatch(k *Kernel, groups [3]int, push []uint32, args ...Bindable) {
-	defer cgokeep.Hold()()
 	if !r.begin() {
 		return
 	}
 	if k == nil || k.pipeline == vulkan.NullPipeline {
-		r.fail(fmt.Errorf("vk: Dispatch: %w (kernel)", ErrClosed))
+		r.fail(fmt.Errorf("Dispatch: %w (kernel)", ErrClosed))
 		return
 	}
 	if got, want := 4*len(push), int(k.mod.PushSize); got != want {
-		r.fail(fmt.Errorf("vk: Dispatch %s: %d bytes of push constants, kernel declares %d", k.name, got, want))
+		r.fail(fmt.Errorf("Dispatch %s: %d bytes of push constants, kernel declares %d", k.name, got, want))
 		return
 	}
 	if len(args) != len(k.mod.Bindings) {
-		r.fail(fmt.Errorf("vk: Dispatch %s: %d buffers, kernel has %d bindings", k.name, len(args), len(k.mod.Bindings)))
+		r.fail(fmt.Errorf("Dispatch %s: %d buffers, kernel has %d bindings", k.name, len(args), len(k.mod.Bindings)))
 		return
 	}
 	for i, g := range groups {
 		if g < 0 || uint64(g) > uint64(r.d.info.MaxWorkgroupCount[i]) {
-			r.fail(fmt.Errorf("vk: Dispatch %s: %v workgroups, device allows %v", k.name, groups, r.d.info.MaxWorkgroupCount))
+			r.fail(fmt.Errorf("Dispatch %s: %v workgroups, device allows %v", k.name, groups, r.d.info.MaxWorkgroupCount))
 			return
 		}
 	}
 	if groups[0] == 0 || groups[1] == 0 || groups[2] == 0 {
 		return
 	}
-	writesDS := make([]vulkan.WriteDescriptorSet, len(args))
+	r.writes.reset()
 	var reads, writes []byteRange
 	for i, a := range args {
 		v := a.bufferView()
@@ -219,15 +218,13 @@ func (r *Recorder) Dispatch(k *Kernel, groups [3]int, push []uint32, args ...Bin
 			return
 		}
 		if v.buf.d != r.d {
-			r.fail(fmt.Errorf("vk: %s: buffer belongs to another device", what))
+			r.fail(fmt.Errorf("%s: buffer belongs to another device", what))
 			return
 		}
-		w, err := r.descriptor(k.mod.Bindings[i], a, what)
-		if err != nil {
+		if err := r.descriptor(k.mod.Bindings[i], a, what); err != nil {
 			r.fail(err)
 			return
 		}
-		writesDS[i] = w
 		switch k.mod.Bindings[i].Access {
 		case shaders.ReadOnly:
 			reads = append(reads, rangeOf(v))
@@ -243,11 +240,9 @@ func (r *Recorder) Dispatch(k *Kernel, groups [3]int, push []uint32, args ...Bin
 		r.fail(err)
 		return
 	}
-	if len(writesDS) > 0 {
-		for i := range writesDS {
-			writesDS[i].DstSet = set
-		}
-		vulkan.UpdateDescriptorSets(r.d.dev, uint32(len(writesDS)), writesDS, 0, nil)
+	if err := check("vkUpdateDescriptorSets", r.writes.update(r.d.dev, set)); err != nil {
+		r.fail(err)
+		return
 	}
 	r.hazard(reads, writes)
 	vulkan.CmdBindPipeline(r.cmd, vulkan.PipelineBindPointCompute, k.pipeline)
@@ -261,37 +256,31 @@ func (r *Recorder) Dispatch(k *Kernel, groups [3]int, push []uint32, args ...Bin
 
 // descriptor checks one argument against its binding and describes it; a texel binding gets a
 // buffer view that lives until the batch's fence.
-func (r *Recorder) descriptor(b shaders.Binding, a Bindable, what string) (vulkan.WriteDescriptorSet, error) {
+func (r *Recorder) descriptor(b shaders.Binding, a Bindable, what string) error {
 	v := a.bufferView()
 	blk, off, size := v.abs()
-	w := vulkan.WriteDescriptorSet{
-		SType:           vulkan.StructureTypeWriteDescriptorSet,
-		DstBinding:      b.Binding,
-		DescriptorCount: 1,
-		DescriptorType:  descriptorType(b.Kind),
-	}
 	info := r.d.info
 	if b.Kind == shaders.StorageBuffer {
 		if align := int64(info.MinStorageBufferOffsetAlignment); off%align != 0 {
-			return w, fmt.Errorf("vk: %s: offset %d is not a multiple of minStorageBufferOffsetAlignment %d", what, v.off, align)
+			return fmt.Errorf("%s: offset %d is not a multiple of minStorageBufferOffsetAlignment %d", what, v.off, align)
 		}
 		if size > int64(info.MaxStorageBufferRange) {
-			return w, fmt.Errorf("vk: %s: a %d-byte view exceeds maxStorageBufferRange %d; bind it in windows", what, size, info.MaxStorageBufferRange)
+			return fmt.Errorf("%s: a %d-byte view exceeds maxStorageBufferRange %d; bind it in windows", what, size, info.MaxStorageBufferRange)
 		}
-		w.PBufferInfo = []vulkan.DescriptorBufferInfo{{Buffer: blk.buf, Offset: vulkan.DeviceSize(off), Range: vulkan.DeviceSize(size)}}
-		return w, nil
+		r.writes.add(b.Binding, blk.buf, off, size, vulkan.NullBufferView)
+		return nil
 	}
 	format := R32F
 	if t, ok := a.(texels); ok {
 		format = t.format
 	}
 	if align := int64(info.MinTexelBufferOffsetAlignment); off%align != 0 {
-		return w, fmt.Errorf("vk: %s: offset %d is not a multiple of minTexelBufferOffsetAlignment %d", what, v.off, align)
+		return fmt.Errorf("%s: offset %d is not a multiple of minTexelBufferOffsetAlignment %d", what, v.off, align)
 	}
 	texel := format.Bytes()
 	size -= size % texel // a partial last texel is not addressable
 	if size == 0 || size/texel > int64(info.MaxTexelBufferElements) {
-		return w, fmt.Errorf("vk: %s: a %d-byte texel view holds %d texels; the device allows 1..%d", what, v.size, size/texel, info.MaxTexelBufferElements)
+		return fmt.Errorf("%s: a %d-byte texel view holds %d texels; the device allows 1..%d", what, v.size, size/texel, info.MaxTexelBufferElements)
 	}
 	ci := vulkan.BufferViewCreateInfo{
 		SType:  vulkan.StructureTypeBufferViewCreateInfo,
@@ -301,13 +290,15 @@ func (r *Recorder) descriptor(b shaders.Binding, a Bindable, what string) (vulka
 		Range:  vulkan.DeviceSize(size),
 	}
 	var view vulkan.BufferView
-	if err := check("vkCreateBufferView", vulkan.CreateBufferView(r.d.dev, &ci, nil, &view)); err != nil {
-		return w, err
+	res := vulkan.CreateBufferView(r.d.dev, &ci, nil, &view)
+	ci.Free()
+	if err := check("vkCreateBufferView", res); err != nil {
+		return err
 	}
 	r.d.live.add("buffer_view", 1)
 	r.views = append(r.views, view)
-	w.PTexelBufferView = []vulkan.BufferView{view}
-	return w, nil
+	r.writes.add(b.Binding, vulkan.NullBuffer, 0, 0, view)
+	return nil
 }
 
 func (r *Recorder) destroyViews() {
@@ -323,7 +314,6 @@ func F32(x float32) uint32 { return math.Float32bits(x) }
 
 // Copy records a copy of all of src into the start of dst.
 func (r *Recorder) Copy(dst, src Bindable) {
-	defer cgokeep.Hold()()
 	if !r.begin() {
 		return
 	}
@@ -337,16 +327,14 @@ func (r *Recorder) Copy(dst, src Bindable) {
 		return
 	}
 	if sv.size > dv.size {
-		r.fail(fmt.Errorf("vk: Copy: %d bytes into a %d-byte range", sv.size, dv.size))
+		r.fail(fmt.Errorf("Copy: %d bytes into a %d-byte range", sv.size, dv.size))
 		return
 	}
 	dv.size = sv.size
 	sb, so, n := sv.abs()
 	db, do, _ := dv.abs()
 	r.hazard([]byteRange{rangeOf(sv)}, []byteRange{rangeOf(dv)})
-	vulkan.CmdCopyBuffer(r.cmd, sb.buf, db.buf, 1, []vulkan.BufferCopy{{
-		SrcOffset: vulkan.DeviceSize(so), DstOffset: vulkan.DeviceSize(do), Size: vulkan.DeviceSize(n),
-	}})
+	cmdCopyBuffer(r.cmd, sb.buf, db.buf, so, do, n)
 	r.stats.Copies++
 }
 
@@ -363,7 +351,7 @@ func (r *Recorder) Fill(dst Bindable, word uint32) {
 	}
 	blk, off, size := v.abs()
 	if off%4 != 0 || size%4 != 0 {
-		r.fail(fmt.Errorf("vk: Fill: range [%d,%d) is not 4-byte aligned", v.off, v.off+v.size))
+		r.fail(fmt.Errorf("Fill: range [%d,%d) is not 4-byte aligned", v.off, v.off+v.size))
 		return
 	}
 	r.hazard(nil, []byteRange{rangeOf(v)})
@@ -372,31 +360,16 @@ func (r *Recorder) Fill(dst Bindable, word uint32) {
 }
 
 func (r *Recorder) allocSet(layout vulkan.DescriptorSetLayout) (vulkan.DescriptorSet, error) {
-	defer cgokeep.Hold()()
 	for {
 		if r.dcur == len(r.dpools) {
-			ps := []vulkan.DescriptorPoolSize{{Type: vulkan.DescriptorTypeStorageBuffer, DescriptorCount: setsPerPool * maxBindings}}
-			ci := vulkan.DescriptorPoolCreateInfo{
-				SType:         vulkan.StructureTypeDescriptorPoolCreateInfo,
-				MaxSets:       setsPerPool,
-				PoolSizeCount: 1,
-				PPoolSizes:    ps,
-			}
-			var p vulkan.DescriptorPool
-			if err := check("vkCreateDescriptorPool", vulkan.CreateDescriptorPool(r.d.dev, &ci, nil, &p)); err != nil {
+			p, res := createDescriptorPool(r.d.dev, setsPerPool, setsPerPool*maxBindings, setsPerPool*maxBindings)
+			if err := check("vkCreateDescriptorPool", res); err != nil {
 				return nil, err
 			}
 			r.d.live.add("descriptor_pool", 1)
 			r.dpools = append(r.dpools, p)
 		}
-		ai := vulkan.DescriptorSetAllocateInfo{
-			SType:              vulkan.StructureTypeDescriptorSetAllocateInfo,
-			DescriptorPool:     r.dpools[r.dcur],
-			DescriptorSetCount: 1,
-			PSetLayouts:        []vulkan.DescriptorSetLayout{layout},
-		}
-		var set vulkan.DescriptorSet
-		res := vulkan.AllocateDescriptorSets(r.d.dev, &ai, &set)
+		set, res := allocateSet(r.d.dev, r.dpools[r.dcur], layout)
 		if res == vulkan.ErrorOutOfPoolMemory || res == vulkan.ErrorFragmentedPool {
 			r.dcur++
 			continue
@@ -413,10 +386,19 @@ func (r *Recorder) allocSet(layout vulkan.DescriptorSetLayout) (vulkan.Descripto
 func (r *Recorder) Submit() error {
 	err := r.submit()
 	r.reset()
-	return err
+	return prefixed(err)
 }
 
 func (r *Recorder) submit() error {
+	if err := r.launch(); err != nil {
+		return err
+	}
+	return r.wait()
+}
+
+// launch ends the batch and submits it without waiting (wait does); the staging ring keeps one
+// batch in flight while the host fills the next.
+func (r *Recorder) launch() error {
 	if r.err != nil {
 		if r.recording {
 			vulkan.EndCommandBuffer(r.cmd)
@@ -428,25 +410,29 @@ func (r *Recorder) submit() error {
 		return nil
 	}
 	if r.dirty {
-		r.barrier(stagesAll, vulkan.AccessFlags(accessW), vulkan.PipelineStageHostBit, vulkan.AccessFlags(vulkan.AccessHostReadBit))
+		r.barrier(stagesAll, accessW, vulkan.PipelineStageHostBit, vulkan.AccessHostReadBit)
 	}
 	r.recording = false
 	if err := check("vkEndCommandBuffer", vulkan.EndCommandBuffer(r.cmd)); err != nil {
 		return err
 	}
-	si := []vulkan.SubmitInfo{{
-		SType:              vulkan.StructureTypeSubmitInfo,
-		CommandBufferCount: 1,
-		PCommandBuffers:    []vulkan.CommandBuffer{r.cmd},
-	}}
 	r.d.submitMu.Lock()
-	var res vulkan.Result
-	cgokeep.Do(func() { res = vulkan.QueueSubmit(r.d.queue, 1, si, r.fence) })
+	res := queueSubmit(r.d.queue, r.cmd, vulkan.NullSemaphore, 0, vulkan.NullSemaphore, r.fence)
 	r.d.submitMu.Unlock()
 	if err := check("vkQueueSubmit", res); err != nil {
 		return err
 	}
 	r.stats.Submits++
+	r.inflight = true
+	return nil
+}
+
+// wait waits for the batch launch submitted, if any.
+func (r *Recorder) wait() error {
+	if !r.inflight {
+		return nil
+	}
+	r.inflight = false
 	fences := []vulkan.Fence{r.fence}
 	if err := check("vkWaitForFences", vulkan.WaitForFences(r.d.dev, 1, fences, vulkan.True, math.MaxUint64)); err != nil {
 		return err

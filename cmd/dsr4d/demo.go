@@ -25,12 +25,14 @@ type demoStep struct {
 }
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("demo", "demo [--out out] [--seed 1] [--frames 32]", stderr)
+	fs := newFlagSet("demo", "demo [--out out] [--seed 1] [--frames 32] [--device auto|cpu|vulkan] [--validate]", stderr)
 	out := fs.String("out", "out", "output directory; its scene/, qa/, eval/ and view/ are replaced on every run")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic scene and of the questions")
 	frames := fs.Int("frames", 32, "frames of the synthetic scene")
+	var dev deviceFlags
+	dev.register(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: dsr4d demo [--out out] [--seed 1] [--frames 32]
+		fmt.Fprint(stderr, `Usage: dsr4d demo [--out out] [--seed 1] [--frames 32] [--device auto|cpu|vulkan] [--validate]
 
 Runs dsr4d's main job on the built-in example, each step being the dsr4d command shown:
   1. synth   the default synthetic scene with exact ground truth          → OUT/scene
@@ -45,6 +47,10 @@ then prints what was made, where, and on which Vulkan device.
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := dev.check(); err != nil {
+		fmt.Fprintf(stderr, "dsr4d demo: %v\n", err)
+		return errUsage
+	}
 	if *frames < 8 {
 		fmt.Fprintf(stderr, "dsr4d demo: --frames %d: want at least 8\n", *frames)
 		return errUsage
@@ -57,10 +63,14 @@ then prints what was made, where, and on which Vulkan device.
 	}
 	p := func(parts ...string) string { return filepath.Join(append([]string{dir}, parts...)...) }
 	s := fmt.Sprint(*seed)
+	devArgs := []string{"--device", dev.device}
+	if dev.validate {
+		devArgs = append(devArgs, "--validate")
+	}
 	steps := []demoStep{
-		{"synth", []string{"synth", "--out", p("scene"), "--seed", s, "--frames", fmt.Sprint(*frames)},
+		{"synth", append([]string{"synth", "--out", p("scene"), "--seed", s, "--frames", fmt.Sprint(*frames)}, devArgs...),
 			[]string{"scene/scene.json", "scene/geometry.npz", "scene/masks.npz", "scene/orient.json", "scene/gt.json", "scene/frames"}},
-		{"qa", []string{"qa", "--scene", p("scene"), "--out", p("qa"), "--seed", s, "--audit"},
+		{"qa", append([]string{"qa", "--scene", p("scene"), "--out", p("qa"), "--seed", s, "--audit"}, devArgs...),
 			[]string{"qa/qa_pairs.json", "qa/train.json", "qa/bench.jsonl", "qa/bench.parquet", "qa/questions.jsonl", "qa/summary.json", "qa/audit.md", "qa/audit.png"}},
 	}
 	for _, b := range []string{"random", "always-a", "oracle"} {

@@ -21,7 +21,10 @@ func runDevices(args []string, stdout, stderr io.Writer) error {
 
 Lists every Vulkan device with the facts dsr4d tunes its kernels by. The device marked '*' is the
 one other commands use: the best type (discrete > integrated > virtual > CPU) unless DSR4D_DEVICE
-names one by index or by a substring of its name.
+names one by index or by a substring of its name. Below the table, the backend each computing
+command takes under --device auto: Vulkan on that device, except that compute-heavy commands (the
+nn models) prefer the native CPU backend when the device is a CPU driver such as lavapipe
+(vk.PreferCPUBackend).
 
 `)
 		fs.PrintDefaults()
@@ -42,7 +45,54 @@ names one by index or by a substring of its name.
 		return err
 	}
 	writeDeviceTable(stdout, infos)
+	writeBackends(stdout, infos)
 	return err
+}
+
+// computeCommands are the commands that compute on a device, and whether their work is heavy
+// enough that a CPU Vulkan driver loses to the native CPU backend.
+var computeCommands = []struct {
+	name, work string
+	heavy      bool
+}{
+	{"gsm", "the GSM model (nn)", true},
+	{"orient", "Orient Anything (nn)", true},
+	{"qa", "object centres (fuse)", false},
+	{"synth", "ray casting", false},
+	{"view", "drawing (graphics queue)", false},
+}
+
+// heavy reports whether command name is compute-heavy (see computeCommands).
+func heavy(name string) bool {
+	for _, c := range computeCommands {
+		if c.name == name {
+			return c.heavy
+		}
+	}
+	panic("dsr4d: " + name + " is not in computeCommands")
+}
+
+// writeBackends says which backend each computing command takes under --device auto.
+func writeBackends(w io.Writer, infos []vk.Info) {
+	var best *vk.Info
+	for i := range infos {
+		if infos[i].Selected {
+			best = &infos[i]
+		}
+	}
+	fmt.Fprintln(w, "\nbackends under --device auto:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, c := range computeCommands {
+		switch {
+		case best == nil:
+			fmt.Fprintf(tw, "  %s\tcpu\t%s: no usable Vulkan device\n", c.name, c.work)
+		case c.heavy && vk.PreferCPUBackend(*best):
+			fmt.Fprintf(tw, "  %s\tcpu\t%s: the best Vulkan device, %s, is a CPU driver\n", c.name, c.work, best.Name)
+		default:
+			fmt.Fprintf(tw, "  %s\tvulkan\t%s on #%d %s\n", c.name, c.work, best.Index, best.Name)
+		}
+	}
+	tw.Flush()
 }
 
 func writeDeviceTable(w io.Writer, infos []vk.Info) {

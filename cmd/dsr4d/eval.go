@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dsr4d/dsr4d/internal/atomicfile"
 	"github.com/dsr4d/dsr4d/pipeline/bench"
 )
 
@@ -101,10 +102,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		if err := bench.WritePrompts(&buf, b); err != nil {
 			return err
 		}
-		if err := bench.WriteFileAtomic(*promptsOut, buf.Bytes()); err != nil {
+		if err := atomicfile.Write(*promptsOut, buf.Bytes()); err != nil {
 			return err
 		}
-		slog.Info("wrote prompts", "questions", len(b.Questions), "file", *promptsOut)
+		slog.Info("eval: prompts", "questions", len(b.Questions), "out", *promptsOut)
 		return nil
 	}
 	if *promptsOut != "" {

@@ -12,11 +12,12 @@ import (
 
 	"github.com/dsr4d/dsr4d/pipeline/bench"
 	"github.com/dsr4d/dsr4d/pipeline/llm"
+	"github.com/dsr4d/dsr4d/pipeline/qa"
 	"github.com/dsr4d/dsr4d/pipeline/video"
 )
 
 const evalEndpointUsage = `Usage:
-  dsr4d eval --endpoint URL --model NAME --bench FILE (--videos DIR | --frames DIR) --out DIR [flags]
+  dsr4d eval --endpoint URL --model NAME --bench FILE (--videos DIR | --frames-dir DIR) --out DIR [flags]
 
 Runs a model served behind an OpenAI-compatible chat-completions endpoint (vLLM, llama.cpp's
 llama-server, SGLang, Ollama, a hosted API) on a DSR-Bench table and scores it like
@@ -71,8 +72,8 @@ func runEvalEndpoint(args []string, stdout, stderr io.Writer) error {
 	benchPath := fs.String("bench", "", "bench table (JSONL, parquet or qa_pairs.json)")
 	format := fs.String("format", "auto", "bench table format: auto, jsonl, parquet or qa_pairs")
 	videos := fs.String("videos", "", "directory of the bench's videos, <videoID>.mp4")
-	frames := fs.String("frames", "", "instead of --videos: directory of <videoID>/ folders holding every frame of each video")
-	framesFPS := fs.Float64("frames-fps", 0, "with --frames and --fps: the frame rate of those folders")
+	frames := fs.String("frames-dir", "", "instead of --videos: directory of <videoID>/ folders holding every frame of each video")
+	framesFPS := fs.Float64("frames-fps", 0, "with --frames-dir and --fps: the frame rate of those folders")
 	frameCache := fs.String("frame-cache", "", "where extracted frames are cached (default: OUT/frames)")
 	maxSide := fs.Int("max-side", 0, "scale frames down to at most this many pixels on their longer side (0: as decoded)")
 	nframe := fs.Int("nframe", 32, "frames per video, evenly spaced (the reference's nframe mode; its run.py uses 32)")
@@ -105,7 +106,7 @@ func runEvalEndpoint(args []string, stdout, stderr io.Writer) error {
 	case *out == "":
 		return usageErr("--out is required with --endpoint")
 	case (*videos == "") == (*frames == ""):
-		return usageErr("give one of --videos and --frames")
+		return usageErr("give one of --videos and --frames-dir")
 	case *limit < 0:
 		return usageErr("--limit must be ≥ 0")
 	}
@@ -124,7 +125,7 @@ func runEvalEndpoint(args []string, stdout, stderr io.Writer) error {
 	shard := [2]int{0, 1}
 	if *shardFlag != "" {
 		var err error
-		if shard, err = parseShard(*shardFlag); err != nil {
+		if shard, err = parseShard(*shardFlag, os.Getenv); err != nil {
 			return usageErr("--shard %v", err)
 		}
 	}
@@ -159,7 +160,7 @@ func runEvalEndpoint(args []string, stdout, stderr io.Writer) error {
 	sub := *b
 	sub.Questions = nil
 	for _, q := range b.Questions {
-		if inShard(q.VideoID, shard) && (*limit == 0 || len(sub.Questions) < *limit) {
+		if qa.InShard(q.VideoID, shard) && (*limit == 0 || len(sub.Questions) < *limit) {
 			sub.Questions = append(sub.Questions, q)
 		}
 	}

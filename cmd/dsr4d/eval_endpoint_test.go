@@ -122,7 +122,7 @@ func TestEvalEndpoint(t *testing.T) {
 	})
 	out := t.TempDir()
 	args := []string{"eval", "--endpoint", srv.URL + "/v1", "--model", "fake", "--bench", benchPath,
-		"--frames", frames, "--nframe", "4", "--out", out, "--concurrency", "3"}
+		"--frames-dir", frames, "--nframe", "4", "--out", out, "--concurrency", "3"}
 	code, stdout, stderr := runCmd(args...)
 	if code != 0 {
 		t.Fatalf("code %d: %s", code, stderr)
@@ -154,7 +154,7 @@ func TestEvalEndpoint(t *testing.T) {
 	out3 := t.TempDir()
 	srv2 := newFakeVLM(t, answers, 0, nil)
 	code, _, stderr = runCmd("eval", "--endpoint", srv2.URL+"/v1", "--model", "fake", "--bench", benchPath,
-		"--frames", frames, "--nframe", "4", "--out", out3, "--budget", "5", "--concurrency", "1")
+		"--frames-dir", frames, "--nframe", "4", "--out", out3, "--budget", "5", "--concurrency", "1")
 	if code != 1 || !strings.Contains(stderr, "3 of 8 questions got no reply") {
 		t.Errorf("budget: code %d, %s", code, stderr)
 	}
@@ -188,7 +188,7 @@ func TestEvalEndpointKill(t *testing.T) {
 	srv := newFakeVLM(t, answers, 100*time.Millisecond, nil)
 	out := t.TempDir()
 	args := []string{"eval", "--endpoint", srv.URL + "/v1", "--model", "fake", "--bench", benchPath,
-		"--frames", frames, "--nframe", "4", "--out", out, "--concurrency", "2"}
+		"--frames-dir", frames, "--nframe", "4", "--out", out, "--concurrency", "2"}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestEvalEndpointChild$")
 	enc, _ := json.Marshal(args)
 	cmd.Env = append(os.Environ(), "DSR4D_EVAL_CHILD="+string(enc))

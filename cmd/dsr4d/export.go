@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/dsr4d/dsr4d/internal/atomicfile"
 
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"github.com/dsr4d/dsr4d/pipeline/scene/export"
@@ -17,8 +20,8 @@ func init() {
 }
 
 const exportUsage = `Usage:
-  dsr4d export ply   --scene SCENE --out FILE.ply [-scalar time|object|none] [-frames LIST] [-step K]
-  dsr4d export glb   --scene SCENE --out FILE.glb [-scalar ...] [-frames LIST] [-step K] [-keep-axes]
+  dsr4d export ply   --scene SCENE --out FILE.ply [-scalar time|object|none] [-frame-list LIST] [-step K]
+  dsr4d export glb   --scene SCENE --out FILE.glb [-scalar ...] [-frame-list LIST] [-step K] [-keep-axes]
   dsr4d export tum   --scene SCENE --out FILE.txt   camera-to-world path: timestamp tx ty tz qx qy qz qw
   dsr4d export kitti --scene SCENE --out FILE.txt   camera-to-world path: 12 numbers of [R|t] per line
 
@@ -28,6 +31,7 @@ coloured from frames/ when the scene has RGB frames.
 `
 
 func runExport(args []string, stdout, stderr io.Writer) error {
+	start := time.Now()
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
 		fmt.Fprint(stderr, exportUsage)
 		if len(args) == 0 {
@@ -46,16 +50,20 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	dir := fs.String("scene", "", "scene directory (required)")
 	out := fs.String("out", "", "output file (required)")
 	scalar := fs.String("scalar", "none", "ply/glb: per-point scalar: time, object or none")
-	frames := fs.String("frames", "", "ply/glb: comma-separated frame indices or ranges (e.g. 0,4-7); default all")
+	frames := fs.String("frame-list", "", "ply/glb: comma-separated frame indices or ranges (e.g. 0,4-7); default all")
 	step := fs.Int("step", 1, "ply/glb: keep every step-th pixel in x and y")
 	keepAxes := fs.Bool("keep-axes", false, "glb: keep OpenCV axes instead of converting to glTF's y-up")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	pos := fs.Args()
 	if *dir == "" || *out == "" || len(pos) != 0 {
 		fmt.Fprintln(stderr, "dsr4d export: want -scene SCENE and -out FILE")
 		fs.Usage()
+		return errUsage
+	}
+	if *step < 1 {
+		fmt.Fprintf(stderr, "dsr4d export: --step %d: want at least 1\n", *step)
 		return errUsage
 	}
 	s, err := scene.Load(*dir)
@@ -75,24 +83,24 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 		}
 		if *frames != "" {
 			if opt.Frames, err = parseFrameList(*frames); err != nil {
-				return fmt.Errorf("-frames: %w", err)
+				return fmt.Errorf("--frame-list: %w", err)
 			}
 		}
 		c, err := export.WorldCloud(s, opt)
 		if err != nil {
 			return err
 		}
-		slog.Info("world cloud", "points", c.Len())
+		slog.Info("export: world cloud", "points", c.Len())
 		if kind == "ply" {
 			write = func(w io.Writer) error { return export.PLYEncoder{Comment: "dsr4d " + s.VideoID}.Encode(w, c) }
 		} else {
 			write = func(w io.Writer) error { return export.GLBEncoder{KeepAxes: *keepAxes}.Encode(w, c) }
 		}
 	}
-	if err := export.WriteFile(*out, write); err != nil {
+	if err := atomicfile.WriteFunc(*out, write); err != nil {
 		return err
 	}
-	slog.Info("exported", "kind", kind, "out", *out)
+	slog.Info("export", "kind", kind, "out", *out, "elapsed", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

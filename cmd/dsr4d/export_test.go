@@ -15,7 +15,7 @@ func TestExport(t *testing.T) {
 		kind, file, prefix string
 		extra              []string
 	}{
-		{"ply", "c.ply", "ply\nformat binary_little_endian 1.0\n", []string{"-scalar", "time", "-frames", "0,1-2"}},
+		{"ply", "c.ply", "ply\nformat binary_little_endian 1.0\n", []string{"-scalar", "time", "-frame-list", "0,1-2"}},
 		{"glb", "c.glb", "glTF", nil},
 		{"tum", "c.tum", "# timestamp tx ty tz qx qy qz qw\n0 0 0 0 0 0 0 1\n1 0.5 0 0 0 0 0 1\n", nil},
 		{"kitti", "c.kitti", "1 0 0 0 0 1 0 0 0 0 1 0\n1 0 0 0.5 0 1 0 0 0 0 1 0\n", nil},
@@ -38,7 +38,7 @@ func TestExport(t *testing.T) {
 		{[]string{"export", "obj", "-scene", dir, "-out", "x"}, 2, `unknown kind "obj"`},
 		{[]string{"export", "ply", "-scene", dir}, 2, "want -scene SCENE and -out FILE"},
 		{[]string{"export", "ply", "-scene", dir, "-out", filepath.Join(outDir, "bad.ply"), "-scalar", "speed"}, 1, `scalar "speed"`},
-		{[]string{"export", "ply", "-scene", dir, "-out", filepath.Join(outDir, "bad.ply"), "-frames", "9"}, 1, "frame 9, want 0..2"},
+		{[]string{"export", "ply", "-scene", dir, "-out", filepath.Join(outDir, "bad.ply"), "-frame-list", "9"}, 1, "frame 9, want 0..2"},
 		{[]string{"export", "tum", "-scene", filepath.Join(outDir, "none"), "-out", filepath.Join(outDir, "bad.tum")}, 1, "missing"},
 	} {
 		code, _, stderr := runCmd(tc.args...)

@@ -12,7 +12,6 @@ import (
 	"github.com/dsr4d/dsr4d/nn/gsm"
 	"github.com/dsr4d/dsr4d/nn/safetensors"
 	"github.com/dsr4d/dsr4d/pipeline/scene/npy"
-	"github.com/dsr4d/dsr4d/vk"
 )
 
 func init() {
@@ -38,7 +37,8 @@ func runGSM(args []string, stdout, stderr io.Writer) error {
 	gridFlag := fs.String("grid", "", "video grid t,h,w (temporal steps of 2 frames, 14-px patch rows and columns)")
 	spgt := fs.Float64("spgt", 1, "seconds per temporal grid step (second_per_grid_ts)")
 	out := fs.String("out", "", "output .npy (32, D)")
-	device := fs.String("device", "vulkan", "cpu or vulkan")
+	var dev deviceFlags
+	dev.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -56,8 +56,8 @@ func runGSM(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usage("%v", err)
 	}
-	if *device != "cpu" && *device != "vulkan" {
-		return usage("--device %q: want cpu or vulkan", *device)
+	if err := dev.check(); err != nil {
+		return usage("%v", err)
 	}
 
 	set, err := safetensors.Open(*weights)
@@ -67,6 +67,9 @@ func runGSM(args []string, stdout, stderr io.Writer) error {
 	defer set.Close()
 	cfg, err := gsmConfig(*config, set, *prefix)
 	if err != nil {
+		return err
+	}
+	if err := checkWeights(set, *prefix); err != nil {
 		return err
 	}
 	text, err := readNPY(*textPath, "text", func(s []int) bool { return len(s) == 2 && s[1] == cfg.Hidden },
@@ -84,33 +87,34 @@ func runGSM(args []string, stdout, stderr io.Writer) error {
 	}
 
 	var be nn.Backend = nn.NewCPU()
-	if *device == "vulkan" {
-		d, err := vk.Open(vk.Options{})
-		if err != nil {
-			return err
-		}
-		defer d.Close()
+	d, closeDev, err := dev.open("gsm", "the GSM runs on the CPU")
+	if err != nil {
+		return err
+	}
+	defer closeDev()
+	if d != nil {
 		g, err := nn.NewVulkan(d)
 		if err != nil {
 			return err
 		}
 		defer g.Close()
 		be = g
-		slog.Info("gsm: device", "name", d.Info().Name)
 	}
+	slog.Info("gsm: loading", "weights", *weights, "device", be.Name(), "hidden", cfg.Hidden)
 	start := time.Now()
 	m, err := gsm.Load(be, set, *prefix, cfg)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	slog.Info("gsm: loaded", "weights", *weights, "hidden", cfg.Hidden, "seconds", time.Since(start).Seconds())
+	slog.Info("gsm: loaded", "elapsed", time.Since(start).Round(time.Millisecond))
 	start = time.Now()
+	slog.Info("gsm: forward", "tokens3d", grid[0]*grid[1]/2*grid[2]/2, "text", len(text)/cfg.Hidden)
 	res, err := m.Forward([]gsm.Sample{{Text: text, Features: feats, Grid: grid, SecondPerGridT: float32(*spgt)}})
 	if err != nil {
 		return err
 	}
-	slog.Info("gsm: forward", "device", be.Name(), "tokens3d", grid[0]*grid[1]/2*grid[2]/2, "text", len(text)/cfg.Hidden, "seconds", time.Since(start).Seconds())
+	slog.Info("gsm: forward", "device", be.Name(), "tokens3d", grid[0]*grid[1]/2*grid[2]/2, "text", len(text)/cfg.Hidden, "elapsed", time.Since(start).Round(time.Millisecond))
 	if err := npy.WriteFile(*out, npy.Of(res[0], cfg.Queries, cfg.Hidden)); err != nil {
 		return err
 	}
@@ -160,7 +164,56 @@ func readNPY(path, what string, ok func([]int) bool, want string) ([]float32, er
 	if !ok(a.Shape) {
 		return nil, fmt.Errorf("%s %s: shape %s, want %s", what, path, npy.ShapeString(a.Shape), want)
 	}
-	return a.Float32()
+	v, err := a.Float32()
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, path, err)
+	}
+	if i, bad := firstNonFinite(v); bad {
+		return nil, fmt.Errorf("%s %s: element %d %v is %v: inputs must be finite", what, path, i, unravel(i, a.Shape), v[i])
+	}
+	return v, nil
+}
+
+// firstNonFinite returns the index of the first NaN or ±Inf in v.
+func firstNonFinite(v []float32) (int, bool) {
+	for i, x := range v {
+		if x-x != 0 { // NaN or ±Inf
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// unravel turns flat index i into its C-order index in shape.
+func unravel(i int, shape []int) []int {
+	idx := make([]int, len(shape))
+	for k := len(shape) - 1; k >= 0; k-- {
+		idx[k] = i % shape[k]
+		i /= shape[k]
+	}
+	return idx
+}
+
+// checkWeights refuses a checkpoint with a NaN or ±Inf among the float tensors under prefix.
+func checkWeights(set *safetensors.Set, prefix string) error {
+	view := set.Prefix(prefix)
+	for _, name := range view.Names() {
+		info, err := view.Info(name)
+		if err != nil {
+			return err
+		}
+		if info.DType != "F32" && info.DType != "F16" && info.DType != "BF16" {
+			continue
+		}
+		v, err := view.Float32(name)
+		if err != nil {
+			return err
+		}
+		if i, bad := firstNonFinite(v); bad {
+			return fmt.Errorf("weights %s: %s: element %d %v is %v: weights must be finite", info.File, info.Name, i, unravel(i, info.Shape), v[i])
+		}
+	}
+	return nil
 }
 
 func runGSMInit(args []string, stdout, stderr io.Writer) error {

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"github.com/dsr4d/dsr4d/pipeline/scene/importer"
@@ -31,22 +33,6 @@ orientations in the same step. Nothing is written unless the whole scene validat
 
 `
 
-// parseInterleaved parses flags that may come after positional arguments.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
 func runImport(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
 		fmt.Fprint(stderr, importUsage)
@@ -67,28 +53,38 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 }
 
 func runImportGeometry(kind string, args []string, stderr io.Writer) error {
+	start := time.Now()
 	fs := newFlagSet("import "+kind, "import "+kind+" [flags] --out SCENE INPUT", stderr)
 	out := fs.String("out", "", "scene directory to write (required)")
 	videoID := fs.String("video-id", "", "video id (default: the base name of -out)")
 	fps := fs.Float64("fps", 30, "frames per second of the source video")
-	stride := fs.Float64("stride", 1, "video frames between consecutive imported frames (timestamps are i·stride/fps rounded to 0.1 s)")
+	stride := fs.Float64("stride", 1, "video frames between consecutive imported frames (timestamps are i·stride/fps)")
 	times := fs.String("timestamps", "", "comma-separated timestamps in seconds, one per frame (overrides -stride)")
 	imageSize := fs.String("image-size", "", "video resolution WxH when there are no masks (default: the point-map size)")
 	gsam2 := fs.String("gsam2", "", "Grounded-SAM-2 output directory (mask_data/, json_data/) for objects and masks")
 	orient := fs.String("orient", "", "Orient Anything results JSON for the agents")
 	agents := fs.String("agents", strings.Join(importer.DefaultAgentClasses, ","), "comma-separated classes that are agents, or the agent_object.csv of dsr4d curate (the row of this video)")
-	frames := fs.String("frames", "", "directory of RGB frames (png/jpg, one per frame, name order) to copy into the scene")
+	frames := fs.String("frames-dir", "", "directory of RGB frames (png/jpg, one per frame, name order) to copy into the scene")
 	confMin := fs.Float64("conf-min", 0, "vggt: depth_conf below this marks a pixel invalid")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	pos := fs.Args()
 	if *out == "" || len(pos) != 1 {
 		fmt.Fprintln(stderr, "dsr4d import: want -out SCENE and exactly one INPUT")
 		fs.Usage()
 		return errUsage
 	}
+	if !(*fps > 0) || math.IsInf(*fps, 0) {
+		fmt.Fprintf(stderr, "dsr4d import: --fps %v: want a positive number\n", *fps)
+		return errUsage
+	}
+	if !(*stride > 0) || math.IsInf(*stride, 0) {
+		fmt.Fprintf(stderr, "dsr4d import: --stride %v: want a positive number\n", *stride)
+		return errUsage
+	}
 	var g *importer.Geometry
+	var err error
 	switch kind {
 	case "pi3":
 		g, err = importer.Pi3(pos[0])
@@ -123,7 +119,7 @@ func runImportGeometry(kind string, args []string, stderr io.Writer) error {
 	if *frames != "" {
 		ents, err := os.ReadDir(*frames)
 		if err != nil {
-			return fmt.Errorf("-frames: %w", err)
+			return fmt.Errorf("--frames-dir: %w", err)
 		}
 		for _, e := range ents {
 			switch strings.ToLower(filepath.Ext(e.Name())) {
@@ -150,13 +146,19 @@ func runImportGeometry(kind string, args []string, stderr io.Writer) error {
 		}
 	}
 	s, err := importer.Assemble(g, m, o, opt)
+	if err != nil && strings.Contains(err.Error(), "timestamps") {
+		if *times != "" {
+			return fmt.Errorf("%w (the timestamps are --timestamps)", err)
+		}
+		return fmt.Errorf("%w (the timestamps are i·stride/fps from --fps %g and --stride %g; set those or --timestamps)", err, *fps, *stride)
+	}
 	if err != nil {
 		return err
 	}
 	if err := scene.Save(*out, s); err != nil {
 		return err
 	}
-	slog.Info("imported", "kind", kind, "scene", *out, "frames", s.N, "objects", len(s.Objects))
+	slog.Info("import", "kind", kind, "scene", *out, "frames", s.N, "objects", len(s.Objects), "elapsed", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -171,13 +173,14 @@ func splitList(s string) []string {
 }
 
 func runImportAdd(kind string, args []string, stderr io.Writer) error {
+	start := time.Now()
 	fs := newFlagSet("import "+kind, "import "+kind+" --scene SCENE INPUT", stderr)
 	dir := fs.String("scene", "", "scene directory to update (required)")
 	agents := fs.String("agents", strings.Join(importer.DefaultAgentClasses, ","), "gsam2: comma-separated classes that are agents, or the agent_object.csv of dsr4d curate (the row of this video)")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	pos := fs.Args()
 	if *dir == "" || len(pos) != 1 {
 		fmt.Fprintln(stderr, "dsr4d import: want -scene SCENE and exactly one INPUT")
 		fs.Usage()
@@ -212,6 +215,6 @@ func runImportAdd(kind string, args []string, stderr io.Writer) error {
 	if err := scene.Save(*dir, s); err != nil {
 		return err
 	}
-	slog.Info("imported", "kind", kind, "scene", *dir, "objects", len(s.Objects), "oriented agents", len(s.Orient))
+	slog.Info("import", "kind", kind, "scene", *dir, "objects", len(s.Objects), "agents_oriented", len(s.Orient), "elapsed", time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,5 +95,82 @@ func TestImportErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Fatal("failed import created the scene")
+	}
+}
+
+// The default --fps 30 --stride 1 keeps consecutive frames apart (issue 12, defect 8: timestamps
+// rounded to 0.1 s collided, "timestamps[1]: 0 after 0"); wrong timestamps name the flags;
+// --stride 0 is refused.
+func TestImportDefaultTimestamps(t *testing.T) {
+	t.Parallel()
+	in := writeConditionNPZ(t)
+	out := filepath.Join(t.TempDir(), "room")
+	if code, _, stderr := runCmd("import", "depth", "--out", out, in); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s, err := scene.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Timestamps[1] != 1.0/30 || s.Timestamps[2] != 2.0/30 {
+		t.Errorf("timestamps %v, want i/30", s.Timestamps)
+	}
+	code, _, stderr := runCmd("import", "depth", "--out", filepath.Join(t.TempDir(), "x"), "--timestamps", "0,0,1", in)
+	if code != 1 || !strings.Contains(stderr, "(the timestamps are --timestamps)") {
+		t.Errorf("equal timestamps: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCmd("import", "depth", "--out", filepath.Join(t.TempDir(), "x"), "--stride", "0", in); code != 2 || !strings.Contains(stderr, "--stride 0") {
+		t.Errorf("--stride 0: exit %d: %s", code, stderr)
+	}
+}
+
+// Re-importing over a scene while rename fails with EIO (strace fault injection, the first to
+// the fifth rename) leaves the old scene or the new one, whole, and nothing beside it (issue 12,
+// defect 4: an EIO on the 3rd rename left a new scene.json with the old masks.npz).
+func TestImportRenameFaults(t *testing.T) {
+	t.Parallel()
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Skip("no strace")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := writeConditionNPZ(t)
+	parent := t.TempDir()
+	out := filepath.Join(parent, "room")
+	if code, _, stderr := runCmd("import", "depth", "--out", out, "--fps", "10", in); code != 0 {
+		t.Fatal(stderr)
+	}
+	if err := exec.Command(strace, "-f", "-o", "/dev/null", "true").Run(); err != nil {
+		t.Skipf("strace cannot trace here: %v", err)
+	}
+	injected := 0
+	for when := 1; when <= 5; when++ {
+		fps := fmt.Sprint(20 + when)
+		c := exec.Command(strace, "-f", "-o", "/dev/null", "-e", fmt.Sprintf("inject=rename,renameat,renameat2:error=EIO:when=%d", when),
+			exe, "import", "depth", "--out", out, "--fps", fps, in)
+		c.Env = append(os.Environ(), "DSR4D_TEST_AS_MAIN=1")
+		b, err := c.CombinedOutput()
+		s, lerr := scene.Load(out)
+		if lerr != nil {
+			t.Fatalf("rename %d failing: the scene no longer loads: %v\n%s", when, lerr, b)
+		}
+		switch {
+		case err == nil && fmt.Sprint(s.FPS) != fps:
+			t.Errorf("rename %d failing: exit 0 but fps %v, want %s", when, s.FPS, fps)
+		case err != nil:
+			injected++
+			if !strings.Contains(string(b), out) || !strings.Contains(string(b), "input/output error") || strings.Contains(string(b), ".tmp-") {
+				t.Errorf("rename %d failing: %s", when, b)
+			}
+		}
+		if es, _ := os.ReadDir(parent); len(es) != 1 {
+			t.Errorf("rename %d failing: left beside the scene: %v", when, es)
+		}
+	}
+	if injected == 0 {
+		t.Error("no injected failure reached dsr4d")
 	}
 }

@@ -17,10 +17,10 @@ func init() {
 func runInspect(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("inspect", "inspect [-json] SCENE", stderr)
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	pos := fs.Args()
 	if len(pos) != 1 {
 		fmt.Fprintln(stderr, "dsr4d inspect: want exactly one SCENE directory")
 		fs.Usage()

@@ -46,3 +46,37 @@ func TestInspect(t *testing.T) {
 		t.Fatalf("no argument: exit %d, want 2", code)
 	}
 }
+
+// Flags out of range are refused, never replaced by a default; NaN fails every range check; a
+// scene without objects lists "objects": [] (issue 12, defect 11).
+func TestFlagRangesAndEmptyObjects(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "s")
+	if code, _, stderr := runCmd(append([]string{"synth", "--device", "cpu", "--out", dir, "--objects", "2"}, smallSynth...)...); code != 0 {
+		t.Fatal(stderr)
+	}
+	for _, args := range [][]string{
+		{"view", "--scene", dir, "--point-size", "NaN", "--screenshot", "x.png"},
+		{"view", "--scene", dir, "--conf-pct", "NaN", "--screenshot", "x.png"},
+		{"view", "--scene", dir, "--frame", "-5", "--screenshot", "x.png"},
+		{"export", "ply", "--scene", dir, "--out", filepath.Join(t.TempDir(), "x.ply"), "--step", "0"},
+		{"qa", "--shard", "auto", "--out", t.TempDir()},
+	} {
+		if code, _, stderr := runCmd(args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2: %s", args, code, stderr)
+		}
+	}
+	s, err := scene.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Objects, s.Masks, s.Orient = nil, map[int][]bool{}, map[int][]scene.Orientation{}
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := scene.Save(empty, s); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCmd("inspect", "-json", empty)
+	if code != 0 || !strings.Contains(stdout, `"objects": []`) {
+		t.Errorf("inspect -json without objects: exit %d: %s%s", code, stdout, stderr)
+	}
+}

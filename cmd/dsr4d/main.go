@@ -24,18 +24,31 @@ var commands = map[string]command{}
 var errUsage = errors.New("usage error")
 
 func main() {
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run executes one command line and returns the process exit code:
-// 0 success, 1 failure, 2 usage error.
+// run executes one command line, `[--log-level LEVEL] <command> [flags]`, and returns the process
+// exit code: 0 success, 1 failure, 2 usage error. Logs (log/slog, text) go to stderr.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-		usage(stdout)
-		if len(args) == 0 {
+	level := slog.LevelInfo
+	if len(args) > 0 && strings.TrimLeft(strings.SplitN(args[0], "=", 2)[0], "-") == "log-level" && strings.HasPrefix(args[0], "-") {
+		_, v, ok := strings.Cut(args[0], "=")
+		args = args[1:]
+		if !ok && len(args) > 0 {
+			v, args = args[0], args[1:]
+		}
+		if err := level.UnmarshalText([]byte(v)); err != nil {
+			fmt.Fprintf(stderr, "dsr4d: --log-level %q: want debug, info, warn or error\n", v)
 			return 2
 		}
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
+	if len(args) == 0 {
+		usage(stderr) // a bare dsr4d is a usage error: the text goes with the error
+		return 2
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		usage(stdout)
 		return 0
 	}
 	cmd, ok := commands[args[0]]
@@ -44,7 +57,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
-	err := cmd.run(args[1:], stdout, stderr)
+	err := reportValidation(args[0], stderr, cmd.run(args[1:], stdout, stderr))
 	switch {
 	case err == nil:
 		return 0
@@ -60,7 +73,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "dsr4d makes dynamic spatial reasoning (DSR) data and models run on any Vulkan device.")
-	fmt.Fprintln(w, "\nUsage:\n\n  dsr4d <command> [flags]\n\nCommands:")
+	fmt.Fprintln(w, "\nUsage:\n\n  dsr4d [--log-level debug|info|warn|error] <command> [flags]\n\nCommands:")
 	names := make([]string, 0, len(commands))
 	for name := range commands {
 		names = append(names, name)
@@ -83,13 +96,36 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args and maps a parse failure to errUsage (the FlagSet has printed why).
+// parseFlags parses args, flags before or after the positional arguments (which fs.Args then
+// returns; "--" ends the flags), and maps a parse failure to errUsage (the FlagSet has printed
+// why).
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var pos []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return errUsage
 		}
-		return errUsage
+		rest := fs.Args()
+		if used := args[:len(args)-len(rest)]; len(used) > 0 && used[len(used)-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		if len(rest) > 0 {
+			pos = append(pos, rest[0])
+			rest = rest[1:]
+		}
+		args = rest
 	}
-	return nil
+	return fs.Parse(append([]string{"--"}, pos...))
+}
+
+// parseInterleaved is parseFlags returning the positional arguments.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	return fs.Args(), nil
 }

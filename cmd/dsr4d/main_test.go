@@ -11,6 +11,15 @@ import (
 	"github.com/dsr4d/dsr4d/vk/vktest"
 )
 
+// TestMain lets tests run this binary as dsr4d itself (DSR4D_TEST_AS_MAIN=1): the concurrency
+// tests start real processes.
+func TestMain(m *testing.M) {
+	if os.Getenv("DSR4D_TEST_AS_MAIN") == "1" {
+		main()
+	}
+	os.Exit(m.Run())
+}
+
 // runCmd runs one command line and returns its exit code and output.
 func runCmd(args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer
@@ -111,5 +120,26 @@ func TestQAAllScenesFailed(t *testing.T) {
 	code, _, errOut := runCmd("qa", "--scene", bad, "--out", dir+"/qa", "--device", "cpu")
 	if code != 1 || !strings.Contains(errOut, "all 1 scene(s) failed") {
 		t.Errorf("qa on a broken scene only: code %d, stderr %q; want 1 and the reason", code, errOut)
+	}
+}
+
+// A bare dsr4d prints its usage to stderr (exit 2); --log-level sets the level of the logs, which
+// go to the injected stderr.
+func TestBareUsageAndLogLevel(t *testing.T) {
+	code, out, errOut := runCmd()
+	if code != 2 || out != "" || !strings.Contains(errOut, "Commands:") {
+		t.Errorf("bare dsr4d: exit %d, stdout %q", code, out)
+	}
+	if code, _, errOut := runCmd("--log-level", "loud", "devices"); code != 2 || !strings.Contains(errOut, `--log-level "loud"`) {
+		t.Errorf("bad level: exit %d: %s", code, errOut)
+	}
+	dir := t.TempDir()
+	code, _, errOut = runCmd("--log-level=warn", "synth", "--device", "cpu", "--out", dir+"/s", "--frames", "4", "--size", "96x54", "--points-size", "48x27")
+	if code != 0 || strings.Contains(errOut, "level=INFO") {
+		t.Errorf("--log-level=warn: exit %d: %s", code, errOut)
+	}
+	code, _, errOut = runCmd("synth", "--device", "cpu", "--out", dir+"/t", "--frames", "4", "--size", "96x54", "--points-size", "48x27")
+	if code != 0 || !strings.Contains(errOut, "level=INFO msg=synth") || !strings.Contains(errOut, "elapsed=") {
+		t.Errorf("default level: exit %d: %s", code, errOut)
 	}
 }

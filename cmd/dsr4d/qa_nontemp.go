@@ -69,7 +69,8 @@ func runQANontemp(args []string, stdout, stderr io.Writer) error {
 	perVideo := fs.Int("per-video", 2, "attempts per video (the reference's qa_num, default 2)")
 	seed := fs.Uint64("seed", 0, "random seed: the same seed and scenes give the same prompts")
 	shardFlag := fs.String("shard", "0/1", "process only the scenes whose video id hashes to i mod n")
-	device := fs.String("device", "auto", "centres on: auto, cpu or vulkan")
+	var dev deviceFlags
+	dev.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, qaNontempUsage)
 		fs.PrintDefaults()
@@ -93,7 +94,10 @@ func runQANontemp(args []string, stdout, stderr io.Writer) error {
 		}
 		scenes = append(scenes, m...)
 	}
-	shard, err := parseShard(*shardFlag)
+	if err := dev.check(); err != nil {
+		return bad("%v", err)
+	}
+	shard, err := parseShard(*shardFlag, os.Getenv)
 	if err != nil {
 		return bad("--shard: %v", err)
 	}
@@ -110,25 +114,26 @@ func runQANontemp(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return bad("%v", err)
 	}
-	centres, devName, closeDev, err := openCentres(*device, 1)
+	est, closeDev, err := openEstimator(&dev, 1)
 	if err != nil {
 		return err
 	}
 	defer closeDev()
+	devName := est.Device()
 
 	// Draw every attempt first: the draws depend only on the scenes and the seed.
 	var recs []nontempRecord
 	var videos []string
 	rejected := map[string]int{}
 	for _, dir := range scenes {
-		if !inShard(sceneKey(dir), shard) {
+		if !qa.InShard(qa.FileKey(dir), shard) {
 			continue
 		}
 		s, err := scene.Load(dir)
 		if err != nil {
 			return err
 		}
-		c, err := centres(s)
+		cues, err := est.Cues(s)
 		if err != nil {
 			return fmt.Errorf("%s: centres: %w", dir, err)
 		}
@@ -141,7 +146,6 @@ func runQANontemp(args []string, stdout, stderr io.Writer) error {
 			rejected["no_agents"]++ // the reference's pd.isna(agents): an empty list
 			continue
 		}
-		cues := c.Cues(s)
 		rng := nontemp.Seed(*seed, s.VideoID)
 		for a := range *perVideo {
 			d, rej, err := nontemp.Generate(s, cues, rng)

@@ -1,18 +1,15 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/dsr4d/dsr4d/pipeline/synth"
-	"github.com/dsr4d/dsr4d/vk"
 )
 
 func init() {
@@ -23,7 +20,7 @@ func init() {
 const defaultSynthOut = "out/example"
 
 const synthSynopsis = `synth [--out DIR] [--seed N] [--frames 32] [--fps 4] [--size 640x360] [--points-size 320x180]
-             [--objects 4] [--preset NAME] [--noise LEVEL,KEY=VALUE,...] [--count M] [--cpu]
+             [--objects 4] [--preset NAME] [--noise LEVEL,KEY=VALUE,...] [--count M] [--device auto|cpu|vulkan]
 
 Writes dsr4d-scene/1 directories (geometry.npz, masks.npz, orient.json, frames/, gt.json) of
 procedural scenes: a ground plane, buildings, K dynamic objects with motions, tracked static
@@ -44,7 +41,8 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 	noise := fs.String("noise", "none", "noise: none, light, heavy and/or key=value with keys depth, jitter, rot, drift, mask, orient, occlude (e.g. light,orient=5)")
 	fov := fs.Float64("fov", def.FOV, "horizontal field of view in degrees")
 	count := fs.Int("count", 1, "number of scenes M (seeds N..N+M-1)")
-	useCPU := fs.Bool("cpu", false, "ray-cast with the Go reference instead of Vulkan")
+	var dev deviceFlags
+	dev.register(fs)
 	id := fs.String("id", "", "video id (default synth-<preset>-<seed>; only with --count 1)")
 	usage := fs.Usage
 	fs.Usage = func() {
@@ -84,12 +82,15 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 		return bad("--%v", err)
 	}
 
-	caster, closeCaster, err := openCaster(*useCPU)
+	if err := dev.check(); err != nil {
+		return bad("%v", err)
+	}
+	caster, closeCaster, err := openCaster(&dev)
 	if err != nil {
 		return err
 	}
 	defer closeCaster()
-	bar := newProgress(stderr, *count)
+	bar := newProgress(stderr, *count, "scenes")
 	start := time.Now()
 	for i := range *count {
 		c := cfg
@@ -120,24 +121,17 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 }
 
 // openCaster opens the Vulkan ray caster, or the CPU reference with cpu or without a device.
-func openCaster(cpu bool) (synth.Caster, func(), error) {
-	if cpu {
-		return synth.CPU{}, func() {}, nil
-	}
-	d, err := vk.Open(vk.Options{})
-	if errors.Is(err, vk.ErrNoDevice) {
-		slog.Warn("no Vulkan device; ray-casting with the CPU reference", "err", err)
-		return synth.CPU{}, func() {}, nil
-	}
-	if err != nil {
-		return nil, nil, err
+func openCaster(dev *deviceFlags) (synth.Caster, func(), error) {
+	d, closeDev, err := dev.open("synth", "ray-casting with the CPU reference")
+	if err != nil || d == nil {
+		return synth.CPU{}, closeDev, err
 	}
 	g, err := synth.NewGPU(d)
 	if err != nil {
-		d.Close()
+		closeDev()
 		return nil, nil, err
 	}
-	return g, func() { g.Release(); d.Close() }, nil
+	return g, func() { g.Release(); closeDev() }, nil
 }
 
 func sizeString(s [2]int) string { return fmt.Sprintf("%dx%d", s[0], s[1]) }
@@ -154,36 +148,4 @@ func parseSize(s string) ([2]int, error) {
 		return [2]int{}, fmt.Errorf("%q: each side must be in 1..%d", s, synth.MaxSide)
 	}
 	return [2]int{w, h}, nil
-}
-
-// progress draws a bar on stderr when it is a terminal and there is more than one step.
-type progress struct {
-	w     io.Writer
-	total int
-	on    bool
-}
-
-func newProgress(w io.Writer, total int) *progress {
-	on := false
-	if f, ok := w.(*os.File); ok && total > 1 {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			on = true
-		}
-	}
-	return &progress{w: w, total: total, on: on}
-}
-
-func (p *progress) step(n int) {
-	if !p.on {
-		return
-	}
-	const width = 30
-	fill := width * n / p.total
-	fmt.Fprintf(p.w, "\r[%s%s] %d/%d scenes", strings.Repeat("#", fill), strings.Repeat(" ", width-fill), n, p.total)
-}
-
-func (p *progress) done() {
-	if p.on {
-		fmt.Fprintln(p.w)
-	}
 }

@@ -37,7 +37,7 @@ func TestSynth(t *testing.T) {
 // tests' pipeline builds (see TestSynth).
 func TestSynthCount(t *testing.T) {
 	out := t.TempDir()
-	args := append([]string{"synth", "--cpu", "--out", out, "--seed", "10", "--count", "2", "--preset", "static"}, smallSynth...)
+	args := append([]string{"synth", "--device", "cpu", "--out", out, "--seed", "10", "--count", "2", "--preset", "static"}, smallSynth...)
 	if code, _, stderr := runCmd(args...); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

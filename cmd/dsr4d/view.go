@@ -1,7 +1,10 @@
 package main
 
 import (
+	"flag"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"log/slog"
 	"os"
@@ -9,6 +12,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/dsr4d/dsr4d/internal/atomicfile"
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"github.com/dsr4d/dsr4d/viewer"
 )
@@ -75,7 +79,13 @@ func runView(args []string, stdout, stderr io.Writer) error {
 	if set.ColorBy, err = viewer.ParseColorBy(*color); err != nil {
 		return bad("--color: %v", err)
 	}
-	if *trail < 1 || *stride < 1 || *pointSize <= 0 || *confPct < 0 || *confPct > 100 {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if given["frame"] && *frame < 0 {
+		return bad("--frame %d: want a frame index ≥ 0", *frame)
+	}
+	// Written so that NaN fails every check.
+	if *trail < 1 || *stride < 1 || !(*pointSize > 0 && *pointSize <= 1e4) || !(*confPct >= 0 && *confPct <= 100) {
 		return bad("--trail and --stride must be ≥ 1, --point-size > 0, --conf-pct in 0..100")
 	}
 	if *shot != "" && *framesOut != "" {
@@ -132,7 +142,7 @@ func runView(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := viewer.WritePNG(*shot, img); err != nil {
+		if err := writePNG(*shot, img); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, *shot)
@@ -140,20 +150,28 @@ func runView(args []string, stdout, stderr io.Writer) error {
 		if err := os.MkdirAll(*framesOut, 0o755); err != nil {
 			return err
 		}
+		bar := newProgress(stderr, s.N, "frames")
 		for i := range s.N {
 			st.Frame = i
 			img, err := o.Render(st)
 			if err != nil {
 				return err
 			}
-			if err := viewer.WritePNG(filepath.Join(*framesOut, fmt.Sprintf("frame_%03d.png", i)), img); err != nil {
+			if err := writePNG(filepath.Join(*framesOut, fmt.Sprintf("frame_%03d.png", i)), img); err != nil {
 				return err
 			}
+			bar.step(i + 1)
 		}
+		bar.done()
 		fmt.Fprintf(stdout, "%s: %d frames\n", *framesOut, s.N)
 	}
 	if m := o.Messages(); m.Total() > 0 {
 		return fmt.Errorf("%d Vulkan validation messages, first: %v", m.Total(), m.Texts[0])
 	}
 	return nil
+}
+
+// writePNG writes img to path atomically, mode 0644.
+func writePNG(path string, img image.Image) error {
+	return atomicfile.WriteFunc(path, func(w io.Writer) error { return png.Encode(w, img) })
 }

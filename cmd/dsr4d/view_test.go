@@ -12,7 +12,7 @@ import (
 func TestViewScreenshot(t *testing.T) {
 	dir := t.TempDir()
 	sc := filepath.Join(dir, "s")
-	args := append([]string{"synth", "--cpu", "--out", sc, "--seed", "3", "--objects", "2"}, smallSynth...)
+	args := append([]string{"synth", "--device", "cpu", "--out", sc, "--seed", "3", "--objects", "2"}, smallSynth...)
 	if code, _, stderr := runCmd(args...); code != 0 {
 		t.Fatalf("synth: exit %d: %s", code, stderr)
 	}
@@ -34,6 +34,9 @@ func TestViewScreenshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	if st, _ := f.Stat(); st.Mode().Perm() != 0o644 {
+		t.Errorf("screenshot mode %v, want 0644 (issue 12, defect 11)", st.Mode().Perm())
+	}
 	img, err := png.Decode(f)
 	if err != nil || img.Bounds().Dx() != 160 || img.Bounds().Dy() != 96 || !strings.Contains(stdout, "a.png") {
 		t.Fatalf("screenshot: %v %v %q", err, img.Bounds(), stdout)

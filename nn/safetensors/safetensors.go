@@ -1,6 +1,7 @@
 package safetensors
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -151,17 +152,22 @@ func (s *Set) add(path string) error {
 	if _, err := io.ReadFull(f, hb); err != nil {
 		return fmt.Errorf("safetensors: %s: header: %w", path, err)
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(hb, &raw); err != nil {
+	raw, err := parseHeader(hb)
+	if err != nil {
 		return fmt.Errorf("safetensors: %s: header: %w", path, err)
 	}
-	bytes, unmap, err := mapFile(f, st.Size())
+	mem, unmap, err := mapFile(f, st.Size())
 	if err != nil {
 		return fmt.Errorf("safetensors: %s: mmap: %w", path, err)
 	}
-	fl := &file{path: path, bytes: bytes, unmap: unmap}
+	fl := &file{path: path, bytes: mem, unmap: unmap}
 	s.files = append(s.files, fl)
-	data := bytes[8+n:]
+	data := mem[8+n:]
+	type span struct {
+		name       string
+		start, end int64
+	}
+	var spans []span
 	for name, msg := range raw {
 		if name == "__metadata__" {
 			if s.Metadata == nil {
@@ -184,7 +190,13 @@ func (s *Set) add(path string) error {
 			if d < 0 {
 				return fmt.Errorf("safetensors: %s: %s: negative dimension in %v", path, name, h.Shape)
 			}
+			if d != 0 && elems > math.MaxInt64/int64(d) {
+				return fmt.Errorf("safetensors: %s: %s: shape %v overflows", path, name, h.Shape)
+			}
 			elems *= int64(d)
+		}
+		if size > 0 && elems > math.MaxInt64/size {
+			return fmt.Errorf("safetensors: %s: %s: %s %v overflows", path, name, h.DType, h.Shape)
 		}
 		if len(h.Offsets) != 2 || h.Offsets[0] < 0 || h.Offsets[1] < h.Offsets[0] || h.Offsets[1] > int64(len(data)) {
 			return fmt.Errorf("safetensors: %s: %s: data_offsets %v outside the %d data bytes", path, name, h.Offsets, len(data))
@@ -192,12 +204,65 @@ func (s *Set) add(path string) error {
 		if size > 0 && h.Offsets[1]-h.Offsets[0] != elems*size {
 			return fmt.Errorf("safetensors: %s: %s: %d bytes for %s %v, want %d", path, name, h.Offsets[1]-h.Offsets[0], h.DType, h.Shape, elems*size)
 		}
+		spans = append(spans, span{name, h.Offsets[0], h.Offsets[1]})
 		if old, dup := s.entries[name]; dup {
 			return fmt.Errorf("safetensors: %s: %s is also in %s", path, name, old.info.File)
 		}
 		s.entries[name] = &entry{info: Info{Name: name, DType: h.DType, Shape: h.Shape, File: path}, f: fl, data: data[h.Offsets[0]:h.Offsets[1]]}
 	}
+	// As the official library: the tensors tile the data exactly, no overlap, gap or trailing byte.
+	sort.Slice(spans, func(i, j int) bool {
+		if spans[i].start != spans[j].start {
+			return spans[i].start < spans[j].start
+		}
+		return spans[i].end < spans[j].end
+	})
+	at := int64(0)
+	for _, sp := range spans {
+		if sp.start != at {
+			what := "a gap before it"
+			if sp.start < at {
+				what = "it overlaps another tensor"
+			}
+			return fmt.Errorf("safetensors: %s: %s: data_offsets [%d %d]: %s (the previous tensor ends at %d)", path, sp.name, sp.start, sp.end, what, at)
+		}
+		at = sp.end
+	}
+	if at != int64(len(data)) {
+		return fmt.Errorf("safetensors: %s: %d trailing bytes after the last tensor", path, int64(len(data))-at)
+	}
 	return nil
+}
+
+// parseHeader reads the header's top-level object, refusing duplicate keys.
+func parseHeader(hb []byte) (map[string]json.RawMessage, error) {
+	d := json.NewDecoder(bytes.NewReader(hb))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	raw := map[string]json.RawMessage{}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
+		k, _ := t.(string)
+		var v json.RawMessage
+		if err := d.Decode(&v); err != nil {
+			return nil, err
+		}
+		if _, dup := raw[k]; dup {
+			return nil, fmt.Errorf("duplicate key %q", k)
+		}
+		raw[k] = v
+	}
+	if _, err := d.Token(); err != nil {
+		return nil, err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, fmt.Errorf("data after the JSON object")
+	}
+	return raw, nil
 }
 
 var dtypeSize = map[string]int64{"F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}

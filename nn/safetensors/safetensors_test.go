@@ -95,3 +95,50 @@ func TestMalformed(t *testing.T) {
 		require.ErrorContains(t, err, p, name)
 	}
 }
+
+// file builds a safetensors file from a header and data bytes.
+func file(header string, data int) []byte {
+	for len(header)%8 != 0 {
+		header += " "
+	}
+	b := make([]byte, 8, 8+len(header)+data)
+	b[0], b[1] = byte(len(header)), byte(len(header)>>8)
+	return append(append(b, header...), make([]byte, data)...)
+}
+
+// Issue 12, defect 5: a size that overflows int64 is an error, not a panic, and what the official
+// library rejects (overlapping or aliased offsets, gaps, trailing bytes, duplicate keys) is
+// rejected with the tensor named.
+func TestRejectsWhatTheReferenceRejects(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, header string
+		data         int
+		want         string
+	}{
+		{"overflow", `{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,0]}}`, 0, "overflows"},
+		{"overflow-dtype", `{"a":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}}`, 0, "overflows"},
+		{"overlap", `{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}`, 12, "b: data_offsets [4 12]: it overlaps"},
+		{"alias", `{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, 8, "overlaps"},
+		{"gap", `{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, 8, "a: data_offsets [4 8]: a gap"},
+		{"trailing", `{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, 8, "4 trailing bytes"},
+		{"duplicate", `{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, 4, `duplicate key "a"`},
+		{"array", `[1]`, 0, "not a JSON object"},
+	} {
+		p := filepath.Join(dir, tc.name)
+		require.NoError(t, os.WriteFile(p, file(tc.header, tc.data), 0o644))
+		s, err := safetensors.Open(p)
+		if err == nil {
+			s.Close()
+		}
+		require.ErrorContains(t, err, tc.want, tc.name)
+		require.ErrorContains(t, err, p, tc.name)
+	}
+	// An empty tensor at the end of the tiling stays valid.
+	p := filepath.Join(dir, "empty")
+	require.NoError(t, os.WriteFile(p, file(`{"e":{"dtype":"F32","shape":[0],"data_offsets":[8,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, 8), 0o644))
+	s, err := safetensors.Open(p)
+	require.NoError(t, err)
+	s.Close()
+}

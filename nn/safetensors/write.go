@@ -1,14 +1,12 @@
 package safetensors
 
 import (
-	"bufio"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 
+	"github.com/dsr4d/dsr4d/internal/atomicfile"
 	"github.com/dsr4d/dsr4d/internal/float16"
 )
 
@@ -24,7 +22,7 @@ type Tensor struct {
 // Write writes tensors and metadata to path as one safetensors file, in the order given. It
 // writes a temporary file in the same directory and renames it, so a failure leaves no partial
 // file.
-func Write(path string, tensors []Tensor, metadata map[string]string) (err error) {
+func Write(path string, tensors []Tensor, metadata map[string]string) error {
 	header := map[string]any{}
 	if len(metadata) > 0 {
 		header["__metadata__"] = metadata
@@ -63,17 +61,11 @@ func Write(path string, tensors []Tensor, metadata map[string]string) (err error
 	for len(hb)%8 != 0 { // align the data to 8 bytes, as the reference writer does
 		hb = append(hb, ' ')
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".safetensors-*")
+	w, err := atomicfile.Create(path)
 	if err != nil {
 		return fmt.Errorf("safetensors: write: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	w := bufio.NewWriterSize(tmp, 1<<20)
+	defer w.Abort() // a no-op after Commit
 	var b8 [8]byte
 	binary.LittleEndian.PutUint64(b8[:], uint64(len(hb)))
 	w.Write(b8[:])
@@ -93,13 +85,7 @@ func Write(path string, tensors []Tensor, metadata map[string]string) (err error
 			}
 		}
 	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("safetensors: write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("safetensors: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := w.Commit(); err != nil {
 		return fmt.Errorf("safetensors: write: %w", err)
 	}
 	return nil

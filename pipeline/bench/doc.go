@@ -75,9 +75,12 @@
 //   - The instruction. SPEC-QA quotes it bare; the reference's FRAMES_TMPL_NOSUB starts and ends
 //     with a newline, and Instruction keeps both.
 //
-// Deliberate differences from the reference, none of which can change a DSR-Bench score: an empty,
-// non-UTF-8 or longer-than-MaxReplyBytes reply is unparsed without being searched (the reference
-// would search a huge reply, and cannot hold bytes that are not UTF-8); the reference's VERBOSE
+// A reply is read up to its first MaxReplyChars (32,767) characters, what the reference's
+// spreadsheet round trip keeps of it.
+//
+// Deliberate differences from the reference, none of which can change a DSR-Bench score: an empty
+// or non-UTF-8 reply is unparsed without being searched (the reference cannot hold bytes that are
+// not UTF-8); the reference's VERBOSE
 // environment switch is not reproduced; lower-casing follows Python for U+0130 but not Python's
 // final-sigma rule.
 //

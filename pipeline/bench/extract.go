@@ -6,10 +6,11 @@ import (
 	"unicode/utf8"
 )
 
-// MaxReplyBytes is the longest reply that is read for a letter. A longer reply is scored as
-// unparsed (Note "too long") without being searched: a model asked for one letter that writes more
-// than 64 KiB has not answered the question.
-const MaxReplyBytes = 64 << 10
+// MaxReplyChars is how much of a reply is read for a letter: its first 32,767 characters (Unicode
+// code points), what the reference's round trip through a spreadsheet keeps (VLMEvalKit stores
+// predictions in .xlsx, whose cells hold at most 32,767 characters); a longer reply is scored on
+// that prefix, as the reference scores it.
+const MaxReplyChars = 32767
 
 // Method says how a letter was taken from a reply.
 type Method string
@@ -215,13 +216,13 @@ func canInferText(answer string, choices []Choice) string {
 // Extract reads the letter of reply for question q under the DSR-Bench protocol:
 // extract_characters_regex first; when it finds nothing, VLMEvalKit's extract_option, whose options
 // come from q's text (FallbackReference) or from q's text with the option lines appended
-// (FallbackOptions). An empty, non-UTF-8 or over-long reply is unparsed without being searched.
+// (FallbackOptions). An empty or non-UTF-8 reply is unparsed without being searched; only the first
+// MaxReplyChars characters of a reply are read.
 func Extract(reply Reply, q *Question, mode FallbackMode) Extraction {
+	reply.Text = truncateChars(reply.Text, MaxReplyChars)
 	switch {
 	case reply.NonUTF8:
 		return Extraction{Method: MethodUnparsed, Note: "non-UTF-8"}
-	case len(reply.Text) > MaxReplyBytes:
-		return Extraction{Method: MethodUnparsed, Note: "too long"}
 	case strings.TrimFunc(reply.Text, pyIsSpace) == "":
 		return Extraction{Method: MethodUnparsed, Note: "empty"}
 	}
@@ -264,4 +265,18 @@ func pyLower(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
+}
+
+// truncateChars returns the first n code points of s.
+func truncateChars(s string, n int) string {
+	if len(s) <= n { // fewer bytes than n: fewer code points too
+		return s
+	}
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }

@@ -100,7 +100,6 @@ func TestExtractBadReplies(t *testing.T) {
 		{"empty", Reply{}, "empty"},
 		{"spaces", Reply{Text: " \t\n\u3000"}, "empty"},
 		{"non-UTF-8", Reply{Text: "A\uFFFD", NonUTF8: true}, "non-UTF-8"},
-		{"huge", Reply{Text: "A" + strings.Repeat("x", MaxReplyBytes)}, "too long"},
 		{"refusal", Reply{Text: "I can't process this file."}, "refusal"},
 		{"nothing", Reply{Text: "no idea"}, "no letter"},
 	}
@@ -112,9 +111,15 @@ func TestExtractBadReplies(t *testing.T) {
 			}
 		}
 	}
-	// At the limit a reply is still read.
-	if e := Extract(Reply{Text: "B" + strings.Repeat("x", MaxReplyBytes-1)}, q, FallbackReference); e.Letter != "B" {
-		t.Errorf("reply of MaxReplyBytes: %+v", e)
+	// A reply over 64 KiB is read, on its first 32,767 characters as the reference's spreadsheet
+	// keeps them (issue 12, defect 11: it was unparsed): a letter there counts, one after not.
+	long := "The answer is B. " + strings.Repeat("é", 70000)
+	if e := Extract(Reply{Text: long}, q, FallbackReference); e.Letter != "B" {
+		t.Errorf("long reply: %+v", e)
+	}
+	late := strings.Repeat("é", MaxReplyChars) + " The answer is B."
+	if e := Extract(Reply{Text: late}, q, FallbackReference); e.Letter != "" {
+		t.Errorf("letter after character %d: %+v, want unparsed", MaxReplyChars, e)
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/dsr4d/dsr4d/pipeline/questions"
 )
 
 // Format is the layout of a bench table file.
@@ -264,19 +266,19 @@ func (b *Bench) finish(loc string, r rowFields) error {
 	}
 	switch {
 	case r.videoID == "":
-		return fieldError(loc, "videoID", "missing or empty")
+		return fieldError(loc, questions.ColVideoID, "missing or empty")
 	case r.question == "":
-		return fieldError(loc, "question", "missing or empty")
+		return fieldError(loc, questions.ColQuestion, "missing or empty")
 	case !r.hasOptions:
-		return fieldError(loc, "options", "missing")
+		return fieldError(loc, questions.ColOptions, "missing")
 	case len(r.options) != 4:
-		return fieldError(loc, "options", "want 4 options, got %d", len(r.options))
+		return fieldError(loc, questions.ColOptions, "want 4 options, got %d", len(r.options))
 	case q.Type == "":
-		return fieldError(loc, "type", "missing or empty")
+		return fieldError(loc, questions.ColType, "missing or empty")
 	}
 	l, ok := normalizeLetter(r.answer)
 	if !ok {
-		return fieldError(loc, "answer", "want a letter A–D, got %q", r.answer)
+		return fieldError(loc, questions.ColAnswer, "want a letter A–D, got %q", r.answer)
 	}
 	q.Answer = l
 	q.Options = r.options
@@ -285,7 +287,8 @@ func (b *Bench) finish(loc string, r rowFields) error {
 }
 
 func readJSONLBench(b *Bench, replyColumn string) error {
-	return forEachLine(b.Path, func(line int, text []byte) error {
+	seen := false // the reply column is a key of some row (as a parquet column must exist)
+	err := forEachLine(b.Path, func(line int, text []byte) error {
 		loc := fmt.Sprintf("%s:%d", b.Path, line)
 		m, err := jsonObject(loc, text)
 		if err != nil {
@@ -306,7 +309,7 @@ func readJSONLBench(b *Bench, replyColumn string) error {
 		for _, f := range []struct {
 			key string
 			dst *string
-		}{{"videoID", &r.videoID}, {"question", &r.question}, {"answer", &r.answer}, {"type", &r.typ}} {
+		}{{questions.ColVideoID, &r.videoID}, {questions.ColQuestion, &r.question}, {questions.ColAnswer, &r.answer}, {questions.ColType, &r.typ}} {
 			if err := str(f.key, f.dst, true); err != nil {
 				return err
 			}
@@ -331,9 +334,9 @@ func readJSONLBench(b *Bench, replyColumn string) error {
 			}
 			r.hasIndex = true
 		}
-		if raw, ok := m["options"]; ok && !isNull(raw) {
+		if raw, ok := m[questions.ColOptions]; ok && !isNull(raw) {
 			if err := json.Unmarshal(raw, &r.options); err != nil {
-				return fieldError(loc, "options", "want a list of strings, got %s", abbrev(raw))
+				return fieldError(loc, questions.ColOptions, "want a list of strings, got %s", abbrev(raw))
 			}
 			r.hasOptions = true
 		}
@@ -341,7 +344,9 @@ func readJSONLBench(b *Bench, replyColumn string) error {
 			return err
 		}
 		if replyColumn != "" {
-			rep, err := jsonReply(loc, replyColumn, m[replyColumn])
+			raw, ok := m[replyColumn]
+			seen = seen || ok
+			rep, err := jsonReply(loc, replyColumn, raw)
 			if err != nil {
 				return err
 			}
@@ -349,6 +354,10 @@ func readJSONLBench(b *Bench, replyColumn string) error {
 		}
 		return nil
 	})
+	if err == nil && replyColumn != "" && !seen && len(b.Questions) > 0 {
+		return fmt.Errorf("%s: field %s: no such column (no row has the key)", b.Path, replyColumn)
+	}
+	return err
 }
 
 func readQAPairs(b *Bench) error {
@@ -369,6 +378,7 @@ func readQAPairs(b *Bench) error {
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return fail(0, "want a JSON object {videoID: [questions]}")
 	}
+	seen := map[string]bool{}
 	for dec.More() {
 		off := dec.InputOffset()
 		tok, err := dec.Token()
@@ -376,6 +386,11 @@ func readQAPairs(b *Bench) error {
 			return fail(off, "invalid JSON: %v", err)
 		}
 		video := tok.(string) // object keys are strings
+		if seen[video] {
+			// Python's json.load would keep only the last list: neither reading is safe.
+			return fail(off, "video %q appears twice (a JSON object's keys must be unique)", video)
+		}
+		seen[video] = true
 		off = dec.InputOffset()
 		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
 			return fail(off, "video %q: want a list of questions", video)
@@ -464,7 +479,7 @@ func readParquetBench(b *Bench, replyColumn string) (err error) {
 		}
 		return false
 	}
-	for _, name := range []string{"videoID", "question", "options", "answer", "type"} {
+	for _, name := range []string{questions.ColVideoID, questions.ColQuestion, questions.ColOptions, questions.ColAnswer, questions.ColType} {
 		if !has(name) {
 			return fmt.Errorf("%s: field %s: no such column", b.Path, name)
 		}

@@ -130,8 +130,12 @@ func TestReadParquet(t *testing.T) {
 		t.Errorf("reply column: %+v, row 3 %+v", r.Overall, r.Results[3])
 	}
 
-	if _, err := ReadBench(pq, ReadOptions{ReplyColumn: "nope"}); err == nil || !strings.Contains(err.Error(), "field nope: no such column") {
-		t.Errorf("missing reply column: %v", err)
+	// A reply column that does not exist is an error in JSONL as in parquet (issue 12, defect 9:
+	// JSONL scored 0% and exited 0).
+	for _, p := range []string{pq, jl} {
+		if _, err := ReadBench(p, ReadOptions{ReplyColumn: "nope"}); err == nil || !strings.Contains(err.Error(), "field nope: no such column") {
+			t.Errorf("%s: missing reply column: %v", p, err)
+		}
 	}
 	bad := filepath.Join(dir, "bad.parquet")
 	os.WriteFile(bad, []byte("PAR1 this is not parquet PAR1"), 0o644)
@@ -189,6 +193,12 @@ func TestReadQAPairs(t *testing.T) {
 	if _, err := ReadBench(writeFile(t, "qa_pairs.json", `["x"]`), ReadOptions{}); err == nil {
 		t.Error("a list accepted as qa_pairs.json")
 	}
+	// A duplicate video key is an error, not two lists concatenated (issue 12, defect 11).
+	bad = strings.Replace(content, `"vidB"`, `"vidA"`, 1)
+	if _, err := ReadBench(writeFile(t, "qa_pairs.json", bad), ReadOptions{}); err == nil ||
+		!strings.Contains(err.Error(), `qa_pairs.json:6: video "vidA" appears twice`) {
+		t.Errorf("duplicate video: %v", err)
+	}
 }
 
 func TestPredictions(t *testing.T) {
@@ -225,7 +235,7 @@ func TestPredictions(t *testing.T) {
 		}
 	}
 	// Bytes that are not UTF-8 in a reply are flagged and scored unparsed, whatever they hold.
-	path := writeFile(t, "pred.jsonl", "{\"id\":0,\"reply\":\"A\xff\"}\n{\"id\":1,\"reply\":\"B\"}\n{\"id\":2,\"reply\":\""+strings.Repeat("C", MaxReplyBytes+1)+"\"}\n")
+	path := writeFile(t, "pred.jsonl", "{\"id\":0,\"reply\":\"A\xff\"}\n{\"id\":1,\"reply\":\"B\"}\n{\"id\":2,\"reply\":\""+"C"+strings.Repeat(" x", MaxReplyChars)+"\"}\n")
 	preds, err := ReadPredictions(path)
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +245,7 @@ func TestPredictions(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, _ := Score(b, replies, FallbackReference, "m")
-	if r.Results[0].Note != "non-UTF-8" || !r.Results[0].ReplyNonUTF8 || r.Results[1].Method != MethodRegex || r.Results[2].Note != "too long" {
+	if r.Results[0].Note != "non-UTF-8" || !r.Results[0].ReplyNonUTF8 || r.Results[1].Method != MethodRegex || r.Results[2].Letter != "C" {
 		t.Errorf("results %+v %+v %+v", r.Results[0], r.Results[1], r.Results[2].Note)
 	}
 }

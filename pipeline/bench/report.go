@@ -167,7 +167,7 @@ func (r *Report) WriteDir(dir string) error {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if err := WriteFileAtomic(filepath.Join(dir, n), files[n]); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, n), files[n]); err != nil {
 			return err
 		}
 	}

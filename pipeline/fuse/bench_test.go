@@ -55,7 +55,7 @@ func BenchmarkGeometricStage(b *testing.B) {
 	run := func(b *testing.B, centres func() *fuse.Centres) {
 		for b.Loop() {
 			c := centres()
-			qa.Generate(s, c.Cues(s), qa.Options{PerVideo: 10, Seed: 1})
+			qa.Generate(s, &qa.Estimated{S: s, Centres: c}, qa.Options{PerVideo: 10, Seed: 1})
 		}
 	}
 	b.Run("cpu", func(b *testing.B) { run(b, func() *fuse.Centres { return fuse.CPU(s, 0) }) })

@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/dsr4d/dsr4d/pipeline/qa"
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -15,31 +14,24 @@ type Centres struct {
 	IDs   []int          // object ids in scene order
 	Count [][]int        // [object][frame]
 	Sum   [][][3]float64 // [object][frame], local (camera-frame) coordinates
+	index map[int]int    // object id → row
 }
 
-// Centre returns object k's (index in IDs) centre at frame i, false when not visible.
-func (c *Centres) Centre(k, i int) (r3.Vec, bool) {
-	if c.Count[k][i] == 0 {
+// Centre returns object id's centre at frame i in the frame's camera coordinates (scene.Mean),
+// false when it is not visible there. It is package qa's Centres.
+func (c *Centres) Centre(id, i int) (r3.Vec, bool) {
+	k, ok := c.index[id]
+	if !ok {
 		return r3.Vec{}, false
 	}
-	n := float64(c.Count[k][i])
-	s := c.Sum[k][i]
-	return r3.Vec{X: s[0] / n, Y: s[1] / n, Z: s[2] / n}, true
-}
-
-// Cues returns the reference's cues for s from these centres.
-func (c *Centres) Cues(s *scene.Scene) *qa.Estimated {
-	idx := map[int]int{}
-	for k, id := range c.IDs {
-		idx[id] = k
-	}
-	return &qa.Estimated{S: s, Index: idx, Count: c.Count, Sum: c.Sum}
+	return scene.Mean(c.Count[k][i], c.Sum[k][i])
 }
 
 func newCentres(s *scene.Scene) *Centres {
-	c := &Centres{N: s.N, Count: make([][]int, len(s.Objects)), Sum: make([][][3]float64, len(s.Objects))}
+	c := &Centres{N: s.N, Count: make([][]int, len(s.Objects)), Sum: make([][][3]float64, len(s.Objects)), index: map[int]int{}}
 	for k, o := range s.Objects {
 		c.IDs = append(c.IDs, o.ID)
+		c.index[o.ID] = k
 		c.Count[k] = make([]int, s.N)
 		c.Sum[k] = make([][3]float64, s.N)
 	}

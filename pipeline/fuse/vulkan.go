@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/dsr4d/dsr4d/pipeline/scene"
+	"github.com/dsr4d/dsr4d/shaders"
 	"github.com/dsr4d/dsr4d/vk"
 )
 
@@ -34,10 +35,10 @@ type Vulkan struct {
 func NewVulkan(d *vk.Device) (*Vulkan, error) {
 	v := &Vulkan{d: d}
 	var err error
-	if v.valid, err = d.Kernel("fuse_valid", vk.Spec{"local_size_x": wg}); err != nil {
+	if v.valid, err = d.KernelOf(shaders.FuseValid(shaders.FuseValidSpec{LocalSizeX: wg})); err != nil {
 		return nil, fmt.Errorf("fuse: %w", err)
 	}
-	if v.centres, err = d.Kernel("fuse_centres", vk.Spec{"local_size_x": wg}); err != nil {
+	if v.centres, err = d.KernelOf(shaders.FuseCentres(shaders.FuseCentresSpec{LocalSizeX: wg})); err != nil {
 		return nil, fmt.Errorf("fuse: %w", err)
 	}
 	v.confMin = ConfMin()

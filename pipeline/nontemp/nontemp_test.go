@@ -9,11 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/spatial/r3"
+
 	"github.com/dsr4d/dsr4d/geom"
 	"github.com/dsr4d/dsr4d/pipeline/fuse"
 	"github.com/dsr4d/dsr4d/pipeline/qa"
 	"github.com/dsr4d/dsr4d/pipeline/synth"
-	"gonum.org/v1/gonum/spatial/r3"
 )
 
 type reference struct {
@@ -134,7 +135,7 @@ func TestGenerateOnSyntheticScene(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := res.Scene
-	cues := fuse.CPU(s, 0).Cues(s)
+	cues := &qa.Estimated{S: s, Centres: fuse.CPU(s, 0)}
 	rng := Seed(3, s.VideoID)
 	kinds := map[string]int{}
 	for range 30 {

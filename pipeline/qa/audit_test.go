@@ -16,7 +16,7 @@ func TestOracleAgreesWithTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	est := fuse.CPU(r.Scene, 0).Cues(r.Scene)
+	est := &qa.Estimated{S: r.Scene, Centres: fuse.CPU(r.Scene, 0)}
 	qs, _ := qa.Generate(r.Scene, qa.Oracle{Gate: est, Truth: truth}, qa.Options{PerVideo: 150, Seed: 11})
 	var a qa.Agreement
 	a.Tally(qa.Audit(qs, truth))

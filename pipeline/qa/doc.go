@@ -11,7 +11,36 @@
 // data/template.py checked against golden vectors from the reference functions);
 // finish draws three distractors and the letter; Write* (write.go) emit the formats.
 // Cues come from package fuse (Estimated: the reference's mean of visible surface points),
-// from gt.json (Truth) or from both (Oracle: true values, estimated availability).
+// from gt.json (Truth) or from both (Oracle: true values, estimated availability) — or from
+// package robust (dsr4d qa --estimator robust), whose bootstrap replicates (Replicator) give
+// each question a label confidence (confidence.go) that --min-confidence filters on.
+//
+// # Batches (batch.go, result.go): the contracts
+//
+// Batch turns scene directories into one output directory OUT: each scene's result goes to
+// OUT/scenes/<video id>.json, then every result there is merged into OUT's files.
+//
+//   - Result key: a result records its Key (ResultVersion, the dsr4d build, --seed, --per-video,
+//     --audit, --oracle-centres) and its scene: the SHA-256 of the scene's files (names and bytes)
+//     with a cheaper fingerprint (names, sizes, modification times) that spares re-hashing. The
+//     device that computed the centres is provenance, not key: shards on CPU and GPU nodes mix.
+//   - Reuse: a stored result is reused only if it is a success, under an equal Key, from the same
+//     scene content (same fingerprint, or same hash). Failures are always retried; a changed
+//     scene is recomputed. Results under another Key are never mixed: the run is refused with a
+//     message naming the flags that differ, and --force replaces them (removing those of scenes
+//     not in the run).
+//   - Crash (kill -9, power loss): every file is written by package atomicfile (temporary file,
+//     fsync, rename, directory fsync), so a file is whole or absent; a rerun recomputes what is
+//     missing and removes the temporaries the dead writer left (those whose flock is free).
+//   - Concurrent runs into one OUT (shards on one or many machines, or two identical runs): scene
+//     results are per file and atomic; merges take an exclusive flock on OUT/.qa.lock and read
+//     OUT/scenes once under it, so they serialise and the last merge includes every result
+//     written before it began. A reader of OUT may see files of two consecutive merges (each
+//     file whole); summary.json and the outputs of one merge agree. Two runs with different
+//     options into one OUT: the second refuses (or with --force replaces the first's results).
+//   - Full disk or any write error: the file being written keeps its old content, the run exits
+//     non-zero naming the output path; nothing partial is left, and a rerun continues.
+//   - OUT/scenes holds only results: any other .json there is an error naming the file.
 //
 // # Randomness
 //

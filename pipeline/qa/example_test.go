@@ -3,8 +3,9 @@ package qa_test
 import (
 	"fmt"
 
-	"github.com/dsr4d/dsr4d/pipeline/qa"
 	"gonum.org/v1/gonum/spatial/r3"
+
+	"github.com/dsr4d/dsr4d/pipeline/qa"
 )
 
 func ExampleDescribeDistRuns() {

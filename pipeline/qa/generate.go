@@ -3,10 +3,10 @@ package qa
 import (
 	"errors"
 	"fmt"
-	"gonum.org/v1/gonum/spatial/r3"
 	"hash/fnv"
 	"math/rand/v2"
-	"strings"
+
+	"gonum.org/v1/gonum/spatial/r3"
 
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 )
@@ -35,21 +35,6 @@ type Options struct {
 	// Seed seeds the one random source; each video's stream is derived from it and the video
 	// id, so a video's questions do not depend on which other videos are processed with it.
 	Seed uint64
-}
-
-// Question is one multiple-choice question with its provenance.
-type Question struct {
-	VideoID  string    `json:"video_id"`
-	Question string    `json:"question"`
-	Options  [4]string `json:"options"` // texts of A, B, C, D
-	Correct  string    `json:"answer"`  // "A".."D"
-	Spec
-	// Names are the denotations used in the question: the viewpoint, then the objects.
-	Names   []string  `json:"names"`
-	Times   []float64 `json:"times"` // timestamps of Start, End (and V when absolute)
-	Series  Series    `json:"series"`
-	Seed    uint64    `json:"seed"`
-	Attempt int       `json:"attempt"`
 }
 
 // Stats count what Generate did.
@@ -576,4 +561,3 @@ func contains(list []string, s string) bool {
 }
 
 // AnswerText returns the text of the correct option.
-func (q *Question) AnswerText() string { return q.Options[strings.Index("ABCD", q.Correct)] }

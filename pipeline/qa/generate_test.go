@@ -9,6 +9,7 @@ import (
 
 	"github.com/dsr4d/dsr4d/pipeline/fuse"
 	"github.com/dsr4d/dsr4d/pipeline/qa"
+	"github.com/dsr4d/dsr4d/pipeline/questions"
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"github.com/dsr4d/dsr4d/pipeline/synth"
 )
@@ -36,7 +37,7 @@ func small(t testing.TB) *synth.Result {
 func generate(t testing.TB, perVideo int, seed uint64) ([]qa.Question, qa.Stats) {
 	r := small(t)
 	c := fuse.CPU(r.Scene, 0)
-	return qa.Generate(r.Scene, c.Cues(r.Scene), qa.Options{PerVideo: perVideo, Seed: seed})
+	return qa.Generate(r.Scene, &qa.Estimated{S: r.Scene, Centres: c}, qa.Options{PerVideo: perVideo, Seed: seed})
 }
 
 func TestGenerateRecomputesFromProvenance(t *testing.T) {
@@ -50,7 +51,7 @@ func TestGenerateRecomputesFromProvenance(t *testing.T) {
 	if err := qa.WriteDSR4D(&buf, qs); err != nil {
 		t.Fatal(err)
 	}
-	back, err := qa.ReadDSR4D(&buf)
+	back, err := questions.Read(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func TestGenerateUnusableOrientations(t *testing.T) {
 		}
 	}
 	c := fuse.CPU(&s, 0)
-	qs, st := qa.Generate(&s, c.Cues(&s), qa.Options{PerVideo: 200, Seed: 5})
+	qs, st := qa.Generate(&s, &qa.Estimated{S: &s, Centres: c}, qa.Options{PerVideo: 200, Seed: 5})
 	for _, q := range qs {
 		fam := qa.Family(q.Type)
 		if q.Viewpoint != qa.Camera && q.Type != "rel_dis" {

@@ -6,9 +6,10 @@ import (
 	"os"
 	"testing"
 
+	"gonum.org/v1/gonum/spatial/r3"
+
 	"github.com/dsr4d/dsr4d/geom"
 	"github.com/dsr4d/dsr4d/pipeline/scene"
-	"gonum.org/v1/gonum/spatial/r3"
 )
 
 // golden is testdata/golden.json, made by testdata/gen_golden.py from the reference functions.

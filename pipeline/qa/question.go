@@ -3,9 +3,10 @@ package qa
 import (
 	"fmt"
 
+	"gonum.org/v1/gonum/spatial/r3"
+
 	"github.com/dsr4d/dsr4d/geom"
 	"github.com/dsr4d/dsr4d/pipeline/scene"
-	"gonum.org/v1/gonum/spatial/r3"
 )
 
 // Types are the 12 template question types, in the reference's order (template.question_type).
@@ -28,38 +29,11 @@ var Templates = map[string]string{
 	"abs_dir_pred": "From the perspective of %s at %.1fs, predict the moving direction of %s",
 }
 
-// Camera is the object id that stands for the camera in a Spec.
-const Camera = 0
-
-// Spec is a question's provenance: what was asked about which frames. Together with the
-// series it is enough to recompute the answer (Answer) without the scene, and with a scene's
-// cues to recompute the series (Compute).
-type Spec struct {
-	Type string `json:"type"`
-	// Viewpoint is Camera (0) or the id of the agent whose perspective is taken.
-	Viewpoint int `json:"viewpoint"`
-	// V is the frame of an absolute viewpoint ("from the perspective of V at t_v"); −1 when
-	// the viewpoint is relative.
-	V int `json:"v"`
-	// Objects are the asked-about objects in template order; Camera (0) is the camera.
-	Objects []int `json:"objects"`
-	// Start and End are the first and last frame of the series (inclusive), after truncation;
-	// for direction prediction, the third-to-last and last frame.
-	Start int `json:"start"`
-	End   int `json:"end"`
-}
-
 // Family returns the type without its viewpoint prefix: dis, dir, ori, spd, spd_comp, dir_pred.
 func Family(typ string) string { return typ[4:] }
 
 // Absolute reports whether typ takes an absolute viewpoint (abs_*).
 func Absolute(typ string) bool { return typ[:3] == "abs" }
-
-// Series are a question's per-frame values in the viewpoint frame: one row per frame s..e —
-// dis: [distance]; dir: [x,y,z] of O1 − O2; ori: the facing [x,y,z]; spd: the position
-// [x,y,z]; spd_comp: both positions [x1,y1,z1,x2,y2,z2] — and for dir_pred two rows, the
-// positions at the third-to-last and last frame.
-type Series [][]float64
 
 func row(v r3.Vec) []float64 { return []float64{v.X, v.Y, v.Z} }
 func vec(r []float64) r3.Vec { return r3.Vec{X: r[0], Y: r[1], Z: r[2]} }

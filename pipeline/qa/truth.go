@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/dsr4d/dsr4d/geom"
-	"github.com/dsr4d/dsr4d/pipeline/synth"
 	"gonum.org/v1/gonum/spatial/r3"
+
+	"github.com/dsr4d/dsr4d/geom"
+	"github.com/dsr4d/dsr4d/pipeline/scene"
 )
 
 // Truth are the exact cues of a synthetic scene from its gt.json: volume centroids in the true
@@ -18,17 +19,17 @@ type Truth struct {
 	rots    map[int][]geom.Mat3
 }
 
-// NewTruth reads gt.json (synth.GT) for a scene of n frames.
+// NewTruth reads gt.json (scene.GT) for a scene of n frames.
 func NewTruth(gt json.RawMessage, n int) (*Truth, error) {
 	if gt == nil {
 		return nil, fmt.Errorf("qa: scene has no gt.json (only synthetic scenes have ground truth)")
 	}
-	var g synth.GT
+	var g scene.GT
 	if err := json.Unmarshal(gt, &g); err != nil {
 		return nil, fmt.Errorf("qa: gt.json: %w", err)
 	}
-	if g.Format != synth.GTFormat {
-		return nil, fmt.Errorf("qa: gt.json: format %q, want %q", g.Format, synth.GTFormat)
+	if g.Format != scene.GTFormat {
+		return nil, fmt.Errorf("qa: gt.json: format %q, want %q", g.Format, scene.GTFormat)
 	}
 	if len(g.Frames) != n {
 		return nil, fmt.Errorf("qa: gt.json: %d frames, scene has %d", len(g.Frames), n)

@@ -68,6 +68,31 @@ func Videos(qs []Question) (ids []string, by map[string][]Question) {
 // attempts all failed has an empty list), sorted.
 func WriteQAPairs(w io.Writer, videos []string, qs []Question) error {
 	_, by := Videos(qs)
+	return WriteVideoLists(w, videos, func(id string) [][]Field {
+		objs := make([][]Field, len(by[id]))
+		for qi, q := range by[id] {
+			f := []Field{{"Type", q.Type}, {"Question", q.Question}}
+			for i, l := range []string{"A", "B", "C", "D"} {
+				if l != q.Correct {
+					f = append(f, Field{l, q.Options[i]})
+				}
+			}
+			objs[qi] = append(f, Field{q.Correct, q.AnswerText()}, Field{"Correct", q.Correct})
+		}
+		return objs
+	})
+}
+
+// Field is one key of an object WriteVideoLists writes, in the order given.
+type Field struct {
+	Key   string
+	Value any
+}
+
+// WriteVideoLists writes {video: [{key: value, ...}, ...], ...} as Python's json.dump(obj,
+// indent=4, ensure_ascii=False) does (the reference's qa_pairs files): videos in the given order,
+// each with the objects objects(video) returns (an empty list prints as []).
+func WriteVideoLists(w io.Writer, videos []string, objects func(video string) [][]Field) error {
 	var b bytes.Buffer
 	b.WriteString("{")
 	for vi, id := range videos {
@@ -75,21 +100,21 @@ func WriteQAPairs(w io.Writer, videos []string, qs []Question) error {
 			b.WriteString(",")
 		}
 		fmt.Fprintf(&b, "\n    %s: [", marshal(id))
-		for qi, q := range by[id] {
-			if qi > 0 {
+		objs := objects(id)
+		for oi, fields := range objs {
+			if oi > 0 {
 				b.WriteString(",")
 			}
 			b.WriteString("\n        {")
-			fmt.Fprintf(&b, "\n            \"Type\": %s,\n            \"Question\": %s", marshal(q.Type), marshal(q.Question))
-			for i, l := range []string{"A", "B", "C", "D"} {
-				if l != q.Correct {
-					fmt.Fprintf(&b, ",\n            \"%s\": %s", l, marshal(q.Options[i]))
+			for fi, f := range fields {
+				if fi > 0 {
+					b.WriteString(",")
 				}
+				fmt.Fprintf(&b, "\n            %s: %s", marshal(f.Key), marshal(f.Value))
 			}
-			fmt.Fprintf(&b, ",\n            \"%s\": %s", q.Correct, marshal(q.AnswerText()))
-			fmt.Fprintf(&b, ",\n            \"Correct\": %s\n        }", marshal(q.Correct))
+			b.WriteString("\n        }")
 		}
-		if len(by[id]) > 0 {
+		if len(objs) > 0 {
 			b.WriteString("\n    ]")
 		} else {
 			b.WriteString("]")
@@ -132,15 +157,6 @@ func WriteTrain(w io.Writer, qs []Question) error {
 	return err
 }
 
-// BenchRow is one bench table row (SPEC-QA §6).
-type BenchRow struct {
-	VideoID  string   `json:"videoID" parquet:"videoID"`
-	Question string   `json:"question" parquet:"question"`
-	Options  []string `json:"options" parquet:"options,list"`
-	Answer   string   `json:"answer" parquet:"answer"`
-	Type     string   `json:"type" parquet:"type"`
-}
-
 // BenchRows converts questions to bench rows: options "A. text" .. "D. text".
 func BenchRows(qs []Question) []BenchRow {
 	rows := make([]BenchRow, len(qs))
@@ -149,7 +165,7 @@ func BenchRows(qs []Question) []BenchRow {
 		for k, l := range []string{"A", "B", "C", "D"} {
 			opts[k] = l + ". " + q.Options[k]
 		}
-		rows[i] = BenchRow{q.VideoID, q.Question, opts, q.Correct, q.Type}
+		rows[i] = BenchRow{VideoID: q.VideoID, Question: q.Question, Options: opts, Answer: q.Correct, Type: q.Type}
 	}
 	return rows
 }
@@ -187,21 +203,6 @@ func WriteDSR4D(w io.Writer, qs []Question) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
-}
-
-// ReadDSR4D reads dsr4d's JSONL back.
-func ReadDSR4D(r io.Reader) ([]Question, error) {
-	d := json.NewDecoder(r)
-	var qs []Question
-	for line := 1; ; line++ {
-		var q Question
-		if err := d.Decode(&q); err == io.EOF {
-			return qs, nil
-		} else if err != nil {
-			return nil, fmt.Errorf("qa: question %d: %w", line, err)
-		}
-		qs = append(qs, q)
-	}
 }
 
 // Write writes qs in format (one of Formats) to w; videos are the processed video ids (for

@@ -9,10 +9,13 @@
 //	masks.npz     obj_<id>: (N,h,w) bool (uint8 accepted on read) per object, (w,h) = image_size
 //	orient.json   {"<id>":[{"frame":i,"azimuth":..,"polar":..,"rotation":..,"confidence":..},..]}
 //	frames/       optional RGB frames 000.png, 001.png, ... (viewer colours)
-//	gt.json       synthetic scenes only: ground truth, kept verbatim (its producer owns the schema)
+//	gt.json       synthetic scenes only: ground truth ([GT], written by package synth), kept verbatim
 //
-// [Load] reads and validates a scene; [Save] validates and writes one, building it in a
-// temporary directory that replaces the files only when everything was written. [Validate]
+// [Load] reads and validates a scene; [Save] validates and writes one, building it whole in a
+// temporary directory that then takes the directory's place in one step (see Save for crashes and
+// concurrent Saves). Readers check sizes before they allocate: JSON files are capped and must be
+// regular files, npz members are checked against the declared shapes, frames against image_size
+// from their header ([Scene.Frame]). [Mean] is the one definition of an object's centre. [Validate]
 // checks every rule below and returns the first violation as one line naming the file, the
 // array or field, and what was expected.
 //
@@ -32,14 +35,14 @@
 // # Rules
 //
 //   - scene.json: all fields present, no unknown fields; format "dsr4d-scene/1"; non-empty
-//     video_id; fps finite and > 0; one timestamp per frame, finite, ≥ 0, strictly
+//     video_id; fps finite and > 0; one timestamp per frame, in [0, MaxTime], strictly
 //     increasing; image_size positive; object ids > 0 and unique; classes non-empty.
 //   - geometry.npz: local_points (N,H,W,3), conf (N,H,W), camera_poses (N,4,4) with the
-//     same N and the same H, W; N ≥ 1; points finite; conf not NaN; every pose finite with
-//     bottom row (0,0,0,1) and a rotation block orthonormal with determinant +1 within
-//     [PoseTolerance].
+//     same N and the same H, W; N ≥ 1; points finite with |v| ≤ MaxCoord; conf not NaN; every pose finite with
+//     bottom row (0,0,0,1), a rotation block orthonormal with determinant +1 within
+//     [PoseTolerance] and a translation with |t| ≤ MaxCoord.
 //   - masks.npz: exactly one member obj_<id> per object, shape (N, h, w).
-//   - orient.json: optional; keys are ids of agents; frames in [0, N) without repeats;
+//   - orient.json: optional; a JSON object (null is an error: leave the file out); keys are ids of agents; frames in [0, N) without repeats;
 //     angles and confidence in range.
 //   - frames/: optional; when present, exactly N images.
 package scene

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,7 +16,7 @@ import (
 	"github.com/dsr4d/dsr4d/pipeline/scene/npy"
 )
 
-// maxJSON bounds the size of scene.json and orient.json (gt.json is unbounded).
+// maxJSON bounds the size of scene.json, orient.json and gt.json.
 const maxJSON = 64 << 20
 
 // Load reads and validates the scene in dir. Every error is one line starting with
@@ -58,10 +59,10 @@ func load(dir string) (*Scene, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", OrientFile, err)
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, GTFile)); err == nil {
+	if b, err := readLimited(filepath.Join(dir, GTFile)); err == nil {
 		s.GT = json.RawMessage(b)
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w", GTFile, unwrapPath(err))
+		return nil, fmt.Errorf("%s: %w", GTFile, err)
 	}
 	if s.Frames, err = listFrames(filepath.Join(dir, FramesDir)); err != nil {
 		return nil, fmt.Errorf("%s: %w", FramesDir, err)
@@ -84,6 +85,8 @@ func unwrapPath(err error) error {
 	return err
 }
 
+// readLimited reads a regular file of at most maxJSON bytes (a device or a FIFO is refused
+// before anything is read).
 func readLimited(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -94,12 +97,15 @@ func readLimited(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.Size() > maxJSON {
-		return nil, fmt.Errorf("%d bytes, want at most %d", st.Size(), maxJSON)
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%v)", st.Mode().Type())
 	}
-	b := make([]byte, st.Size())
-	if _, err := f.ReadAt(b, 0); err != nil && st.Size() > 0 {
+	b, err := io.ReadAll(io.LimitReader(f, maxJSON+1))
+	if err != nil {
 		return nil, err
+	}
+	if len(b) > maxJSON {
+		return nil, fmt.Errorf("over %d bytes", maxJSON)
 	}
 	return b, nil
 }
@@ -196,6 +202,9 @@ func checkArrayLen(raw json.RawMessage, n int) error {
 // ParseOrient parses orient.json: an object from object id (a decimal string) to a list of
 // estimates. Every estimate needs all five fields. The lists are sorted by frame.
 func ParseOrient(b []byte) (map[int][]Orientation, error) {
+	if t := bytes.TrimSpace(b); len(t) == 0 || t[0] != '{' {
+		return nil, fmt.Errorf("want a JSON object {\"<id>\": [...]}, got %.20q (no orientations: leave the file out)", t)
+	}
 	var raw map[string][]map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, jsonErr(err)
@@ -270,9 +279,13 @@ func (s *Scene) loadGeometry(path string) error {
 	}
 	defer z.Close()
 	var shape []int
+	// Checked from the header against scene.json (one frame per timestamp) before any data is read.
 	s.LocalPoints, shape, err = readFloat(z, "local_points", func(sh []int) error {
-		if len(sh) != 4 || sh[3] != 3 || sh[0] < 1 || sh[1] < 1 || sh[2] < 1 {
-			return errors.New("(N,H,W,3) with N, H, W ≥ 1")
+		if len(sh) != 4 || sh[3] != 3 || sh[0] < 1 || sh[1] < 1 || sh[2] < 1 || sh[1] > MaxSide || sh[2] > MaxSide {
+			return fmt.Errorf("(N,H,W,3) with N ≥ 1, H, W in 1..%d", MaxSide)
+		}
+		if sh[0] != len(s.Timestamps) {
+			return fmt.Errorf("N = %d, the number of timestamps in %s", len(s.Timestamps), MetaFile)
 		}
 		return nil
 	})
@@ -315,6 +328,9 @@ func (s *Scene) loadMasks(path string) error {
 	}
 	defer z.Close()
 	w, h := s.ImageSize[0], s.ImageSize[1]
+	if w < 1 || h < 1 || w > MaxSide || h > MaxSide {
+		return fmt.Errorf("%s image_size [%d,%d], want sides in 1..%d", MetaFile, w, h, MaxSide)
+	}
 	for _, name := range z.Keys() {
 		idStr, ok := strings.CutPrefix(name, "obj_")
 		id, err := strconv.Atoi(idStr)

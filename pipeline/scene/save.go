@@ -2,23 +2,26 @@ package scene
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
+	"github.com/dsr4d/dsr4d/internal/atomicfile"
 	"github.com/dsr4d/dsr4d/pipeline/scene/npy"
 )
 
 // Save validates s and writes it to dir as dsr4d-scene/1. geometry.npz members are stored
 // (float point maps barely compress and load faster stored), masks.npz members deflated.
-// The files are first written to a temporary directory beside dir; only when all of them
-// are complete do they replace dir's scene files (or become dir, when it does not exist).
-// Scene files in dir that s does not have (orient.json, gt.json, frames/) are removed, so
-// that Load(dir) gives back s. On failure dir is left as it was.
+// The scene is built whole in a temporary directory beside dir, which then takes dir's place in
+// one step (renameat2 RENAME_EXCHANGE on Linux; elsewhere, and on file systems without it, two
+// renames with a moment where dir is absent). So dir holds the old scene or the new one, never a
+// mix, whatever fails and whatever other Saves run at the same time; on failure dir is left as it
+// was. Files of the old scene that s lacks (orient.json, gt.json, frames/) go with it, so that
+// Load(dir) gives back s. dir must hold nothing but scene files: Save refuses to replace other
+// files. Temporaries of a killed Save are removed by the next Save beside it.
 func Save(dir string, s *Scene) error {
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("scene %s: %w", dir, err)
@@ -29,62 +32,82 @@ func Save(dir string, s *Scene) error {
 	return nil
 }
 
+// sceneFiles are the entries a scene directory may hold.
+var sceneFiles = map[string]bool{MetaFile: true, GeometryFile: true, MasksFile: true, OrientFile: true, GTFile: true, FramesDir: true}
+
+// checkReplaceable refuses to replace a directory holding files that are not the scene's.
+func checkReplaceable(dir string) error {
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		if !sceneFiles[e.Name()] && !atomicfile.IsTemp(e.Name()) {
+			return fmt.Errorf("%s is not a scene file: refusing to replace the directory (use another directory or remove it)", e.Name())
+		}
+	}
+	return nil
+}
+
+// swap puts directory tmp at dir; tmp then names the old scene (or nothing).
+var swap = func(tmp, dir string) error {
+	err := os.Rename(tmp, dir) // dir absent (or, on some systems, an empty directory)
+	if err == nil {
+		return nil
+	}
+	if _, serr := os.Stat(dir); serr != nil {
+		return err
+	}
+	if err := checkReplaceable(dir); err != nil {
+		return err
+	}
+	return exchange(tmp, dir)
+}
+
 func save(dir string, s *Scene) (err error) {
 	dir = filepath.Clean(dir)
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp*")
+	if _, err := os.Stat(dir); err == nil {
+		if err := checkReplaceable(dir); err != nil {
+			return err
+		}
+	}
+	atomicfile.CleanStale(parent) // what killed Saves left; never a live writer's
+	tmp, release, err := atomicfile.TempDir(dir)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() {
+		os.RemoveAll(tmp) // the new scene on failure, the old one after the swap
+		release()
+	}()
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
 	if err := writeFiles(tmp, s); err != nil {
-		return err
+		return pathErr{strings.ReplaceAll(err.Error(), tmp, dir), err} // name dir, not the temporary
 	}
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return os.Rename(tmp, dir)
-	}
-	// dir exists: move each file over its old version.
-	for _, name := range []string{MetaFile, GeometryFile, MasksFile, OrientFile, GTFile, FramesDir} {
-		src, dst := filepath.Join(tmp, name), filepath.Join(dir, name)
-		_, serr := os.Stat(src)
-		switch {
-		case serr == nil && name == FramesDir:
-			old := dst + ".old"
-			os.RemoveAll(old)
-			if err := os.Rename(dst, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-			if err := os.Rename(src, dst); err != nil {
-				return err
-			}
-			os.RemoveAll(old)
-		case serr == nil:
-			if err := os.Rename(src, dst); err != nil {
-				return err
-			}
-		case errors.Is(serr, fs.ErrNotExist):
-			if err := os.RemoveAll(dst); err != nil {
-				return err
-			}
-		default:
-			return serr
-		}
-	}
-	return nil
+	return swap(tmp, dir)
 }
+
+// pathErr is an error with its message rewritten; errors.Is still sees the cause.
+type pathErr struct {
+	msg string
+	err error
+}
+
+func (e pathErr) Error() string { return e.msg }
+func (e pathErr) Unwrap() error { return e.err }
 
 func writeJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	return atomicfile.Write(path, append(b, '\n'))
 }
 
 func writeFiles(dir string, s *Scene) error {
@@ -121,7 +144,7 @@ func writeFiles(dir string, s *Scene) error {
 		}
 	}
 	if s.GT != nil {
-		if err := os.WriteFile(filepath.Join(dir, GTFile), s.GT, 0o644); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, GTFile), s.GT); err != nil {
 			return fmt.Errorf("%s: %w", GTFile, err)
 		}
 	}
@@ -155,4 +178,18 @@ func copyFile(dst, src string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// exchangeRenames swaps directories a and b with three renames (b is briefly absent); on failure
+// b is put back.
+func exchangeRenames(a, b string) error {
+	old := a + ".old"
+	if err := os.Rename(b, old); err != nil {
+		return err
+	}
+	if err := os.Rename(a, b); err != nil {
+		os.Rename(old, b)
+		return err
+	}
+	return os.Rename(old, a)
 }

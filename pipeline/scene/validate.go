@@ -10,8 +10,12 @@ import (
 	"github.com/dsr4d/dsr4d/geom"
 )
 
-// maxDim bounds every dimension (frames, pixels) so that sizes cannot overflow.
+// maxDim bounds the number of frames so that sizes cannot overflow.
 const maxDim = 1 << 16
+
+// MaxSide bounds each side of the video (image_size) and of the point maps, in pixels: 16K video;
+// with the frame count it bounds what a reader allocates before it reads a byte of data.
+const MaxSide = 16384
 
 // Validate checks s against the dsr4d-scene/1 rules (see the package doc) and returns the
 // first violation, naming the file and the field or array ("geometry.npz: conf: shape
@@ -45,6 +49,13 @@ func (s *Scene) Validate() error {
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
+// MaxTime (seconds) and MaxCoord (scene units) bound timestamps, point coordinates and pose
+// translations: far beyond any video, and small enough that squares and sums of them stay finite.
+const (
+	MaxTime  = 1e6
+	MaxCoord = 1e6
+)
+
 func (s *Scene) validateMeta() error {
 	if s.Format != Format {
 		return fmt.Errorf("format: %q, want %q", s.Format, Format)
@@ -59,15 +70,15 @@ func (s *Scene) validateMeta() error {
 		return fmt.Errorf("timestamps: %d values, want one per frame of %s (%d)", len(s.Timestamps), GeometryFile, s.N)
 	}
 	for i, t := range s.Timestamps {
-		if !finite(t) || t < 0 {
-			return fmt.Errorf("timestamps[%d]: %v, want a finite number ≥ 0", i, t)
+		if !finite(t) || t < 0 || t > MaxTime {
+			return fmt.Errorf("timestamps[%d]: %v, want a number in [0, %g]", i, t, float64(MaxTime))
 		}
 		if i > 0 && !(t > s.Timestamps[i-1]) {
 			return fmt.Errorf("timestamps[%d]: %v after %v, want strictly increasing", i, t, s.Timestamps[i-1])
 		}
 	}
-	if w, h := s.ImageSize[0], s.ImageSize[1]; w <= 0 || h <= 0 || w > maxDim || h > maxDim {
-		return fmt.Errorf("image_size: [%d,%d], want [w,h] with 1 ≤ w, h ≤ %d", w, h, maxDim)
+	if w, h := s.ImageSize[0], s.ImageSize[1]; w <= 0 || h <= 0 || w > MaxSide || h > MaxSide {
+		return fmt.Errorf("image_size: [%d,%d], want [w,h] with 1 ≤ w, h ≤ %d", w, h, MaxSide)
 	}
 	seen := map[int]bool{}
 	for k, o := range s.Objects {
@@ -98,8 +109,8 @@ func shapeStr(d ...int) string {
 
 func (s *Scene) validateGeometry() error {
 	n, h, w := s.N, s.H, s.W
-	if n < 1 || h < 1 || w < 1 || n > maxDim || h > maxDim || w > maxDim {
-		return fmt.Errorf("local_points: shape %s, want (N,H,W,3) with N, H, W in 1..%d", shapeStr(n, h, w, 3), maxDim)
+	if n < 1 || h < 1 || w < 1 || n > maxDim || h > MaxSide || w > MaxSide {
+		return fmt.Errorf("local_points: shape %s, want (N,H,W,3) with N in 1..%d, H, W in 1..%d", shapeStr(n, h, w, 3), maxDim, MaxSide)
 	}
 	if len(s.LocalPoints) != n*h*w*3 {
 		return fmt.Errorf("local_points: %d values, want %s", len(s.LocalPoints), shapeStr(n, h, w, 3))
@@ -111,9 +122,9 @@ func (s *Scene) validateGeometry() error {
 		return fmt.Errorf("camera_poses: %d values, want %s", len(s.Poses), shapeStr(n, 4, 4))
 	}
 	for k, v := range s.LocalPoints {
-		if !finite(float64(v)) {
+		if !finite(float64(v)) || math.Abs(float64(v)) > MaxCoord {
 			p := k / 3
-			return fmt.Errorf("local_points[%d,%d,%d,%d]: %v, want finite", p/(h*w), p/w%h, p%w, k%3, v)
+			return fmt.Errorf("local_points[%d,%d,%d,%d]: %v, want finite with |v| ≤ %g", p/(h*w), p/w%h, p%w, k%3, v, float64(MaxCoord))
 		}
 	}
 	for k, v := range s.Conf {
@@ -128,6 +139,11 @@ func (s *Scene) validateGeometry() error {
 		}
 		if err := geom.CheckPose(m[:], PoseTolerance); err != nil {
 			return fmt.Errorf("camera_poses[%d]: %v; want a camera-to-world rigid transform", i, err)
+		}
+		for _, k := range []int{3, 7, 11} {
+			if math.Abs(m[k]) > MaxCoord {
+				return fmt.Errorf("camera_poses[%d]: translation %v, want |t| ≤ %g", i, m[k], float64(MaxCoord))
+			}
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/dsr4d/dsr4d/geom"
+	"gonum.org/v1/gonum/spatial/r3"
 )
 
 // Validity rule of SPEC-QA §1, as the DSR reference applies it to π³ outputs.
@@ -59,6 +60,20 @@ func (s *Scene) ValidMask(i int, dst []bool) []bool {
 func NearestSrc(dst, in, out int) int {
 	scale := float32(in) / float32(out)
 	return min(int(math.Floor(float64(float32(dst)*scale))), in-1)
+}
+
+// Mean is an object's centre from its visible pixels' count and local point sum (SPEC-QA §2:
+// the mean of the valid masked points): false when no pixel is visible or the mean is not
+// finite. The one definition package fuse, package qa and the viewer use.
+func Mean(n int, sum [3]float64) (r3.Vec, bool) {
+	if n == 0 {
+		return r3.Vec{}, false
+	}
+	c := r3.Vec{X: sum[0] / float64(n), Y: sum[1] / float64(n), Z: sum[2] / float64(n)}
+	if !finite(c.X) || !finite(c.Y) || !finite(c.Z) {
+		return r3.Vec{}, false
+	}
+	return c, true
 }
 
 // VisiblePixels returns how many pixels of object id's mask at frame i are valid in the
@@ -132,6 +147,7 @@ func (s *Scene) Summarize() Summary {
 		PathLength: geom.PathLength(s.CameraPath()),
 		ValidFrame: make([]float64, s.N),
 		HasGT:      s.GT != nil, HasFrames: len(s.Frames) > 0,
+		Objects: []ObjectSummary{}, // "objects": [] in JSON, not null
 	}
 	if s.N > 0 {
 		sum.Timestamps = [2]float64{s.Timestamps[0], s.Timestamps[s.N-1]}

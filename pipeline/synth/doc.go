@@ -35,7 +35,7 @@
 //     depth (multiplicative), stored poses (per-frame jitter and a drifting random walk),
 //     masks (erosion/dilation), angles (and their confidence) and occlusions (an object's mask
 //     and angles dropped for 1–3 frames). Each source draws from its own seeded stream.
-//   - gt.json (GT, format "dsr4d-synth-gt/1") always holds the noise-free truth: intrinsics,
+//   - gt.json (scene.GT, format "dsr4d-synth-gt/1") always holds the noise-free truth: intrinsics,
 //     the camera path, object specs and paths, and per frame the true and stored camera poses,
 //     each object's world and camera-frame volume centroid, agents' facing vectors (world and
 //     camera) with their exact angles, and mask pixel counts.

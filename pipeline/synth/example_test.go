@@ -29,7 +29,7 @@ func Example() {
 		panic(err)
 	}
 	fmt.Println(s)
-	for _, o := range r.GT.Objects {
+	for _, o := range r.World.Objects {
 		fmt.Printf("%d %s agent=%v %v\n", o.ID, o.Class, o.Agent, o.Path.Motion)
 	}
 	c := r.GT.Frames[0].Objects[0].Centre

@@ -35,7 +35,7 @@ type Result struct {
 	World *World
 	Scene *scene.Scene
 	RGB   []*image.RGBA
-	GT    *GT
+	GT    *scene.GT
 }
 
 // Generate lays out the scene of cfg, renders it with c and applies cfg's noise.
@@ -83,7 +83,7 @@ func Generate(cfg Config, c Caster) (*Result, error) {
 			res.RGB[f] = shadeRGB(w, snap, jobs[2*i].View, img)
 			writePoints(s, f, pts, w.KPoints, nz)
 			s.SetPose(f, nz.pose(snap.Pose))
-			gf := GTFrame{Frame: f, Time: w.Time(f), CameraPose: snap.Pose.Matrix(), StoredPose: s.Pose(f).Matrix()}
+			gf := scene.GTFrame{Frame: f, Time: w.Time(f), CameraPose: snap.Pose.Matrix(), StoredPose: s.Pose(f).Matrix()}
 			for k, o := range w.Objects {
 				mask := s.Masks[o.ID][f*iw*ih : (f+1)*iw*ih]
 				pixels := 0
@@ -311,7 +311,7 @@ func (z *noiser) occlusions(objects, frames int) [][]bool {
 	return out
 }
 
-func (z *noiser) orient(f int, a GTAngles) scene.Orientation {
+func (z *noiser) orient(f int, a scene.GTAngles) scene.Orientation {
 	o := scene.Orientation{Frame: f, Azimuth: a.Azimuth, Polar: a.Polar, Rotation: a.Rotation, Confidence: OrientConfidence}
 	if z.n.Orient > 0 {
 		o.Azimuth = wrap360(o.Azimuth + z.n.Orient*z.rOrient.NormFloat64())

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/dsr4d/dsr4d/shaders"
 	"github.com/dsr4d/dsr4d/vk"
 )
 
@@ -32,11 +33,7 @@ func NewGPU(d *vk.Device) (*GPU, error) {
 }
 
 func newGPU(d *vk.Device, wg [2]int, cull bool) (*GPU, error) {
-	c := uint32(0)
-	if cull {
-		c = 1
-	}
-	k, err := d.Kernel("raycast", vk.Spec{"local_size_x": uint32(wg[0]), "local_size_y": uint32(wg[1]), "CULL": c})
+	k, err := d.KernelOf(shaders.Raycast(shaders.RaycastSpec{LocalSizeX: uint32(wg[0]), LocalSizeY: uint32(wg[1]), Cull: cull}))
 	if err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}

@@ -1,11 +1,13 @@
 package synth
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -61,14 +63,14 @@ func TestNoise(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var gt GT
+	var gt scene.GT
 	if err := json.Unmarshal(noisy.Scene.GT, &gt); err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(&gt, noisy.GT) {
+	if a, b := mustJSON(t, &gt), mustJSON(t, noisy.GT); !bytes.Equal(a, b) {
 		t.Fatalf("gt.json does not read back into the GT it was written from")
 	}
-	if len(gt.Frames) != cfg.Frames || gt.Format != GTFormat {
+	if len(gt.Frames) != cfg.Frames || gt.Format != scene.GTFormat {
 		t.Fatalf("gt: %d frames, format %q", len(gt.Frames), gt.Format)
 	}
 	occluded := 0
@@ -157,4 +159,13 @@ func TestMorph(t *testing.T) {
 	if n := count(morph(make([]bool, w*h), w, h, 2)); n != 0 {
 		t.Errorf("dilating nothing gives %d pixels", n)
 	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -1,4 +1,5 @@
-// Command gen compiles dsr4d's shaders to SPIR-V and writes the embedding table zshaders.go.
+// Command gen compiles dsr4d's shaders to SPIR-V and writes, per shader, z_<source>.go: the
+// embedding, the reflection table and the typed handle (see package shaders).
 //
 //	go run ./shaders/gen [-dir shaders] [-glslc glslc]
 //

@@ -36,6 +36,7 @@ type specConstant struct {
 	id    uint32
 	name  string
 	value uint32
+	typ   string // the Go type of its field: "bool", "float32" or "uint32"
 }
 
 // SPIR-V opcodes, decorations and storage classes used by the reflection below (SPIR-V spec §3).
@@ -280,7 +281,14 @@ func reflect(code []byte) (reflection, error) {
 		if !ok {
 			continue
 		}
-		r.spec = append(r.spec, specConstant{id: sid, name: names[id], value: s.value})
+		typ := "uint32"
+		switch types[s.typ].op {
+		case opTypeBool:
+			typ = "bool"
+		case opTypeFloat:
+			typ = "float32"
+		}
+		r.spec = append(r.spec, specConstant{id: sid, name: names[id], value: s.value, typ: typ})
 	}
 	sort.Slice(r.spec, func(i, j int) bool { return r.spec[i].id < r.spec[j].id })
 	return r, nil

@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 
+	"github.com/dsr4d/dsr4d/shaders"
 	"github.com/dsr4d/dsr4d/vk"
 )
 
@@ -36,17 +37,11 @@ func (c MatMulConfig) vec4(n, k int, transB bool, align uint64) bool {
 	return c.Vec4 && !c.Tiled && align%16 == 0 && n%4 == 0 && k%4 == 0 && (transB || c.TN%4 == 0)
 }
 
-func (c MatMulConfig) spec(transB, bias, vec4 bool) vk.Spec {
-	b := func(x bool) uint32 {
-		if x {
-			return 1
-		}
-		return 0
-	}
-	return vk.Spec{
-		"local_size_x": c.WGX, "local_size_y": c.WGY, "TM": c.TM, "TN": c.TN, "BK": max(c.BK, 1),
-		"TILED": b(c.Tiled), "TRANS_B": b(transB), "HAS_BIAS": b(bias), "VEC4": b(vec4),
-	}
+func (c MatMulConfig) spec(transB, bias, vec4 bool) shaders.Variant {
+	return shaders.Matmul(shaders.MatmulSpec{
+		LocalSizeX: c.WGX, LocalSizeY: c.WGY, TM: c.TM, TN: c.TN, BK: max(c.BK, 1),
+		Tiled: c.Tiled, TransB: transB, HasBias: bias, Vec4: vec4,
+	})
 }
 
 func (c MatMulConfig) validate() error {
@@ -100,7 +95,7 @@ func (o *Ops) matmul(r *vk.Recorder, name string, c, a, b, bias vk.Bindable, m, 
 		bias = a // never read: HAS_BIAS is off
 	}
 	vec4 := o.MatMulConfig.vec4(n, k, transB, o.d.Info().MinStorageBufferOffsetAlignment)
-	kern, err := o.d.Kernel("matmul", o.MatMulConfig.spec(transB, hasBias, vec4))
+	kern, err := o.d.KernelOf(o.MatMulConfig.spec(transB, hasBias, vec4))
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,9 @@ import (
 // Attention describes softmax(q·kᵀ·Scale + mask)·v for one sequence. q is [Lq×H×D], k and v
 // are [Lk×Hkv×D] (row-major, heads interleaved as a Linear's output), out is [Lq×H×D]. Query head h
 // reads key/value head h/(H/Hkv) (grouped-query attention; H must be a multiple of Hkv).
+// QStride, KStride and VStride, when not 0, are the distances between consecutive rows of q, k and
+// v in values: q, k and v may then be views into one fused qkv projection output, e.g.
+// q = qkv[0:], k = qkv[H·D:], v = qkv[(H+Hkv)·D:] with every stride (H+2·Hkv)·D.
 //
 // The mask is built from positions, never stored: query i sits at position i+Lk−Lq (the new
 // tokens at the end of a KV cache). With Causal it sees keys at positions ≤ its own. With
@@ -20,33 +23,48 @@ type Attention struct {
 	Scale             float32
 	Causal            bool
 	Segments          [][2]int
+
+	QStride, KStride, VStride int
 }
 
-// Key blocks and query chunks of the fused kernel: a task holds its queries' running max, sum
-// and output (O(L·D) in all) and walks the keys in blocks of attnBK, transposed once per block.
-const (
-	attnBK = 64
-	attnQB = 32
-)
+// Keys are taken in blocks of NR, queries in chunks of about attnRows/group (every query head of
+// a kv head): a task holds its rows' running max, sum and output (O(L·D) in all), and packs each
+// key/value block once for all of them. Both products run on the GEMM micro-kernel:
+// S[MR×NR] = Q·Kᵀ with the key block packed as a B panel (D×NR), then O[MR×D] += P·V with P
+// packed as an A panel and the value block as B panels of NR columns of D.
+const attnRows = 128
 
 // Attend computes the attention into out with online softmax over key blocks (flash attention:
-// no Lq×Lk matrix), float32 accumulation. A NaN in q, k or v reaches the outputs it feeds. A query
-// that sees no key (possible only with Causal and Lq > Lk) gets zeros. It panics on bad shapes.
+// no Lq×Lk matrix), float32 accumulation. A NaN in q, k or v reaches exactly the outputs that
+// see it. A query that sees no key (possible only with Causal and Lq > Lk) gets zeros. It panics
+// on bad shapes.
 func Attend(out, q, k, v []float32, p Attention) {
+	if p.QStride == 0 {
+		p.QStride = p.H * p.D
+	}
+	if p.KStride == 0 {
+		p.KStride = p.Hkv * p.D
+	}
+	if p.VStride == 0 {
+		p.VStride = p.Hkv * p.D
+	}
 	p.check(len(out), len(q), len(k), len(v))
 	group := p.H / p.Hkv
-	chunks := (p.Lq + attnQB - 1) / attnQB
+	qb := max(1, attnRows/group)
+	chunks := (p.Lq + qb - 1) / qb
 	bufs := sync.Pool{New: func() any { return new(attnScratch) }}
 	parallelFor(p.Hkv*chunks, func(t int) {
 		s := bufs.Get().(*attnScratch)
 		defer bufs.Put(s)
-		p.task(out, q, k, v, t/chunks, (t%chunks)*attnQB, group, s)
+		p.task(out, q, k, v, t/chunks, (t%chunks)*qb, qb, group, s)
 	})
 }
 
 type attnScratch struct {
-	kt, qs, m, l []float32
-	s            [attnBK]float32
+	qa, kb, vb, o, m, l, qv []float32
+	lo, hi                  []int
+	pa                      [MR * NR]float32
+	sc                      [MR * NR]float32
 }
 
 // keys is the range of key positions query i sees.
@@ -67,74 +85,175 @@ func (p *Attention) keys(i int) (lo, hi int) {
 	return lo, max(lo, hi)
 }
 
-// task computes queries [i0, i0+attnQB) of every query head that reads kv head hk.
-func (p *Attention) task(out, q, k, v []float32, hk, i0, group int, s *attnScratch) {
-	d, h, hkv := p.D, p.H, p.Hkv
-	i1 := min(i0+attnQB, p.Lq)
+// task computes queries [i0, i0+qb) of every query head that reads kv head hk. Row
+// (i-i0)·group+g of the task's matrices is query i of head hk·group+g.
+func (p *Attention) task(out, q, k, v []float32, hk, i0, qb, group int, s *attnScratch) {
+	d, h := p.D, p.H
+	i1 := min(i0+qb, p.Lq)
 	nq := (i1 - i0) * group
-	s.kt = grow(s.kt, d*attnBK)
-	s.qs = grow(s.qs, nq*d)
-	s.m, s.l = grow(s.m, nq), grow(s.l, nq)
+	nqp := roundUp(nq, MR)
+	dp := roundUp(d, NR) // O rows and V panels are padded to whole panels
+	s.qa, s.kb = grow(s.qa, nqp*d), grow(s.kb, d*NR)
+	s.vb, s.o = grow(s.vb, dp*NR), grow(s.o, nqp*dp)
+	s.m, s.l = grow(s.m, nqp), grow(s.l, nqp)
+	if cap(s.lo) < nqp {
+		s.lo, s.hi = make([]int, nqp), make([]int, nqp)
+	}
+	lo, hi := s.lo[:nqp], s.hi[:nqp]
+	clear(s.o)
+	clear(s.qa)
 	klo, khi := p.Lk, 0
-	for i := i0; i < i1; i++ {
-		lo, hi := p.keys(i)
-		klo, khi = min(klo, lo), max(khi, hi)
-		for g := range group {
-			row := (i-i0)*group + g
-			qh := i*h*d + (hk*group+g)*d
-			copy(s.qs[row*d:row*d+d], q[qh:qh+d])
-			scal(s.qs[row*d:row*d+d], p.Scale)
-			clear(out[qh : qh+d])
-			s.m[row], s.l[row] = float32(math.Inf(-1)), 0
+	for row := range nqp {
+		lo[row], hi[row] = 0, 0 // padding rows see nothing
+		s.m[row], s.l[row] = float32(math.Inf(-1)), 0
+		if row >= nq {
+			continue
+		}
+		i, g := i0+row/group, row%group
+		lo[row], hi[row] = p.keys(i)
+		if lo[row] < hi[row] {
+			klo, khi = min(klo, lo[row]), max(khi, hi[row])
+		}
+		// Scaled q into MR-row A panels: panel row/MR, element (dd, row%MR).
+		qr := q[i*p.QStride+(hk*group+g)*d : i*p.QStride+(hk*group+g)*d+d]
+		pan := s.qa[row/MR*MR*d:]
+		for dd, x := range qr {
+			pan[dd*MR+row%MR] = x * p.Scale
 		}
 	}
-	for j0 := klo; j0 < khi; j0 += attnBK {
-		j1 := min(j0+attnBK, khi)
-		// kt[dd][j] = k[j0+j, hk, dd], zero past j1 so the score block is always attnBK wide.
-		clear(s.kt)
-		for j := j0; j < j1; j++ {
-			kr := k[(j*hkv+hk)*d : (j*hkv+hk)*d+d]
-			for dd, x := range kr {
-				s.kt[dd*attnBK+j-j0] = x
-			}
+	for j0, j1 := klo, 0; j0 < khi; j0 = j1 {
+		j1 = min(j0+NR, khi, p.segmentEnd(j0)) // a block never straddles two segments
+		if nq < MR {
+			p.direct(s, k, v, hk, nq, j0, j1, dp)
+			continue
 		}
-		for i := i0; i < i1; i++ {
-			lo, hi := p.keys(i)
-			a, b := max(lo, j0), min(hi, j1)
-			if a >= b {
-				continue
-			}
-			for g := range group {
-				row := (i-i0)*group + g
-				scores(&s.s, s.qs[row*d:row*d+d], s.kt)
-				sc := s.s[a-j0 : b-j0]
-				m := max(s.m[row], maxf(sc))
-				if m != s.m[row] || math.IsNaN(float64(m)) {
-					// Rescale what was summed under the old max (exp(-Inf) = 0 on the first block).
-					corr := expScalar(s.m[row] - m)
-					if math.IsInf(float64(s.m[row]), -1) {
-						corr = 0
-					}
-					s.l[row] *= corr
-					o := out[i*h*d+(hk*group+g)*d:]
-					scal(o[:d], corr)
-					s.m[row] = m
+		vNaN := p.packKV(s, k, v, hk, j0, j1)
+		for r0 := 0; r0 < nq; r0 += MR {
+			p.block(s, r0, j0, j1, dp, vNaN)
+		}
+	}
+	for row := range nq {
+		i, g := i0+row/group, row%group
+		o := out[(i*h+hk*group+g)*d : (i*h+hk*group+g)*d+d]
+		copy(o, s.o[row*dp:row*dp+d])
+		if s.l[row] != 0 || math.IsNaN(float64(s.l[row])) {
+			scal(o, 1/s.l[row])
+		}
+	}
+}
+
+// packKV packs keys [j0,j1) of kv head hk: K as one D×NR B panel, V as dp/NR panels NR×NR
+// (zero past j1 and past D). It reports whether the V block holds a NaN.
+func (p *Attention) packKV(s *attnScratch, k, v []float32, hk, j0, j1 int) (vNaN bool) {
+	d := p.D
+	clear(s.kb)
+	clear(s.vb)
+	for j := j0; j < j1; j++ {
+		kr := k[j*p.KStride+hk*d : j*p.KStride+hk*d+d]
+		for dd, x := range kr {
+			s.kb[dd*NR+j-j0] = x
+		}
+		vr := v[j*p.VStride+hk*d : j*p.VStride+hk*d+d]
+		for c := 0; c < d; c += NR {
+			copy(s.vb[c*NR+(j-j0)*NR:], vr[c:min(c+NR, d)])
+		}
+		vNaN = vNaN || hasNaN(vr)
+	}
+	return vNaN
+}
+
+// block folds keys [j0,j1) into rows [r0, r0+MR) of the task: scores, online-softmax update,
+// O += P·V.
+func (p *Attention) block(s *attnScratch, r0, j0, j1, dp int, vNaN bool) {
+	d := p.D
+	seen := false
+	for r := r0; r < r0+MR; r++ {
+		seen = seen || (max(s.lo[r], j0) < min(s.hi[r], j1))
+	}
+	if !seen {
+		return
+	}
+	kernel.full(d, &s.qa[r0*d], &s.kb[0], &s.sc[0], NR, false)
+	clear(s.pa[:])
+	for r := r0; r < r0+MR; r++ {
+		a, b := max(s.lo[r], j0)-j0, min(s.hi[r], j1)-j0
+		if a >= b {
+			continue
+		}
+		sc := s.sc[(r-r0)*NR+a : (r-r0)*NR+b]
+		s.online(r, sc, s.o[r*dp:r*dp+dp])
+		for j, x := range sc {
+			s.pa[(a+j)*MR+r-r0] = x
+		}
+		if vNaN { // 0·NaN must not reach rows that do not see the NaN: sum only what they see
+			for j, x := range sc {
+				row := s.o[r*dp : r*dp+d]
+				for dd := range row {
+					row[dd] += x * s.vb[dd/NR*NR*NR+(a+j)*NR+dd%NR]
 				}
-				s.l[row] += expShift(sc, m)
-				o := out[i*h*d+(hk*group+g)*d:]
-				accPV(o[:d], sc, v[(a*hkv+hk)*d:], hkv*d)
 			}
 		}
 	}
-	for i := i0; i < i1; i++ {
-		for g := range group {
-			row := (i-i0)*group + g
-			if s.l[row] != 0 || math.IsNaN(float64(s.l[row])) {
-				o := out[i*h*d+(hk*group+g)*d:]
-				scal(o[:d], 1/s.l[row])
-			}
+	if vNaN {
+		return
+	}
+	for c := 0; c < dp; c += NR { // O's padding columns past D are never computed
+		kernel.upTo(d-c)(j1-j0, &s.pa[0], &s.vb[c*NR], &s.o[r0*dp+c], dp, true)
+	}
+}
+
+// online folds the scores sc of row r's visible keys in one block into its running max and sum,
+// rescaling its output o when the max grows, and turns sc into the block's weights exp(s-max).
+func (s *attnScratch) online(r int, sc, o []float32) {
+	m := max(s.m[r], maxf(sc))
+	if m != s.m[r] || m != m {
+		// Rescale what was summed under the old max (nothing yet on the first block).
+		if !math.IsInf(float64(s.m[r]), -1) {
+			corr := expScalar(s.m[r] - m)
+			s.l[r] *= corr
+			scal(o, corr)
+		}
+		s.m[r] = m
+	}
+	s.l[r] += expShift(sc, m)
+}
+
+// direct folds keys [j0,j1) into the task's rows without packing: dot products against the key
+// rows and axpys of the value rows. For a few rows (decoding: one query per head) packing the
+// block would cost more than the products.
+func (p *Attention) direct(s *attnScratch, k, v []float32, hk, nq, j0, j1, dp int) {
+	d := p.D
+	for r := range nq {
+		a, b := max(s.lo[r], j0), min(s.hi[r], j1)
+		if a >= b {
+			continue
+		}
+		qr := s.qa[r/MR*MR*d:]
+		s.qv = grow(s.qv, d)
+		qv := s.qv // this row's scaled q, gathered from its A panel
+		for dd := range qv {
+			qv[dd] = qr[dd*MR+r%MR]
+		}
+		sc := s.pa[:b-a]
+		for j := a; j < b; j++ {
+			sc[j-a] = dot(qv, k[j*p.KStride+hk*d:j*p.KStride+hk*d+d])
+		}
+		o := s.o[r*dp : r*dp+dp]
+		s.online(r, sc, o)
+		for j := a; j < b; j++ {
+			axpy(o[:d], v[j*p.VStride+hk*d:j*p.VStride+hk*d+d], sc[j-a])
 		}
 	}
+}
+
+// segmentEnd is the end of the segment holding key position j (Lk without segments).
+func (p *Attention) segmentEnd(j int) int {
+	for _, sg := range p.Segments {
+		if j < sg[1] {
+			return sg[1]
+		}
+	}
+	return p.Lk
 }
 
 func grow(s []float32, n int) []float32 {
@@ -151,9 +270,12 @@ func (p *Attention) check(nOut, nq, nk, nv int) {
 	if p.Lq <= 0 || p.Lk <= 0 || p.H <= 0 || p.Hkv <= 0 || p.D <= 0 || p.H%p.Hkv != 0 {
 		bad("Lq=%d Lk=%d H=%d Hkv=%d D=%d", p.Lq, p.Lk, p.H, p.Hkv, p.D)
 	}
-	if nq != p.Lq*p.H*p.D || nOut != nq || nk != p.Lk*p.Hkv*p.D || nv != nk {
-		bad("len(out)=%d len(q)=%d len(k)=%d len(v)=%d for Lq=%d Lk=%d H=%d Hkv=%d D=%d",
-			nOut, nq, nk, nv, p.Lq, p.Lk, p.H, p.Hkv, p.D)
+	// Each view must hold its last row's heads; a row stride may not overlap the next row.
+	qw, kw := p.H*p.D, p.Hkv*p.D
+	if nOut != p.Lq*qw || p.QStride < qw || p.KStride < kw || p.VStride < kw ||
+		nq < (p.Lq-1)*p.QStride+qw || nk < (p.Lk-1)*p.KStride+kw || nv < (p.Lk-1)*p.VStride+kw {
+		bad("len(out)=%d len(q)=%d len(k)=%d len(v)=%d for Lq=%d Lk=%d H=%d Hkv=%d D=%d strides %d %d %d",
+			nOut, nq, nk, nv, p.Lq, p.Lk, p.H, p.Hkv, p.D, p.QStride, p.KStride, p.VStride)
 	}
 	if p.Segments != nil {
 		at := 0

@@ -4,8 +4,8 @@ package kern
 
 // Portable versions of the vector primitives in elem_simd.go; float32 like them.
 
-// Activate sets dst = act(x) elementwise (dst may be x).
-func Activate(dst, x []float32, act Act) {
+// activate sets dst = act(x) elementwise on one goroutine (dst may be x).
+func activate(dst, x []float32, act Act) {
 	x = x[:len(dst)]
 	for i, v := range x {
 		dst[i] = actScalar(v, act)
@@ -42,29 +42,35 @@ func scal(x []float32, a float32) {
 	}
 }
 
+// dot, sum and sumSqDiff keep eight partial sums, as the vector code does: a long float32 sum
+// in one accumulator drifts by up to n·ε.
 func dot(x, y []float32) float32 {
 	y = y[:len(x)]
-	var s float32
+	var p [8]float32
 	for i, v := range x {
-		s += v * y[i]
+		p[i%8] += v * y[i]
 	}
-	return s
+	return reduce8(&p)
 }
 
 func sum(x []float32) float32 {
-	var s float32
-	for _, v := range x {
-		s += v
+	var p [8]float32
+	for i, v := range x {
+		p[i%8] += v
 	}
-	return s
+	return reduce8(&p)
 }
 
 func sumSqDiff(x []float32, m float32) float32 {
-	var s float32
-	for _, v := range x {
-		s += (v - m) * (v - m)
+	var p [8]float32
+	for i, v := range x {
+		p[i%8] += (v - m) * (v - m)
 	}
-	return s
+	return reduce8(&p)
+}
+
+func reduce8(p *[8]float32) float32 {
+	return ((p[0] + p[4]) + (p[1] + p[5])) + ((p[2] + p[6]) + (p[3] + p[7]))
 }
 
 // maxf is the largest value of x (NaNs are skipped; expShift propagates them).
@@ -102,17 +108,21 @@ func normRow(out, x []float32, mean, r float32, w, b []float32) {
 	}
 }
 
-// scores sets s[j] = Σ_dd q[dd]·kt[dd·attnBK+j] for the attnBK keys of a transposed block.
-func scores(s *[attnBK]float32, q, kt []float32) {
-	clear(s[:])
-	for dd, qv := range q {
-		axpy(s[:], kt[dd*attnBK:dd*attnBK+attnBK], qv)
+func hasNaN(x []float32) bool {
+	for _, v := range x {
+		if v != v {
+			return true
+		}
 	}
+	return false
 }
 
-// accPV sets o += Σ_j p[j]·v[j·stride : j·stride+len(o)].
-func accPV(o, p, v []float32, stride int) {
-	for j, pj := range p {
-		axpy(o, v[j*stride:j*stride+len(o)], pj)
+// ropeRow rotates v (rotate-half pairing) by the angles whose cosines and sines are cs, sn.
+func ropeRow(v, cs, sn []float32) {
+	half := len(v) / 2
+	for i := range half {
+		x1, x2 := v[i], v[i+half]
+		v[i] = x1*cs[i] - x2*sn[i]
+		v[i+half] = x2*cs[i+half] + x1*sn[i+half]
 	}
 }

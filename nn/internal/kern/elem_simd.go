@@ -29,8 +29,8 @@ func hmax(v f8) float32 {
 	return max(s.GetElem(0), s.GetElem(1), s.GetElem(2), s.GetElem(3))
 }
 
-// Activate sets dst = act(x) elementwise (dst may be x).
-func Activate(dst, x []float32, act Act) {
+// activate sets dst = act(x) elementwise on one goroutine (dst may be x).
+func activate(dst, x []float32, act Act) {
 	x = x[:len(dst)]
 	i := 0
 	if vn, ok := useVec(len(dst)); ok && act != ActNone {
@@ -62,39 +62,56 @@ func actVec(x f8, act Act) f8 {
 	return x
 }
 
+// Constants of expVec and erfcAbs, splatted once: a load per use instead of the two
+// instructions of an emulated BroadcastFloat32x8.
+var (
+	vHi, vLo         = splat(88.72), splat(-86.6)
+	vLog2E, vMagic   = splat(math.Log2E), splat(12582912) // 1.5·2²³: rounds to an integer in the mantissa
+	vLn2Hi, vLn2Lo   = splat(-0.693359375), splat(2.12194440e-4)
+	vOne, vTwo, vInf = splat(1), splat(2), splat(float32(math.Inf(1)))
+	vHalf, vZero     = splat(0.5), splat(0)
+	vExpPoly         = [...][8]float32{splat(1.3981999507e-3), splat(8.3334519073e-3),
+		splat(4.1665795894e-2), splat(1.6666665459e-1), splat(5.0000001201e-1)}
+	vExpP0   = splat(1.9875691500e-4)
+	vErfPoly = [...][8]float32{splat(-0.82215223), splat(1.48851587), splat(-1.13520398),
+		splat(0.27886807), splat(-0.18628806), splat(0.09678418), splat(0.37409196),
+		splat(1.00002368), splat(-1.26551223)}
+	vErfP0 = splat(0.17087277)
+)
+
+func splat(v float32) [8]float32 { return [8]float32{v, v, v, v, v, v, v, v} }
+
+func k8(c *[8]float32) f8 { return archsimd.LoadFloat32x8(c) }
+
 // expVec is e^x to about 2 ulp (Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial),
 // +Inf above 88.72, 0 below -86.6 (results under 2.4e-38 flush to zero), NaN for NaN.
 func expVec(x f8) f8 {
-	const hi, lo = 88.72, -86.6
-	xc := x.Min(bc(hi)).Max(bc(lo))
-	t := xc.MulAdd(bc(math.Log2E), bc(12582912)) // 1.5·2²³: round to nearest integer in the mantissa
-	n := t.Sub(bc(12582912))
-	r := n.MulAdd(bc(-0.693359375), xc)
-	r = n.MulAdd(bc(2.12194440e-4), r)
-	p := bc(1.9875691500e-4)
-	p = p.MulAdd(r, bc(1.3981999507e-3))
-	p = p.MulAdd(r, bc(8.3334519073e-3))
-	p = p.MulAdd(r, bc(4.1665795894e-2))
-	p = p.MulAdd(r, bc(1.6666665459e-1))
-	p = p.MulAdd(r, bc(5.0000001201e-1))
-	p = p.MulAdd(r.Mul(r), r).Add(bc(1))
+	xc := x.Min(k8(&vHi)).Max(k8(&vLo))
+	t := xc.MulAdd(k8(&vLog2E), k8(&vMagic))
+	n := t.Sub(k8(&vMagic))
+	r := n.MulAdd(k8(&vLn2Hi), xc)
+	r = n.MulAdd(k8(&vLn2Lo), r)
+	p := k8(&vExpP0)
+	for i := range vExpPoly {
+		p = p.MulAdd(r, k8(&vExpPoly[i]))
+	}
+	p = p.MulAdd(r.Mul(r), r).Add(k8(&vOne))
 	ni := t.AsInt32x8().Sub(archsimd.BroadcastInt32x8(0x4B400000)) // integer n from t's mantissa
 	// 2^(n-1)·2: n reaches 128 near the top of the range.
 	scale := ni.Add(archsimd.BroadcastInt32x8(126)).ShiftAllLeft(23).AsFloat32x8()
-	e := p.Mul(scale).Mul(bc(2))
-	e = bc(float32(math.Inf(1))).Merge(e, x.Greater(bc(hi)))
-	e = bc(0).Merge(e, x.Less(bc(lo)))
+	e := p.Mul(scale).Mul(k8(&vTwo))
+	e = k8(&vInf).Merge(e, x.Greater(k8(&vHi)))
+	e = k8(&vZero).Merge(e, x.Less(k8(&vLo)))
 	return x.Merge(e, x.IsNaN())
 }
 
 // erfcAbs is erfc(|z|) to a relative 1.2e-7 (Numerical Recipes' erfcc Chebyshev fit).
 func erfcAbs(z f8) f8 {
 	a := z.AsInt32x8().And(archsimd.BroadcastInt32x8(0x7fffffff)).AsFloat32x8()
-	t := bc(1).Div(a.MulAdd(bc(0.5), bc(1)))
-	p := bc(0.17087277)
-	for _, c := range [...]float32{-0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806,
-		0.09678418, 0.37409196, 1.00002368, -1.26551223} {
-		p = p.MulAdd(t, bc(c))
+	t := k8(&vOne).Div(a.MulAdd(k8(&vHalf), k8(&vOne)))
+	p := k8(&vErfP0)
+	for i := range vErfPoly {
+		p = p.MulAdd(t, k8(&vErfPoly[i]))
 	}
 	return t.Mul(expVec(p.Sub(a.Mul(a))))
 }
@@ -278,65 +295,40 @@ func normRow(out, x []float32, mean, r float32, w, b []float32) {
 	}
 }
 
-// scores sets s[j] = Σ_dd q[dd]·kt[dd·attnBK+j] for the attnBK keys of a transposed block, the
-// 64 sums in eight registers.
-func scores(s *[attnBK]float32, q, kt []float32) {
-	if !vec {
-		clear(s[:])
-		for dd, qv := range q {
-			for j := range s {
-				s[j] += qv * kt[dd*attnBK+j]
-			}
+func hasNaN(x []float32) bool {
+	i := 0
+	if vn, ok := useVec(len(x)); ok {
+		var nan f8
+		for ; i < vn; i += 8 {
+			v := ld(x[i:])
+			nan = bc(1).Merge(nan, v.IsNaN())
 		}
-		return
+		if hsum(nan) != 0 {
+			return true
+		}
 	}
-	var a0, a1, a2, a3, a4, a5, a6, a7 f8
-	kt = kt[:len(q)*attnBK]
-	for dd, qv := range q {
-		r := kt[dd*attnBK : dd*attnBK+attnBK]
-		x := bc(qv)
-		a0 = x.MulAdd(ld(r[0:]), a0)
-		a1 = x.MulAdd(ld(r[8:]), a1)
-		a2 = x.MulAdd(ld(r[16:]), a2)
-		a3 = x.MulAdd(ld(r[24:]), a3)
-		a4 = x.MulAdd(ld(r[32:]), a4)
-		a5 = x.MulAdd(ld(r[40:]), a5)
-		a6 = x.MulAdd(ld(r[48:]), a6)
-		a7 = x.MulAdd(ld(r[56:]), a7)
+	for ; i < len(x); i++ {
+		if x[i] != x[i] {
+			return true
+		}
 	}
-	a0.StoreSlice(s[0:])
-	a1.StoreSlice(s[8:])
-	a2.StoreSlice(s[16:])
-	a3.StoreSlice(s[24:])
-	a4.StoreSlice(s[32:])
-	a5.StoreSlice(s[40:])
-	a6.StoreSlice(s[48:])
-	a7.StoreSlice(s[56:])
+	return false
 }
 
-// accPV sets o += Σ_j p[j]·v[j·stride : j·stride+len(o)], 32 columns of o at a time in registers.
-func accPV(o, p, v []float32, stride int) {
-	c := 0
-	if vec {
-		for ; c+32 <= len(o); c += 32 {
-			a0, a1, a2, a3 := ld(o[c:]), ld(o[c+8:]), ld(o[c+16:]), ld(o[c+24:])
-			for j, pj := range p {
-				r := v[j*stride+c : j*stride+c+32]
-				x := bc(pj)
-				a0 = x.MulAdd(ld(r[0:]), a0)
-				a1 = x.MulAdd(ld(r[8:]), a1)
-				a2 = x.MulAdd(ld(r[16:]), a2)
-				a3 = x.MulAdd(ld(r[24:]), a3)
-			}
-			a0.StoreSlice(o[c:])
-			a1.StoreSlice(o[c+8:])
-			a2.StoreSlice(o[c+16:])
-			a3.StoreSlice(o[c+24:])
+// ropeRow rotates v (rotate-half pairing) by the angles whose cosines and sines are cs, sn.
+func ropeRow(v, cs, sn []float32) {
+	half := len(v) / 2
+	i := 0
+	if vn, ok := useVec(half); ok {
+		for ; i < vn; i += 8 {
+			x1, x2 := ld(v[i:]), ld(v[i+half:])
+			x1.Mul(ld(cs[i:])).Sub(x2.Mul(ld(sn[i:]))).StoreSlice(v[i:])
+			x1.MulAdd(ld(sn[i+half:]), x2.Mul(ld(cs[i+half:]))).StoreSlice(v[i+half:])
 		}
 	}
-	if c < len(o) {
-		for j, pj := range p {
-			axpy(o[c:], v[j*stride+c:j*stride+len(o)], pj)
-		}
+	for ; i < half; i++ {
+		x1, x2 := v[i], v[i+half]
+		v[i] = x1*cs[i] - x2*sn[i]
+		v[i+half] = x2*cs[i+half] + x1*sn[i+half]
 	}
 }

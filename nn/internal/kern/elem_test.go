@@ -10,7 +10,7 @@ var rowLens = []int{1, 7, 8, 33, 65, 127, 1000}
 
 func TestActivateMatchesFloat64(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	for _, n := range rowLens {
+	for _, n := range append(rowLens, 3*chunk+5) {
 		x := randSlice(r, n)
 		for i := range x {
 			x[i] *= 4 // reach the tails of erf and exp
@@ -34,6 +34,9 @@ func TestNormsAndSoftmaxMatchFloat64(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for _, d := range rowLens {
 		rows := 3
+		if d == 1000 {
+			rows = 70 // more than one chunk: the parallel path
+		}
 		x, w, b := randSlice(r, rows*d), randSlice(r, d), randSlice(r, d)
 		for i := range x {
 			x[i] += 3 // a mean to subtract
@@ -87,7 +90,7 @@ func TestSoftmaxMaskedAndNaN(t *testing.T) {
 
 func TestSwiGLUAndAdd(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
-	for _, n := range rowLens {
+	for _, n := range append(rowLens, 3*chunk+5) {
 		g, u := randSlice(r, n), randSlice(r, n)
 		got := make([]float32, n)
 		SwiGLU(got, g, u)
@@ -101,5 +104,42 @@ func TestSwiGLUAndAdd(t *testing.T) {
 			want[i] = float64(g[i]) + float64(u[i])
 		}
 		checkClose(t, "Add", got, want, 0, 1e-7)
+	}
+}
+
+func TestRoPEMatchesFloat64(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, c := range []struct{ rows, heads, d, off, width int }{
+		{1, 1, 2, 0, 2}, {7, 3, 34, 0, 34}, {33, 2, 80, 0, 80}, {5, 4, 64, 32, 32}, {3, 2, 130, 0, 64},
+		{20, 28, 128, 0, 128}, {600, 4, 64, 0, 32}, // more than one chunk
+	} {
+		x := randSlice(r, c.rows*c.heads*c.d)
+		ang := randSlice(r, c.rows*c.width)
+		cs, sn := make([]float32, len(ang)), make([]float32, len(ang))
+		for i, a := range ang {
+			cs[i], sn[i] = float32(math.Cos(float64(a))), float32(math.Sin(float64(a)))
+		}
+		want := make([]float64, len(x))
+		half := c.width / 2
+		for row := 0; row < c.rows; row++ {
+			for h := 0; h < c.heads; h++ {
+				for j := 0; j < c.d; j++ {
+					i := (row*c.heads+h)*c.d + j
+					want[i] = float64(x[i])
+					if j < c.off || j >= c.off+c.width {
+						continue
+					}
+					w := j - c.off
+					tab := row*c.width + w
+					if w < half {
+						want[i] = float64(x[i])*float64(cs[tab]) - float64(x[i+half])*float64(sn[tab])
+					} else {
+						want[i] = float64(x[i])*float64(cs[tab]) + float64(x[i-half])*float64(sn[tab])
+					}
+				}
+			}
+		}
+		RoPE(x, c.rows, c.heads, c.d, c.off, c.width, cs, sn)
+		checkClose(t, "RoPE", x, want, 1e-6, 1e-6)
 	}
 }

@@ -123,7 +123,8 @@ type Epilogue struct {
 }
 
 // Gemm computes c[m×n] = ep(a[m×k]·b) with a row-major, float32 accumulation in SIMD registers,
-// and the work split over GOMAXPROCS goroutines. It panics on mismatched lengths.
+// and the work split over GOMAXPROCS goroutines. c must not overlap a (c is written while a is
+// still read). It panics on mismatched lengths.
 func Gemm(c, a []float32, m int, b *PackedB, ep Epilogue) {
 	k, n := b.K, b.N
 	if m <= 0 || len(a) != m*k || len(c) != m*n || (ep.Bias != nil && len(ep.Bias) != n) ||
@@ -137,6 +138,10 @@ func Gemm(c, a []float32, m int, b *PackedB, ep Epilogue) {
 			panic("kern: Gemm: Residual aliases c with an activation")
 		}
 		ep.Residual = nil
+	}
+	if gv := kernel.gemv[b.valueType()]; m < MR && gv != nil {
+		gemvRows(c, a, m, b, ep, accumulate, gv)
+		return
 	}
 	workers := runtime.GOMAXPROCS(0)
 	mc := min(roundUp(m, MR), mcMax)
@@ -173,6 +178,46 @@ func Gemm(c, a []float32, m int, b *PackedB, ep Epilogue) {
 	}
 	run()
 	wg.Wait()
+}
+
+// valueType indexes microKernel.gemv: 0 float32, 1 BF16, 2 F16.
+func (b *PackedB) valueType() int {
+	if b.f32 != nil {
+		return 0
+	}
+	return 1 + int(b.dtype)
+}
+
+// gemvRows computes c for m < MR rows, each row streaming every packed panel once: decoding's
+// matrix-vector products, memory-bound on the weight.
+func gemvRows(c, a []float32, m int, b *PackedB, ep Epilogue, accumulate bool, gv gemvFunc) {
+	k, n := b.K, b.N
+	const step = 8 // panels per task
+	np := panels(n)
+	parallelFor((np+step-1)/step, func(t int) {
+		p0, p1 := t*step, min(t*step+step, np)
+		for p := p0; p < p1; p++ {
+			var bp unsafe.Pointer
+			if b.f32 != nil {
+				bp = unsafe.Pointer(&b.f32[p*k*NR])
+			} else {
+				bp = unsafe.Pointer(&b.u16[p*k*NR])
+			}
+			j0 := p * NR
+			cols := min(NR, n-j0)
+			for i := range m {
+				var y [NR]float32
+				gv(k, &a[i*k], bp, &y[0])
+				dst := c[i*n+j0 : i*n+j0+cols]
+				if accumulate {
+					addTo(dst, y[:cols])
+				} else {
+					copy(dst, y[:cols])
+				}
+			}
+		}
+		applyEpilogue(c, n, 0, m, p0*NR, min(p1*NR, n), ep)
+	})
 }
 
 // scratch is one worker's packed A block, widened B micro-panel and edge tile.
@@ -212,10 +257,10 @@ func gemmTile(c, a []float32, b *PackedB, s *scratch, i0, i1, p0, p1 int, accumu
 				ci := (i0+ir)*n + j0
 				load := pc > 0 || accumulate
 				if r == MR && cols == NR {
-					kernel(kb, ap, bp, &c[ci], n, load)
+					kernel.full(kb, ap, bp, &c[ci], n, load)
 					continue
 				}
-				kernel(kb, ap, bp, &s.edge[0], NR, false)
+				kernel.full(kb, ap, bp, &s.edge[0], NR, false)
 				for i := 0; i < r; i++ {
 					dst := c[ci+i*n : ci+i*n+cols]
 					src := s.edge[i*NR : i*NR+cols]
@@ -281,18 +326,51 @@ func widenGo(dst []float32, src []uint16, dt Dtype16) {
 	}
 }
 
-// kernelGo is the portable micro-kernel: c[MR×NR] (+)= a·b over packed panels.
+// kernelFunc is a micro-kernel: c[MR×NR] (+)= a·b for packed panels a (k×MR) and b (k×NR), c
+// with row stride ldc, adding to c's values when load is set.
+type kernelFunc func(k int, a, b, c *float32, ldc int, load bool)
+
+// gemvFunc adds a·B to y[0:NR] for one packed panel B (k rows, float32, BF16 or F16 values).
+type gemvFunc func(k int, a *float32, b unsafe.Pointer, y *float32)
+
+// microKernel is one instruction set's kernel with narrower variants that compute at least the
+// first 16 or 32 columns of the tile; they may write up to NR (the portable one always does), so
+// only a destination padded to NR columns can take them. gemv, when set, serves products of
+// fewer than MR rows, indexed by the panel's value type (float32, BF16, F16).
+type microKernel struct {
+	name           string
+	full, w16, w32 kernelFunc
+	gemv           [3]gemvFunc
+}
+
+// upTo returns the variant covering at least the first w columns.
+func (mk microKernel) upTo(w int) kernelFunc {
+	switch {
+	case w <= 16:
+		return mk.w16
+	case w <= 32:
+		return mk.w32
+	}
+	return mk.full
+}
+
+var goKernel = microKernel{name: "go", full: kernelGo, w16: kernelGo, w32: kernelGo}
+
+// kernelGo is the portable micro-kernel: c[MR×NR] (+)= a·b over packed panels, two rows at a
+// time over fixed-size arrays (no bounds checks in the inner loop).
 func kernelGo(k int, a, b, c *float32, ldc int, load bool) {
-	var acc [MR * NR]float32
+	var acc [MR][NR]float32
 	as := unsafe.Slice(a, k*MR)
 	bs := unsafe.Slice(b, k*NR)
 	for kk := 0; kk < k; kk++ {
-		brow := bs[kk*NR : kk*NR+NR]
-		for r := 0; r < MR; r++ {
-			av := as[kk*MR+r]
-			ar := acc[r*NR : r*NR+NR]
+		brow := (*[NR]float32)(bs[kk*NR:])
+		ak := (*[MR]float32)(as[kk*MR:])
+		for r := 0; r < MR; r += 2 {
+			a0, a1 := ak[r], ak[r+1]
+			r0, r1 := &acc[r], &acc[r+1]
 			for j, bv := range brow {
-				ar[j] += av * bv
+				r0[j] += a0 * bv
+				r1[j] += a1 * bv
 			}
 		}
 	}
@@ -301,10 +379,10 @@ func kernelGo(k int, a, b, c *float32, ldc int, load bool) {
 		dst := cs[r*ldc : r*ldc+NR]
 		if load {
 			for j := range dst {
-				dst[j] += acc[r*NR+j]
+				dst[j] += acc[r][j]
 			}
 		} else {
-			copy(dst, acc[r*NR:r*NR+NR])
+			copy(dst, acc[r][:])
 		}
 	}
 }

@@ -12,7 +12,22 @@ import (
 func kernAVX512(k int, a, b, c *float32, ldc int, load bool)
 
 //go:noescape
+func kernAVX512w32(k int, a, b, c *float32, ldc int, load bool)
+
+//go:noescape
+func kernAVX512w16(k int, a, b, c *float32, ldc int, load bool)
+
+//go:noescape
 func kernAVX2(k int, a, b, c *float32, ldc int, load bool)
+
+//go:noescape
+func gemvF32(k int, a *float32, b unsafe.Pointer, y *float32)
+
+//go:noescape
+func gemvBF16(k int, a *float32, b unsafe.Pointer, y *float32)
+
+//go:noescape
+func gemvF16(k int, a *float32, b unsafe.Pointer, y *float32)
 
 //go:noescape
 func widenBF16(dst *float32, src *uint16, n int)
@@ -28,45 +43,48 @@ var (
 	haveAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA // every AVX2+FMA CPU also has F16C
 )
 
-// kernel is the micro-kernel in use; tests switch it with useKernel.
-var kernel = bestKernel()
+var (
+	avx512Kernel = microKernel{"avx512", kernAVX512, kernAVX512w16, kernAVX512w32,
+		[...]gemvFunc{gemvF32, gemvBF16, gemvF16}}
+	avx2Kernel = microKernel{name: "avx2", full: kernAVX2x4, w16: kernAVX2x4w24, w32: kernAVX2x4}
+)
 
-func bestKernel() func(k int, a, b, c *float32, ldc int, load bool) {
-	switch {
-	case haveAVX512:
-		return kernAVX512
-	case haveAVX2:
-		return kernAVX2x4
+// kernel is the micro-kernel in use; tests switch it.
+var kernel = kernels()[0]
+
+// kernels lists the micro-kernels this CPU can run, best first.
+func kernels() []microKernel {
+	var ks []microKernel
+	if haveAVX512 {
+		ks = append(ks, avx512Kernel)
 	}
-	return kernelGo
+	if haveAVX2 {
+		ks = append(ks, avx2Kernel)
+	}
+	return append(ks, goKernel)
 }
 
 // kernAVX2x4 covers the MR×NR tile with four 4×24 AVX2 calls over the same packed panels.
-func kernAVX2x4(k int, a, b, c *float32, ldc int, load bool) {
+func kernAVX2x4(k int, a, b, c *float32, ldc int, load bool) { avx2Tile(k, a, b, c, ldc, load, NR) }
+
+// kernAVX2x4w24 covers the first 24 columns of the tile.
+func kernAVX2x4w24(k int, a, b, c *float32, ldc int, load bool) { avx2Tile(k, a, b, c, ldc, load, 24) }
+
+func avx2Tile(k int, a, b, c *float32, ldc int, load bool, cols int) {
 	for r := 0; r < MR; r += 4 {
-		for j := 0; j < NR; j += 24 {
+		for j := 0; j < cols; j += 24 {
 			kernAVX2(k, (*float32)(unsafe.Add(unsafe.Pointer(a), 4*r)), (*float32)(unsafe.Add(unsafe.Pointer(b), 4*j)),
 				(*float32)(unsafe.Add(unsafe.Pointer(c), 4*(r*ldc+j))), ldc, load)
 		}
 	}
 }
 
-// kernels lists the micro-kernels this CPU can run, best first.
-func kernels() map[string]func(k int, a, b, c *float32, ldc int, load bool) {
-	ks := map[string]func(k int, a, b, c *float32, ldc int, load bool){"go": kernelGo}
-	if haveAVX2 {
-		ks["avx2"] = kernAVX2x4
-	}
-	if haveAVX512 {
-		ks["avx512"] = kernAVX512
-	}
-	return ks
-}
-
 // PeakFMA runs n iterations of 24 independent register-only FMAs on the widest vectors this CPU
 // has, returning the flops done (2 per lane per FMA) — the FMA roofline when timed on all cores.
 func PeakFMA(n int) float64 {
 	switch {
+	case n <= 0:
+		return 0
 	case haveAVX512:
 		peakFMA512(n)
 		return float64(n) * 24 * 16 * 2

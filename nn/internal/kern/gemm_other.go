@@ -4,11 +4,9 @@ package kern
 
 const haveAVX2 = false
 
-var kernel = kernelGo
+var kernel = goKernel
 
-func kernels() map[string]func(k int, a, b, c *float32, ldc int, load bool) {
-	return map[string]func(k int, a, b, c *float32, ldc int, load bool){"go": kernelGo}
-}
+func kernels() []microKernel { return []microKernel{goKernel} }
 
 func widenBF16(dst *float32, src *uint16, n int) { panic("unreachable") }
 func widenF16(dst *float32, src *uint16, n int)  { panic("unreachable") }

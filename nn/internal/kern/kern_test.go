@@ -43,13 +43,14 @@ func TestGemmMatchesFloat64(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	shapes := [][3]int{{1, 1, 1}, {7, 33, 65}, {33, 127, 7}, {65, 7, 300}, {127, 65, 33}, {8, 48, 256},
 		{200, 100, 530}, {16, 97, 1}, {3, 200, 600}}
-	for name, kern := range kernels() {
+	for _, kern := range kernels() {
+		name := kern.name
 		for _, sh := range shapes {
 			for _, transB := range []bool{false, true} {
 				for _, dt := range []int{32, int(BF16), int(F16)} {
 					m, n, k := sh[0], sh[1], sh[2]
 					t.Run(fmt.Sprintf("%s/%dx%dx%d/t%v/%d", name, m, n, k, transB, dt), func(t *testing.T) {
-						defer func(k func(int, *float32, *float32, *float32, int, bool)) { kernel = k }(kernel)
+						defer func(k microKernel) { kernel = k }(kernel)
 						kernel = kern
 						a, b := randSlice(r, m*k), randSlice(r, k*n)
 						var pb *PackedB
@@ -121,27 +122,30 @@ func actRef(x float64, act Act) float64 {
 
 func TestSgemmAccumulatesThroughResidual(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	m, n, k := 9, 50, 20
-	a, b, c := randSlice(r, m*k), randSlice(r, k*n), randSlice(r, m*n)
-	want := make([]float64, m*n)
-	for i := range want {
-		want[i] = float64(c[i])
-	}
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			for kk := 0; kk < k; kk++ {
-				want[i*n+j] += float64(a[i*k+kk]) * float64(b[kk*n+j])
+	for _, m := range []int{9, 3} { // the tiled path and the m < MR path
+		n, k := 50, 20
+		a, b, c := randSlice(r, m*k), randSlice(r, k*n), randSlice(r, m*n)
+		want := make([]float64, m*n)
+		for i := range want {
+			want[i] = float64(c[i])
+		}
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				for kk := 0; kk < k; kk++ {
+					want[i*n+j] += float64(a[i*k+kk]) * float64(b[kk*n+j])
+				}
 			}
 		}
+		Gemm(c, a, m, PackB(b, k, n, false), Epilogue{Residual: c})
+		checkClose(t, "c", c, want, 1e-5, 1e-5)
 	}
-	Gemm(c, a, m, PackB(b, k, n, false), Epilogue{Residual: c})
-	checkClose(t, "c", c, want, 1e-5, 1e-5)
 	defer func() {
 		if recover() == nil {
 			t.Error("Gemm with an activation and Residual aliasing c did not panic")
 		}
 	}()
-	Gemm(c, a, m, PackB(b, k, n, false), Epilogue{Residual: c, Act: ActSiLU})
+	c := make([]float32, 4)
+	Gemm(c, c[:2], 2, PackB(make([]float32, 2), 1, 2, false), Epilogue{Residual: c, Act: ActSiLU})
 }
 
 func TestGemmNaNPropagates(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	_ "image/jpeg" // frames may be JPEG
 	_ "image/png"
 	"math"
-	"os"
 
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"gonum.org/v1/gonum/spatial/r3"
@@ -75,12 +74,9 @@ func WorldCloud(s *scene.Scene, opt CloudOptions) (*Cloud, error) {
 		if i < 0 || i >= s.N {
 			return nil, fmt.Errorf("export: frame %d, want 0..%d", i, s.N-1)
 		}
-		var img image.Image
-		if len(s.Frames) == s.N {
-			var err error
-			if img, err = loadImage(s.Frames[i]); err != nil {
-				return nil, err
-			}
+		img, err := s.Frame(i)
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
 		}
 		s.ValidMask(i, valid)
 		pose := s.Pose(i)
@@ -114,19 +110,6 @@ func WorldCloud(s *scene.Scene, opt CloudOptions) (*Cloud, error) {
 		}
 	}
 	return c, nil
-}
-
-func loadImage(path string) (image.Image, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return img, nil
 }
 
 // pixelColour samples the frame image at the point-map pixel (x, y), or, without an image,

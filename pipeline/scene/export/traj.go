@@ -5,7 +5,6 @@ import (
 
 	"github.com/dsr4d/dsr4d/geom"
 	"github.com/dsr4d/dsr4d/pipeline/scene"
-	"github.com/dsr4d/dsr4d/pipeline/scene/npy"
 )
 
 // WriteTUM writes the scene's camera path as a TUM trajectory (timestamp tx ty tz qx qy qz
@@ -22,9 +21,4 @@ func WriteTUM(w io.Writer, s *scene.Scene) error {
 // 3×4 camera-to-world matrix per line).
 func WriteKITTI(w io.Writer, s *scene.Scene) error {
 	return geom.WriteKITTI(w, s.CameraPath())
-}
-
-// WriteFile writes path through a temporary file renamed into place on success.
-func WriteFile(path string, write func(w io.Writer) error) error {
-	return npy.AtomicWrite(path, write)
 }

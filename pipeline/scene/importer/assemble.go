@@ -12,8 +12,9 @@ import (
 type Options struct {
 	VideoID string
 	FPS     float64 // frames per second of the video (> 0)
-	// Timestamps of the N frames in seconds; when nil they are i·Stride/FPS rounded to
-	// 0.1 s, as the DSR reference rounds its sampled frames' times.
+	// Timestamps of the N frames in seconds; when nil they are i·Stride/FPS, exact (questions
+	// format them to 0.1 s in their text, as the reference does; rounding them here made
+	// consecutive frames of a 30 fps video collide).
 	Timestamps []float64
 	Stride     float64 // video frames between consecutive scene frames (default 1)
 	// ImageSize (w, h) of the video when there are no masks; default the point-map size.
@@ -60,9 +61,12 @@ func Assemble(g *Geometry, m *Masks, orient map[int][]scene.Orientation, opt Opt
 		if stride == 0 {
 			stride = 1
 		}
+		if !(stride > 0) || math.IsInf(stride, 0) {
+			return nil, fmt.Errorf("import: stride %v, want > 0", stride)
+		}
 		s.Timestamps = make([]float64, g.N)
 		for i := range s.Timestamps {
-			s.Timestamps[i] = math.Round(float64(i)*stride/opt.FPS*10) / 10
+			s.Timestamps[i] = float64(i) * stride / opt.FPS
 		}
 	}
 	src := map[string]any{"geometry": g.Source}

@@ -84,7 +84,7 @@ func GSAM2(dir string, agentClasses []string) (*Masks, error) {
 	var maps [][]uint16
 	for i, name := range files {
 		path := filepath.Join(maskDir, name)
-		inst, w, h, err := readInstanceMap(path)
+		inst, w, h, err := readInstanceMap(path, m.ImageSize)
 		if err != nil {
 			return nil, err
 		}
@@ -135,7 +135,12 @@ func GSAM2(dir string, agentClasses []string) (*Masks, error) {
 	return m, nil
 }
 
-func readInstanceMap(path string) ([]uint16, int, int, error) {
+// maxMaskSide bounds an instance map's side before the first map fixes the size.
+const maxMaskSide = 16384
+
+// readInstanceMap reads one instance-id map; a PNG's header is checked against want (the first
+// map's size; zero for the first) before it is decoded.
+func readInstanceMap(path string, want [2]int) ([]uint16, int, int, error) {
 	if strings.EqualFold(filepath.Ext(path), ".npy") {
 		a, err := npy.ReadFile(path)
 		if err != nil {
@@ -173,6 +178,19 @@ func readInstanceMap(path string) ([]uint16, int, int, error) {
 		return nil, 0, 0, err
 	}
 	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	if want != [2]int{} && [2]int{cfg.Width, cfg.Height} != want {
+		return nil, 0, 0, fmt.Errorf("%s: size %d×%d, want %d×%d like the first map", path, cfg.Width, cfg.Height, want[0], want[1])
+	}
+	if cfg.Width > maxMaskSide || cfg.Height > maxMaskSide {
+		return nil, 0, 0, fmt.Errorf("%s: size %d×%d, want each side ≤ %d", path, cfg.Width, cfg.Height, maxMaskSide)
+	}
+	if _, err := f.Seek(0, 0); err != nil {
+		return nil, 0, 0, err
+	}
 	img, err := png.Decode(f)
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("%s: %w", path, err)

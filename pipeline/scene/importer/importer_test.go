@@ -1,7 +1,10 @@
 package importer
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/png"
 	"math"
@@ -384,5 +387,23 @@ func TestGSAM2Errors(t *testing.T) {
 	os.WriteFile(op, []byte(`[{"id":1,"frame":0,"angles":[1,2]}]`), 0o644)
 	if _, err := Orientations(op); err == nil || !strings.Contains(err.Error(), "[0].angles: 2 values") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A mask PNG whose header claims 16000×16000 is refused from its header (issue 12, defect 6: it
+// used to be decoded first, 1.6 GB for a 778 KB file).
+func TestGSAM2ForgedSize(t *testing.T) {
+	t.Parallel()
+	dir := writeGSAM2(t, 3, 6, 5, -1)
+	var b bytes.Buffer
+	png.Encode(&b, image.NewGray16(image.Rect(0, 0, 1, 1)))
+	p := b.Bytes()
+	binary.BigEndian.PutUint32(p[16:], 16000)
+	binary.BigEndian.PutUint32(p[20:], 16000)
+	binary.BigEndian.PutUint32(p[29:], crc32.ChecksumIEEE(p[12:29]))
+	os.WriteFile(filepath.Join(dir, "mask_data", "mask_00001.png"), p, 0o644)
+	_, err := GSAM2(dir, nil)
+	if err == nil || !strings.Contains(err.Error(), "size 16000×16000, want 6×5") {
+		t.Errorf("forged size: %v", err)
 	}
 }

@@ -2,14 +2,14 @@ package npy
 
 import (
 	"archive/zip"
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/dsr4d/dsr4d/internal/atomicfile"
 )
 
 // maxDeflateRatio bounds the claimed uncompressed size of a deflated member by its
@@ -180,9 +180,7 @@ type NPZWriter struct {
 	Compress bool
 
 	zw    *zip.Writer
-	bw    *bufio.Writer
-	f     *os.File // temporary file when created by CreateNPZ
-	path  string
+	f     *atomicfile.File // when created by CreateNPZ
 	names map[string]bool
 	err   error
 }
@@ -197,13 +195,12 @@ func NewNPZWriter(w io.Writer) *NPZWriter {
 // directory and renames it to path only when Close succeeds; Abort (or a failed Close)
 // removes it, leaving path untouched.
 func CreateNPZ(path string) (*NPZWriter, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return nil, err
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	w := NewNPZWriter(bw)
-	w.bw, w.f, w.path = bw, f, path
+	w := NewNPZWriter(f)
+	w.f = f
 	return w, nil
 }
 
@@ -248,26 +245,11 @@ func (w *NPZWriter) Close() error {
 	if w.f == nil {
 		return err
 	}
-	if err == nil {
-		err = w.bw.Flush()
-	}
-	if err == nil {
-		err = w.f.Sync()
-	}
-	if cerr := w.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(w.f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(w.f.Name(), w.path)
-	}
 	if err != nil {
-		os.Remove(w.f.Name())
-		return fmt.Errorf("%s: %w", w.path, err)
+		w.f.Abort()
+		return fmt.Errorf("%s: %w", w.f.Path(), err)
 	}
-	return nil
+	return w.f.Commit()
 }
 
 // Abort abandons an archive started by CreateNPZ and removes its temporary file. It is a
@@ -278,8 +260,7 @@ func (w *NPZWriter) Abort() {
 	}
 	w.zw = nil
 	if w.f != nil {
-		w.f.Close()
-		os.Remove(w.f.Name())
+		w.f.Abort()
 	}
 }
 
