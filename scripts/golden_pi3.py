@@ -3,7 +3,7 @@
 by the reference's own PyTorch modules (run by hand, not in CI):
 
     /usr/bin/python3 scripts/golden_pi3.py CHECKOUT [--names]
-    /usr/bin/python3 scripts/golden_pi3.py CHECKOUT --bench    # PyTorch's time for BenchmarkForward*
+    /usr/bin/python3 scripts/golden_pi3.py CHECKOUT --bench [--time]   # BenchmarkForward*'s goldens [and PyTorch's time]
 
 CHECKOUT is a checkout of the DSR Suite (its data/pi3 is the π³ the suite runs: github
 TencentARC/DSR_Suite or Tiamat-Tech/DSR_Suite) or of yyfz/Pi3 (its pi3/); nothing of it is
@@ -235,19 +235,62 @@ def preprocessing():
         json.dump(sizes, f, indent=1)
 
 
+BENCH = dict(enc_dim=1024, enc_heads=16, enc_depth=4, enc_grid=37, registers=4, dec_dim=1024, dec_heads=16,
+             dec_depth=4, head_dim=1024, head_heads=16, head_depth=1, cam_dim=512)
+
+
+def splitmix(name, n):
+    """n uniform values in [-√3, √3) (unit variance) from splitmix64 seeded by FNV-1a of name:
+    nn/pi3's bench_test.go draws the same numbers, so the weights need not be stored."""
+    seed = 0xCBF29CE484222325
+    for b in name.encode():
+        seed = ((seed ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) + np.arange(n, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    u = (z >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+    return (2 * u - 1) * math.sqrt(3)
+
+
+def splitmix_weights(m):
+    """The weights of bench_test.go's mixSource, by the rules of randomise."""
+    with torch.no_grad():
+        for name, p in m.named_parameters():
+            r = splitmix(name, p.numel()).reshape(p.shape)
+            if name.endswith("gamma"):
+                v = 0.5 + 0.1 * r
+            elif name.endswith(("token", "tokens", "pos_embed")):
+                v = 0.5 * r
+            elif p.dim() >= 2:
+                v = r / math.sqrt(p[0].numel())
+            elif name.endswith("weight"):
+                v = 1 + 0.1 * r
+            else:
+                v = 0.1 * r
+            p.copy_(torch.from_numpy(v.astype(np.float32)))
+
+
 def bench(P, vits, block_fn):
-    """Time Pi3.forward at the official widths with 4 encoder, 4 decoder and 1 head blocks on 2
-    frames of 224×224 (the config of nn/pi3's BenchmarkForward*), float32, on all CPUs: with the
-    Linears as they are (Debian's torch 1.13 routes them to reference BLAS) and converted by
-    torch.utils.mkldnn.to_mkldnn (oneDNN's GEMM)."""
+    """Pi3.forward at the official widths with 4 encoder, 4 decoder and 1 head blocks on 2 frames
+    of 224×224 (the config of nn/pi3's BenchmarkForward*), float32, on all CPUs: its outputs at
+    every 7th pixel row and column (testdata/bench_*.npy, which the Go benchmarks check), then the
+    time with the Linears as they are (Debian's torch 1.13 routes them to reference BLAS) and
+    converted by torch.utils.mkldnn.to_mkldnn (oneDNN's GEMM)."""
     import time
     import torch.utils.mkldnn
     torch.set_num_threads(len(os.sched_getaffinity(0)))
-    c = dict(enc_dim=1024, enc_heads=16, enc_depth=4, enc_grid=37, registers=4, dec_dim=1024, dec_heads=16,
-             dec_depth=4, head_dim=1024, head_heads=16, head_depth=1, cam_dim=512)
-    m = tiny_pi3(P, vits, block_fn, c).eval()
-    x = torch.rand(1, 2, 3, 224, 224)
+    m = tiny_pi3(P, vits, block_fn, BENCH).eval()
+    splitmix_weights(m)
+    x = torch.from_numpy(((splitmix("imgs", 2 * 3 * 224 * 224) / math.sqrt(3) + 1) / 2).astype(np.float32)).reshape(1, 2, 3, 224, 224)
     with torch.no_grad():
+        res = m(x)
+        save("bench_local_points.npy", res["local_points"][0, :, ::7, ::7])
+        save("bench_conf.npy", res["conf"][0, :, ::7, ::7, 0])
+        save("bench_camera_poses.npy", res["camera_poses"][0])
+        if "--time" not in sys.argv:
+            return
         for name, model, reps in (("onednn", torch.utils.mkldnn.to_mkldnn(copy_model(m)), 3), ("mm", m, 1)):
             model(x)
             times = []

@@ -130,6 +130,10 @@ func TestQAOrientWeights(t *testing.T) {
 	if len(res) != 1 || !strings.Contains(string(readFile(t, res[0])), "; orient: cpu") {
 		t.Errorf("results %v: want the orient device in the provenance", res)
 	}
+	// The checkpoint is part of a result's key: a rerun without it is refused, naming the flag.
+	if code, _, stderr := runCmd("qa", "--device", "cpu", "--out", out1, dir); code == 0 || !strings.Contains(stderr, "--orient-weights ") || !strings.Contains(stderr, "this run") {
+		t.Errorf("rerun without --orient-weights: exit %d: %s", code, stderr)
+	}
 	smallPNG(t, filepath.Join(dir, scene.FramesDir, "003.png"))
 	out := filepath.Join(t.TempDir(), "qa2")
 	if code, _, stderr := qa(out); code != 1 {

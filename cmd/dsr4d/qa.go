@@ -160,6 +160,9 @@ func runQA(args []string, stdout, stderr io.Writer) error {
 		return bad("%v", err)
 	}
 	if of.weights != "" { // after the estimator is chosen: orientations come before its cues
+		if b.Key.OrientWeights, err = qa.FileSHA256(of.weights); err != nil {
+			return err
+		}
 		b.Open = of.withOrient(b.Open, &f.dev)
 	}
 	var bar *progress

@@ -100,9 +100,22 @@ func (e *Encoder) PosTable(be nn.Backend, h, w int) (patches, cls []float32, err
 	return Interpolate(table, c.Grid, c.Dim, gh, gw, c.Offset), cls, nil
 }
 
+// Output selects the normalised tokens Encode returns.
+type Output int
+
+const (
+	PatchTokens Output = iota // x_norm_patchtokens: (n·(h/P)·(w/P), D)
+	CLSToken                  // x_norm_clstoken (Hugging Face's last_hidden_state[:, 0]): (n, D)
+)
+
 // Forward encodes n images x (n,3,h,w) row-major, already normalised, h and w multiples of the
 // patch size, and returns x_norm_patchtokens (n·(h/P)·(w/P), D).
 func (e *Encoder) Forward(be nn.Backend, x []float32, n, h, w int) (*nn.Tensor, error) {
+	return e.Encode(be, x, n, h, w, PatchTokens)
+}
+
+// Encode is Forward returning the tokens out selects.
+func (e *Encoder) Encode(be nn.Backend, x []float32, n, h, w int, out Output) (*nn.Tensor, error) {
 	c := e.Cfg
 	if n <= 0 || h <= 0 || w <= 0 || h%c.Patch != 0 || w%c.Patch != 0 || len(x) != n*3*h*w {
 		return nil, fmt.Errorf("dinov2: %d images of %d×%d (%d values): want sides multiple of %d", n, h, w, len(x), c.Patch)
@@ -165,13 +178,17 @@ func (e *Encoder) Forward(be nn.Backend, x []float32, n, h, w int) (*nn.Tensor, 
 			return nil, err
 		}
 	}
-	tok = e.Norm.Forward(tok)
 	ids = ids[:0]
 	for f := range n {
+		if out == CLSToken {
+			ids = append(ids, f*T)
+			continue
+		}
 		for i := range hw {
 			ids = append(ids, f*T+nh+i)
 		}
 	}
-	out := s.Keep(be.Embedding(tok, ids))
-	return out, be.Err()
+	// The norm is per row: gathering first normalises only the rows returned.
+	res := s.Keep(e.Norm.Forward(be.Embedding(tok, ids)))
+	return res, be.Err()
 }

@@ -27,8 +27,7 @@ type Model struct {
 	Cfg Config
 	Enc *dinov2.Encoder
 	be  nn.Backend
-	pw  *nn.Tensor // Enc.PatchW as (Dim, 3·P·P), one view so the CPU packs it once
-	w1  []float64  // (Out, Dim), BatchNorm folded in
+	w1  []float64 // (Out, Dim), BatchNorm folded in
 	b1  []float64
 	w2  []float64 // (Out, Out)
 	b2  []float64
@@ -111,8 +110,6 @@ func Load(be nn.Backend, src Source, c Config) (*Model, error) {
 	if err := nn.Load(be, src, nn.Module(hf{m.Enc})); err != nil {
 		return nil, fmt.Errorf("orient: %w", err)
 	}
-	k := c.Encoder.Patch * c.Encoder.Patch * 3
-	m.pw = m.Enc.PatchW.Reshape(c.Encoder.Dim, k)
 	return m, nil
 }
 
@@ -161,56 +158,12 @@ func (m *Model) Forward(x []float32, n int) ([]float32, error) {
 // CLS returns last_hidden_state[:, 0] of n images (n, 3, h, w): the cls token after the final
 // layernorm, (n, Dim).
 func (m *Model) CLS(x []float32, n, h, w int) ([]float32, error) {
-	e, be, c := m.Enc, m.be, m.Cfg.Encoder
-	if n <= 0 || h%c.Patch != 0 || w%c.Patch != 0 || len(x) != n*3*h*w {
-		return nil, fmt.Errorf("orient: %d images of %d×%d (%d values): want sides multiple of %d", n, h, w, len(x), c.Patch)
-	}
-	pos, clsPos, err := e.PosTable(be, h, w)
+	out, err := m.Enc.Encode(m.be, x, n, h, w, dinov2.CLSToken)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("orient: %w", err)
 	}
-	clsTok, err := be.Read(e.Cls)
-	if err != nil {
-		return nil, err
-	}
-	for d := range clsTok {
-		clsTok[d] += clsPos[d]
-	}
-	s := be.Scope()
-	defer s.Close()
-	hw := len(pos) / c.Dim
-	k := 3 * c.Patch * c.Patch
-	patches := be.Linear(be.New(dinov2.Patchify(x, n, h, w, c.Patch), n*hw, k), m.pw, e.PatchB)
-	posAll := make([]float32, 0, n*len(pos))
-	for range n {
-		posAll = append(posAll, pos...)
-	}
-	patches = be.Add(patches, be.New(posAll, n*hw, c.Dim))
-	// Rows: [cls + pos₀] then every image's patches; each image's sequence gathered from them.
-	table := be.Zeros(1+n*hw, c.Dim)
-	be.CopyRows(table, 0, be.New(clsTok, 1, c.Dim))
-	be.CopyRows(table, 1, patches)
-	T := 1 + hw
-	ids, lens, first := make([]int, 0, n*T), make([]int, n), make([]int, n)
-	for f := range n {
-		first[f] = f * T
-		ids = append(ids, 0)
-		for i := range hw {
-			ids = append(ids, 1+f*hw+i)
-		}
-		lens[f] = T
-	}
-	tok := be.Embedding(table, ids)
-	for _, b := range e.Blocks {
-		next := b.Forward(tok, nn.AttnArgs{QLens: lens, KLens: lens})
-		be.Release(tok) // bounds the memory to two layers' outputs
-		tok = next
-		if err := be.Sync(); err != nil { // on Vulkan released memory comes back at a batch's end
-			return nil, err
-		}
-	}
-	out := e.Norm.Forward(be.Embedding(tok, first))
-	return be.Read(out)
+	defer m.be.Release(out)
+	return m.be.Read(out)
 }
 
 // head applies the folded MLP_dim to n cls rows on the host, in float64.
