@@ -67,7 +67,7 @@ type VideoOptions struct {
 	TotalPixels          int     // VideoTotalPixels
 }
 
-// NFrames is smart_nframes: how many of total frames (at videoFPS) a decoded video keeps — a
+// Frames is smart_nframes: how many of total frames (at videoFPS) a decoded video keeps — a
 // multiple of FrameFactor in [FrameFactor, total].
 func (o VideoOptions) Frames(total int, videoFPS float64) (int, error) {
 	if o.NFrames > 0 && o.FPS > 0 {
@@ -102,15 +102,38 @@ func (o VideoOptions) Frames(total int, videoFPS float64) (int, error) {
 	return n, nil
 }
 
-// FrameIndices are the frames kept: torch.linspace(0, total−1, n).round() (never a tie: n is
-// even, so n−1 is odd).
+// FrameIndices are the frames kept: torch.linspace(0, total−1, n).round() as torch 1.13's CPU
+// kernel computes it in float32 — step = (total−1)/(n−1); the first half start + step·i, the
+// second end − step·(n−1−i), each one fused multiply-add; in blocks of 2×8 lanes (AVX2) a
+// lane adds lane·step to its block's base; the tail scalar — then round half to even. Exact
+// rationals differ from it on long videos (e.g. frame 45502 vs torch's 45501 of 100000).
 func FrameIndices(total, n int) []int {
 	idx := make([]int, n)
-	if n == 1 {
+	if n <= 1 {
 		return idx
 	}
-	for i := range idx {
-		idx[i] = (2*i*(total-1) + (n - 1)) / (2 * (n - 1))
+	start, end := float32(0), float32(total-1)
+	step := (end - start) / float32(n-1)
+	half := n / 2
+	at := func(i int) float32 { // the scalar form, and a vector block's base
+		if i < half {
+			return float32(float64(step)*float64(i) + float64(start))
+		}
+		return float32(float64(-step)*float64(n-1-i) + float64(end))
+	}
+	const lanes = 8
+	i := 0
+	for ; i+2*lanes <= n; i += 2 * lanes {
+		for v := i; v < i+2*lanes; v += lanes {
+			base := at(v)
+			for l := range lanes {
+				// The conversion keeps Go from fusing the multiply-add, which torch does not.
+				idx[v+l] = int(math.RoundToEven(float64(base + float32(float32(l)*step))))
+			}
+		}
+	}
+	for ; i < n; i++ {
+		idx[i] = int(math.RoundToEven(float64(at(i))))
 	}
 	return idx
 }
@@ -207,4 +230,28 @@ func Resize(frames []resample.Image, h, w int) ([]resample.Image, error) {
 		out[i] = r
 	}
 	return out, nil
+}
+
+// Preprocess is the path of a video given as frame images (qwen-vl-utils' fetch_video on a
+// list, what `--frames DIR` feeds): each frame resized by fetch_image (SmartResize with
+// minPixels, maxPixels and factor 28, Pillow bicubic), the count padded to even by repeating
+// the last frame, then Patchify. The frames must share one size.
+func (c Config) Preprocess(frames []resample.Image, minPixels, maxPixels int) ([]float32, [3]int, error) {
+	if len(frames) == 0 {
+		return nil, [3]int{}, fmt.Errorf("qwenvit: no frames")
+	}
+	for i, f := range frames {
+		if f.W != frames[0].W || f.H != frames[0].H {
+			return nil, [3]int{}, fmt.Errorf("qwenvit: frame %d is %dx%d, frame 0 %dx%d", i, f.W, f.H, frames[0].W, frames[0].H)
+		}
+	}
+	h, w, err := SmartResize(frames[0].H, frames[0].W, c.Factor(), minPixels, maxPixels)
+	if err != nil {
+		return nil, [3]int{}, err
+	}
+	resized, err := Resize(frames, h, w)
+	if err != nil {
+		return nil, [3]int{}, err
+	}
+	return c.Patchify(resized)
 }
