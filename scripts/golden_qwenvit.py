@@ -125,6 +125,73 @@ def tables():
     return dict(smart_resize=sizes, nframes=frames, video_size=vsizes, linspace=linspace)
 
 
+# ---- Qwen2_5_VLModel.get_rope_index (transformers 4.51, the DSR Suite's pin), one sequence ----
+VISION_START, IMAGE_PAD, VIDEO_PAD = 151652, 151655, 151656
+
+
+def get_rope_index(ids, image_grid_thw, video_grid_thw, second_per_grid_ts, m=2, tokens_per_second=2):
+    input_ids = torch.tensor(ids)
+    vs = torch.argwhere(input_ids == VISION_START).squeeze(1)
+    vision_tokens = input_ids[vs + 1]
+    image_nums, video_nums = (vision_tokens == IMAGE_PAD).sum().item(), (vision_tokens == VIDEO_PAD).sum().item()
+    input_tokens = input_ids.tolist()
+    llm_pos_ids_list, st, image_index, video_index = [], 0, 0, 0
+    remain_images, remain_videos = image_nums, video_nums
+    for _ in range(image_nums + video_nums):
+        ed_image = input_tokens.index(IMAGE_PAD, st) if IMAGE_PAD in input_tokens and remain_images > 0 else len(input_tokens) + 1
+        ed_video = input_tokens.index(VIDEO_PAD, st) if VIDEO_PAD in input_tokens and remain_videos > 0 else len(input_tokens) + 1
+        if ed_image < ed_video:
+            t, h, w = image_grid_thw[image_index]
+            second_per_grid_t = 0
+            image_index += 1
+            remain_images -= 1
+            ed = ed_image
+        else:
+            t, h, w = video_grid_thw[video_index]
+            second_per_grid_t = second_per_grid_ts[video_index]
+            video_index += 1
+            remain_videos -= 1
+            ed = ed_video
+        lt, lh, lw = t, h // m, w // m
+        text_len = ed - st
+        st_idx = llm_pos_ids_list[-1].max() + 1 if len(llm_pos_ids_list) > 0 else 0
+        llm_pos_ids_list.append(torch.arange(text_len).view(1, -1).expand(3, -1) + st_idx)
+        range_tensor = torch.arange(lt).view(-1, 1)
+        expanded_range = range_tensor.expand(-1, lh * lw)
+        second_per_grid_t = torch.as_tensor(second_per_grid_t, dtype=range_tensor.dtype)
+        t_index = (expanded_range * second_per_grid_t * tokens_per_second).long().flatten()
+        h_index = torch.arange(lh).view(1, -1, 1).expand(lt, -1, lw).flatten()
+        w_index = torch.arange(lw).view(1, 1, -1).expand(lt, lh, -1).flatten()
+        llm_pos_ids_list.append(torch.stack([t_index, h_index, w_index]) + text_len + st_idx)
+        st = ed + lt * lh * lw
+    if st < len(input_tokens):
+        st_idx = llm_pos_ids_list[-1].max() + 1 if len(llm_pos_ids_list) > 0 else 0
+        llm_pos_ids_list.append(torch.arange(len(input_tokens) - st).view(1, -1).expand(3, -1) + st_idx)
+    pos = torch.cat(llm_pos_ids_list, dim=1).reshape(3, -1)
+    return pos.T.tolist(), int(pos.max() + 1 - len(input_tokens))
+
+
+def rope_cases():
+    out = []
+    g = np.random.default_rng(5)
+    for case in range(6):
+        ids, visions, images, videos, spgts = [], [], [], [], []
+        for _ in range(int(g.integers(1, 4))):
+            ids += [int(x) for x in g.integers(0, 151000, size=int(g.integers(0, 6)))]
+            video = bool(g.integers(0, 2)) or case == 0
+            grid = (int(g.integers(1, 4)) if video else 1, 2 * int(g.integers(1, 5)), 2 * int(g.integers(1, 5)))
+            spgt = float([1.0, 2.0, 0.5, 2.5, 1.5, 4.0][int(g.integers(0, 6))]) if video else 0.0
+            ids += [VISION_START] + [VIDEO_PAD if video else IMAGE_PAD] * (grid[0] * grid[1] * grid[2] // 4) + [151653]
+            (videos if video else images).append(grid)
+            if video:
+                spgts.append(spgt)
+            visions.append(dict(grid=list(grid), video=video, second_per_grid_t=spgt))
+        ids += [int(x) for x in g.integers(0, 151000, size=int(g.integers(0, 5)))]
+        pos, delta = get_rope_index(ids, images, videos, spgts)
+        out.append(dict(ids=ids, visions=visions, pos=pos, delta=delta))
+    return out
+
+
 # ---- Qwen2VLImageProcessor: rescale, normalise, patchify ----
 def patchify(frames_u8, tp=2, p=14, m=2):
     """frames_u8: (T, H, W, C) uint8 after resizing. Returns (rows, C*tp*p*p) float64 and grid,
@@ -304,7 +371,7 @@ def main():
     y.to(torch.float32).numpy().astype("<f4").tofile(os.path.join(OUT, "tokens.f32"))
     with open(os.path.join(OUT, "golden.json"), "w") as f:
         json.dump(dict(config=c, videos=meta, window_index=widx.tolist(), cu_window_seqlens=cu.tolist(),
-                       tokens_shape=list(y.shape), **tables()), f, indent=1)
+                       tokens_shape=list(y.shape), rope_index=rope_cases(), **tables()), f, indent=1)
     print("grids", grids, "tokens", tuple(y.shape), "windows", cu.tolist())
 
 
