@@ -332,3 +332,82 @@ func TestRopeIndex(t *testing.T) {
 		require.Error(t, err, "case %d", i)
 	}
 }
+
+// TestEncode runs the frames → tokens path the LLM uses (FramesClip, Encode) against the golden.
+func TestEncode(t *testing.T) {
+	t.Parallel()
+	g := readGolden(t)
+	c := qwenvit.Tiny()
+	var clips []qwenvit.Clip
+	for _, v := range g.Videos {
+		var frames []resample.Image
+		for i := range v.Frames {
+			frames = append(frames, readPNG(t, v.Name+string(rune('0'+i))+".png"))
+		}
+		clip, err := c.FramesClip(frames, 0, 0, 20000)
+		require.NoError(t, err)
+		require.Equal(t, v.Grid, clip.Grid)
+		require.Equal(t, 1.0, clip.SecondPerGridT)
+		clips = append(clips, clip)
+	}
+	set, err := safetensors.Open("testdata/tiny.safetensors")
+	require.NoError(t, err)
+	defer set.Close()
+	be := nn.NewCPU()
+	m, err := qwenvit.New(c)
+	require.NoError(t, err)
+	require.NoError(t, m.Load(be, set, qwenvit.Prefix))
+	y, grids, err := m.Encode(be, clips...)
+	require.NoError(t, err)
+	require.Equal(t, [][3]int{g.Videos[0].Grid, g.Videos[1].Grid}, grids)
+	got, err := be.Read(y)
+	require.NoError(t, err)
+	require.Less(t, nmse(got, readF32(t, "tokens.f32")), 1e-6)
+	_, _, err = m.Encode(be, qwenvit.Clip{Patches: clips[0].Patches[1:], Grid: clips[0].Grid})
+	require.ErrorContains(t, err, "clip 0")
+}
+
+// TestBF16 loads the golden weights stored as BF16 (kept 16-bit) and holds CPU and Vulkan to
+// the reference backend, which widens the same bits exactly.
+func TestBF16(t *testing.T) {
+	src, err := safetensors.Open("testdata/tiny.safetensors")
+	require.NoError(t, err)
+	defer src.Close()
+	var ts []safetensors.Tensor
+	for _, name := range src.Names() {
+		info, err := src.Info(name)
+		require.NoError(t, err)
+		data, err := src.Float32(name, info.Shape...)
+		require.NoError(t, err)
+		ts = append(ts, safetensors.Tensor{Name: name, Shape: info.Shape, Data: data, DType: "BF16"})
+	}
+	path := filepath.Join(t.TempDir(), "bf16.safetensors")
+	require.NoError(t, safetensors.Write(path, ts, nil))
+	set, err := safetensors.Open(path)
+	require.NoError(t, err)
+	defer set.Close()
+	g := readGolden(t)
+	patches, grids := goldenInputs(t, g, qwenvit.Tiny())
+	var want []float32
+	for _, be := range backends(t) {
+		m, err := qwenvit.New(qwenvit.Tiny())
+		require.NoError(t, err)
+		require.NoError(t, m.Load(be, set, qwenvit.Prefix))
+		require.Equal(t, nn.BF16, m.PatchEmbed.W.DType(), be.Name())
+		x := be.New(patches, len(patches)/m.PatchDim(), m.PatchDim())
+		y, err := m.Forward(x, grids)
+		require.NoError(t, err)
+		got, err := be.Read(y)
+		require.NoError(t, err)
+		be.Release(x, y)
+		nn.Free(be, m)
+		if want == nil {
+			want = got // the reference backend
+			require.Less(t, nmse(got, readF32(t, "tokens.f32")), 1e-3) // BF16 rounding of the weights
+			continue
+		}
+		e := nmse(got, want)
+		t.Logf("%s: NMSE vs ref %.3g", be.Name(), e)
+		require.Less(t, e, 1e-6)
+	}
+}
