@@ -252,19 +252,34 @@ def window_index(grids, c):
     return torch.cat(index), cu
 
 
-def block_mask(cu, n):
-    mask = torch.full((n, n), float("-inf"), dtype=torch.float64)
+def block_mask(cu, n, dtype=torch.float64):
+    mask = torch.full((n, n), float("-inf"), dtype=dtype)
     for a, b in zip(cu[:-1].tolist(), cu[1:].tolist()):
         mask[a:b, a:b] = 0
     return mask
 
 
-def tower(W, patches, grids, c):
+def attend(q, k, v, cu, masked):
+    """softmax(q·kᵀ/√d)·v within the segments cu: one masked n×n product (the golden) or one
+    product per segment (the benchmark)."""
+    n, H, hd = q.shape
+    if masked:
+        s = torch.einsum("qhd,khd->hqk", q, k) / math.sqrt(hd) + block_mask(cu, n, q.dtype)
+        return torch.einsum("hqk,khd->qhd", torch.softmax(s, -1), v)
+    out = torch.empty_like(q)
+    for a, b in zip(cu[:-1].tolist(), cu[1:].tolist()):
+        qs, ks, vs = q[a:b].transpose(0, 1), k[a:b].transpose(0, 1), v[a:b].transpose(0, 1)
+        p = torch.softmax(qs @ ks.transpose(1, 2) / math.sqrt(hd), -1)
+        out[a:b] = (p @ vs).transpose(0, 1)
+    return out
+
+
+def tower(W, patches, grids, c, masked=True):
     D, H, m = c["hidden_size"], c["num_heads"], c["spatial_merge_size"]
     hd, unit = D // H, m * m
     tp, p = c["temporal_patch_size"], c["patch_size"]
     x = F.conv3d(patches.view(-1, c["in_chans"], tp, p, p), W["visual.patch_embed.proj.weight"], stride=(tp, p, p)).view(-1, D)
-    rpe = rot_pos_emb(grids, hd, m)
+    rpe = rot_pos_emb(grids, hd, m).to(x.dtype)
     widx, cu_win = window_index(grids, c)
     n = x.shape[0]
     x = x.reshape(n // unit, unit, -1)[widx].reshape(n, -1)
@@ -274,14 +289,12 @@ def tower(W, patches, grids, c):
     cu_full = F.pad(torch.tensor([g[1] * g[2] for g in grids for _ in range(g[0])]).cumsum(0), (1, 0))
     for i in range(c["depth"]):
         pre = f"visual.blocks.{i}."
-        mask = block_mask(cu_full if i in c["fullatt_block_indexes"] else cu_win, n)
         h = rms(x, W[pre + "norm1.weight"])
         qkv = (h @ W[pre + "attn.qkv.weight"].T + W[pre + "attn.qkv.bias"]).reshape(n, 3, H, hd).permute(1, 0, 2, 3)
         q, k, v = qkv[0], qkv[1], qkv[2]  # (n, H, hd)
         q = q * cos.unsqueeze(1) + rotate_half(q) * sin.unsqueeze(1)
         k = k * cos.unsqueeze(1) + rotate_half(k) * sin.unsqueeze(1)
-        s = torch.einsum("qhd,khd->hqk", q, k) / math.sqrt(hd) + mask
-        o = torch.einsum("hqk,khd->qhd", torch.softmax(s, -1), v).reshape(n, D)
+        o = attend(q, k, v, cu_full if i in c["fullatt_block_indexes"] else cu_win, masked).reshape(n, D)
         x = x + o @ W[pre + "attn.proj.weight"].T + W[pre + "attn.proj.bias"]
         h = rms(x, W[pre + "norm2.weight"])
         g = F.silu(h @ W[pre + "mlp.gate_proj.weight"].T + W[pre + "mlp.gate_proj.bias"])
@@ -376,8 +389,9 @@ def main():
 
 
 def bench(reps):
-    """The float32 tower at a small real-ish size (bench_test.go's BenchmarkTower): official
-    width 1280, depth 8 (full attention at 3, 7), one 2-frame 448x448 clip (1024 patches)."""
+    """Milliseconds per float32 forward of bench_test.go's BenchmarkTower size: official widths
+    (1280, 16 heads, SwiGLU 3420, out 3584), depth 8 with full attention at 3 and 7, one 2-frame
+    448×448 clip (grid 1×32×32: 1024 patches, 16 windows of 64). THREADS sets torch's threads."""
     import time
     c = dict(CFG, depth=8, hidden_size=1280, intermediate_size=3420, num_heads=16, out_hidden_size=3584,
              window_size=112, fullatt_block_indexes=[3, 7])
@@ -386,18 +400,12 @@ def bench(reps):
     grids = [(1, 32, 32)]
     patches = torch.randn(1024, 1176)
     with torch.no_grad():
-        tower_f32 = lambda: tower32(W, patches, grids, c)
-        tower_f32()
+        tower(W, patches, grids, c, masked=False)
         t0 = time.perf_counter()
         for _ in range(reps):
-            tower_f32()
+            tower(W, patches, grids, c, masked=False)
         dt = (time.perf_counter() - t0) / reps
     print(json.dumps(dict(torch_ms=dt * 1e3, threads=torch.get_num_threads())))
-
-
-def tower32(W, patches, grids, c):
-    global block_mask
-    return tower(W, patches, grids, c)
 
 
 if __name__ == "__main__":

@@ -402,7 +402,7 @@ func TestBF16(t *testing.T) {
 		be.Release(x, y)
 		nn.Free(be, m)
 		if want == nil {
-			want = got // the reference backend
+			want = got                                                 // the reference backend
 			require.Less(t, nmse(got, readF32(t, "tokens.f32")), 1e-3) // BF16 rounding of the weights
 			continue
 		}
