@@ -22,6 +22,7 @@ import sys
 import numpy as np
 import torch
 import torch.nn.functional as F
+import torch.utils.mkldnn
 from PIL import Image
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "nn", "qwenvit", "testdata")
@@ -274,6 +275,15 @@ def attend(q, k, v, cu, masked):
     return out
 
 
+MKLDNN = {}  # bench: name prefix → torch.utils.mkldnn Linear (oneDNN; Debian's BLAS is generic)
+
+
+def lin(x, W, pre):
+    if pre in MKLDNN:
+        return MKLDNN[pre](x)
+    return x @ W[pre + "weight"].T + W[pre + "bias"]
+
+
 def tower(W, patches, grids, c, masked=True):
     D, H, m = c["hidden_size"], c["num_heads"], c["spatial_merge_size"]
     hd, unit = D // H, m * m
@@ -290,19 +300,19 @@ def tower(W, patches, grids, c, masked=True):
     for i in range(c["depth"]):
         pre = f"visual.blocks.{i}."
         h = rms(x, W[pre + "norm1.weight"])
-        qkv = (h @ W[pre + "attn.qkv.weight"].T + W[pre + "attn.qkv.bias"]).reshape(n, 3, H, hd).permute(1, 0, 2, 3)
+        qkv = lin(h, W, pre + "attn.qkv.").reshape(n, 3, H, hd).permute(1, 0, 2, 3)
         q, k, v = qkv[0], qkv[1], qkv[2]  # (n, H, hd)
         q = q * cos.unsqueeze(1) + rotate_half(q) * sin.unsqueeze(1)
         k = k * cos.unsqueeze(1) + rotate_half(k) * sin.unsqueeze(1)
         o = attend(q, k, v, cu_full if i in c["fullatt_block_indexes"] else cu_win, masked).reshape(n, D)
-        x = x + o @ W[pre + "attn.proj.weight"].T + W[pre + "attn.proj.bias"]
+        x = x + lin(o, W, pre + "attn.proj.")
         h = rms(x, W[pre + "norm2.weight"])
-        g = F.silu(h @ W[pre + "mlp.gate_proj.weight"].T + W[pre + "mlp.gate_proj.bias"])
-        u = h @ W[pre + "mlp.up_proj.weight"].T + W[pre + "mlp.up_proj.bias"]
-        x = x + (g * u) @ W[pre + "mlp.down_proj.weight"].T + W[pre + "mlp.down_proj.bias"]
+        g = F.silu(lin(h, W, pre + "mlp.gate_proj."))
+        u = lin(h, W, pre + "mlp.up_proj.")
+        x = x + lin(g * u, W, pre + "mlp.down_proj.")
     y = rms(x, W["visual.merger.ln_q.weight"]).view(-1, D * unit)
-    y = F.gelu(y @ W["visual.merger.mlp.0.weight"].T + W["visual.merger.mlp.0.bias"])
-    y = y @ W["visual.merger.mlp.2.weight"].T + W["visual.merger.mlp.2.bias"]
+    y = F.gelu(lin(y, W, "visual.merger.mlp.0."))
+    y = lin(y, W, "visual.merger.mlp.2.")
     return y[torch.argsort(widx)], widx, cu_win
 
 
@@ -390,15 +400,22 @@ def main():
 
 def bench(reps):
     """Milliseconds per float32 forward of bench_test.go's BenchmarkTower size: official widths
-    (1280, 16 heads, SwiGLU 3420, out 3584), depth 8 with full attention at 3 and 7, one 2-frame
-    448×448 clip (grid 1×32×32: 1024 patches, 16 windows of 64). THREADS sets torch's threads."""
+    (1280, 16 heads, SwiGLU 3420, out 3584), depth 2 with full attention at 1, one 2-frame
+    224×448 clip (grid 1×16×32: 512 patches, 8 windows of 64). THREADS sets torch's threads."""
     import time
-    c = dict(CFG, depth=8, hidden_size=1280, intermediate_size=3420, num_heads=16, out_hidden_size=3584,
-             window_size=112, fullatt_block_indexes=[3, 7])
+    c = dict(CFG, depth=2, hidden_size=1280, intermediate_size=3420, num_heads=16, out_hidden_size=3584,
+             window_size=112, fullatt_block_indexes=[1])
     torch.set_num_threads(int(os.environ.get("THREADS", "2")))
     W = weights(c, torch.Generator().manual_seed(1), torch.float32)
-    grids = [(1, 32, 32)]
-    patches = torch.randn(1024, 1176)
+    grids = [(1, 16, 32)]
+    patches = torch.randn(512, 1176)
+
+    for name in W:
+        if name.endswith(".weight") and W[name].dim() == 2:
+            pre = name[:-len("weight")]
+            l = torch.nn.Linear(W[name].shape[1], W[name].shape[0])
+            l.weight.data, l.bias.data = W[name], W[pre + "bias"]
+            MKLDNN[pre] = torch.utils.mkldnn.to_mkldnn(l.eval())
     with torch.no_grad():
         tower(W, patches, grids, c, masked=False)
         t0 = time.perf_counter()
