@@ -3,6 +3,8 @@ package nn
 import (
 	"math"
 	"slices"
+
+	"github.com/dsr4d/dsr4d/shaders"
 )
 
 // kernels is what a backend implements: the ops after their shape checks, writing into an output
@@ -28,14 +30,14 @@ type kernels interface {
 	copyRows(dst *Tensor, row0 int, src *Tensor)
 }
 
-type unaryOp uint32
+// unaryOp names a unary kernel on every backend by nn_unary.comp's OP constant.
+type unaryOp = shaders.NNUnaryOP
 
-// The unary kernels, numbered as nn_unary.comp's OP.
 const (
-	opGELU unaryOp = iota
-	opGELUTanh
-	opSiLU
-	opSwiGLU
+	opGELU     = shaders.NNUnaryGELUErf
+	opGELUTanh = shaders.NNUnaryGELUTanh
+	opSiLU     = shaders.NNUnarySiLU
+	opSwiGLU   = shaders.NNUnarySwiGLU
 )
 
 // attnCall is a checked attention: the segments (never nil) and, equivalently, the key range

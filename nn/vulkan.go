@@ -288,7 +288,7 @@ func texels(t *Tensor, vec4 bool) vk.Bindable {
 	return view(t)
 }
 
-func (v *Vulkan) rownorm(mode uint32, out, x, w, b *Tensor, eps float32) {
+func (v *Vulkan) rownorm(mode shaders.NNRownormMode, out, x, w, b *Tensor, eps float32) {
 	if b == nil {
 		b = w // not read by RMSNorm
 	}
@@ -302,8 +302,12 @@ func (v *Vulkan) rownorm(mode uint32, out, x, w, b *Tensor, eps float32) {
 	}
 }
 
-func (v *Vulkan) rmsNorm(out, x, w *Tensor, eps float32)      { v.rownorm(0, out, x, w, nil, eps) }
-func (v *Vulkan) layerNorm(out, x, w, b *Tensor, eps float32) { v.rownorm(1, out, x, w, b, eps) }
+func (v *Vulkan) rmsNorm(out, x, w *Tensor, eps float32) {
+	v.rownorm(shaders.NNRownormRMSNorm, out, x, w, nil, eps)
+}
+func (v *Vulkan) layerNorm(out, x, w, b *Tensor, eps float32) {
+	v.rownorm(shaders.NNRownormLayerNorm, out, x, w, b, eps)
+}
 
 func (v *Vulkan) unary(op unaryOp, out, x, y *Tensor) {
 	if y == nil {
@@ -312,7 +316,7 @@ func (v *Vulkan) unary(op unaryOp, out, x, y *Tensor) {
 	if !v.ok(out, x, y) {
 		return
 	}
-	if k := v.kernel(shaders.NNUnary(shaders.NNUnarySpec{LocalSizeX: v.wg, OP: uint32(op)})); k != nil {
+	if k := v.kernel(shaders.NNUnary(shaders.NNUnarySpec{LocalSizeX: v.wg, OP: op})); k != nil {
 		v.rec.Dispatch(k, v.grid1D(x.Len()), []uint32{uint32(x.Len())}, view(x), view(y), view(out))
 	}
 }

@@ -13,7 +13,10 @@
 // TransB: true}); a zero field takes the GLSL default, so boolean and float constants must default
 // to false/0, which the generator checks), a graphics shader a Variant value
 // (shaders.ViewColorFrag). vk.Device.KernelOf takes them: a misspelt constant, or one the shader
-// does not declare, is a compile error. Lookup and Specialise are the string forms.
+// does not declare, is a compile error. A uint constant that selects an operation names its
+// values in the source, `// enum OP: Add = 0, Mul = 1, Scale = 2`, and its field then has its own
+// type with one Go constant per value (shaders.ElementwiseAdd): no bare numbers that must match a
+// GLSL comment. Lookup finds a module by name.
 //
 // Conventions every compute shader follows: storage buffers in set 0 at bindings 0..n-1, `readonly`
 // on inputs and `writeonly` where possible (the vk Recorder derives barriers from them), push

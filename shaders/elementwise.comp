@@ -5,6 +5,7 @@
 layout(local_size_x_id = 0) in;
 #include "common.glsl"
 layout(constant_id = 1) const uint OP = 0;
+// enum OP: Add = 0, Mul = 1, Scale = 2
 layout(constant_id = 2) const uint PER = 1;
 
 // Inputs are texel buffers (R32F): on lavapipe a texelFetch is a vector gather, a storage-buffer

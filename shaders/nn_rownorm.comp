@@ -7,6 +7,7 @@
 layout(local_size_x_id = 0) in;
 #include "common.glsl"
 layout(constant_id = 1) const uint MODE = 0;
+// enum MODE: RMSNorm = 0, LayerNorm = 1
 layout(constant_id = 2) const bool VEC4 = false;
 
 layout(binding = 0) uniform samplerBuffer X;

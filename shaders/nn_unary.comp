@@ -8,6 +8,7 @@
 layout(local_size_x_id = 0) in;
 #include "common.glsl"
 layout(constant_id = 1) const uint OP = 0;
+// enum OP: GELUErf = 0, GELUTanh = 1, SiLU = 2, SwiGLU = 3
 
 layout(binding = 0) uniform samplerBuffer X;
 layout(binding = 1) uniform samplerBuffer Y;

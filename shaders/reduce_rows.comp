@@ -5,6 +5,7 @@
 layout(local_size_x_id = 0) in;
 #include "common.glsl"
 layout(constant_id = 1) const uint OP = 0;
+// enum OP: Sum = 0, Max = 1
 layout(constant_id = 2) const uint ROW_THREADS = 1;
 
 layout(std430, binding = 0) readonly buffer A { float a[]; };

@@ -3,7 +3,6 @@ package shaders
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 )
 
@@ -106,31 +105,6 @@ func (v Variant) Values() []uint32 { return v.values }
 
 // Module returns the embedded module of v.
 func (v Variant) Module() (Module, error) { return Lookup(v.name) }
-
-// Specialise resolves constants given by name (the string form, kept for callers not yet on the
-// typed handles): an unknown name is an error naming the known ones; others take their defaults.
-func Specialise(name string, spec map[string]uint32) (Variant, error) {
-	m, err := Lookup(name)
-	if err != nil {
-		return Variant{}, err
-	}
-	v := Variant{name: name, values: make([]uint32, len(m.Spec))}
-	for i, s := range m.Spec {
-		v.values[i] = s.Default
-	}
-	for n, x := range spec {
-		i := slices.IndexFunc(m.Spec, func(s SpecConstant) bool { return s.Name == n })
-		if i < 0 {
-			known := make([]string, len(m.Spec))
-			for j, s := range m.Spec {
-				known[j] = s.Name
-			}
-			return Variant{}, fmt.Errorf("shaders: %s has no specialisation constant %q (has %v)", name, n, known)
-		}
-		v.values[i] = x
-	}
-	return v, nil
-}
 
 func orDefault(v, def uint32) uint32 {
 	if v == 0 {

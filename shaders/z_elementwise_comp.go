@@ -8,19 +8,28 @@ import _ "embed"
 var spv_elementwise_comp []byte
 
 func init() {
-	register(Module{Name: "elementwise", Source: "elementwise.comp", SourceSHA256: "0bc96afdfb987481459f23278ad46f3bd854022c5d9bfbffec8ae052e199dc80", SPIRV: spv_elementwise_comp, PushSize: 16,
+	register(Module{Name: "elementwise", Source: "elementwise.comp", SourceSHA256: "c1e0c7e0cbecf7c31f7328bd04db5b4c29da2e0596c8961f155fef11503319be", SPIRV: spv_elementwise_comp, PushSize: 16,
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "OP", 0}, {2, "PER", 1}}})
 }
 
+// ElementwiseOP is the specialisation constant OP of elementwise.comp.
+type ElementwiseOP uint32
+
+const (
+	ElementwiseAdd   ElementwiseOP = 0
+	ElementwiseMul   ElementwiseOP = 1
+	ElementwiseScale ElementwiseOP = 2
+)
+
 // ElementwiseSpec holds the specialisation constants of elementwise.comp; a zero field takes the GLSL default.
 type ElementwiseSpec struct {
-	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
-	OP         uint32 // OP, constant_id 1, default 0
-	PER        uint32 // PER, constant_id 2, default 1
+	LocalSizeX uint32        // local_size_x, constant_id 0, default 1
+	OP         ElementwiseOP // OP, constant_id 1, default 0
+	PER        uint32        // PER, constant_id 2, default 1
 }
 
 // Elementwise is the shader elementwise.comp specialised by s.
 func Elementwise(s ElementwiseSpec) Variant {
-	return Variant{name: "elementwise", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(s.OP, 0), orDefault(s.PER, 1)}}
+	return Variant{name: "elementwise", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(uint32(s.OP), 0), orDefault(s.PER, 1)}}
 }

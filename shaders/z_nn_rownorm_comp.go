@@ -8,19 +8,27 @@ import _ "embed"
 var spv_nn_rownorm_comp []byte
 
 func init() {
-	register(Module{Name: "nn_rownorm", Source: "nn_rownorm.comp", SourceSHA256: "3d071c8408c44110ab94fae13b2a324566f9931b899124afd3ad7707d5fc5700", SPIRV: spv_nn_rownorm_comp, PushSize: 12,
+	register(Module{Name: "nn_rownorm", Source: "nn_rownorm.comp", SourceSHA256: "ccedef8f66a9f5adec699ebcfb391ec79fb54992fe651cb4acf7b53d25d7872c", SPIRV: spv_nn_rownorm_comp, PushSize: 12,
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, ReadOnly, UniformTexelBuffer}, {3, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "MODE", 0}, {2, "VEC4", 0}}})
 }
 
+// NNRownormMode is the specialisation constant MODE of nn_rownorm.comp.
+type NNRownormMode uint32
+
+const (
+	NNRownormRMSNorm   NNRownormMode = 0
+	NNRownormLayerNorm NNRownormMode = 1
+)
+
 // NNRownormSpec holds the specialisation constants of nn_rownorm.comp; a zero field takes the GLSL default.
 type NNRownormSpec struct {
-	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
-	Mode       uint32 // MODE, constant_id 1, default 0
-	Vec4       bool   // VEC4, constant_id 2, default false
+	LocalSizeX uint32        // local_size_x, constant_id 0, default 1
+	Mode       NNRownormMode // MODE, constant_id 1, default 0
+	Vec4       bool          // VEC4, constant_id 2, default false
 }
 
 // NNRownorm is the shader nn_rownorm.comp specialised by s.
 func NNRownorm(s NNRownormSpec) Variant {
-	return Variant{name: "nn_rownorm", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(s.Mode, 0), b2u(s.Vec4)}}
+	return Variant{name: "nn_rownorm", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(uint32(s.Mode), 0), b2u(s.Vec4)}}
 }

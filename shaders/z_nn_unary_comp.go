@@ -8,18 +8,28 @@ import _ "embed"
 var spv_nn_unary_comp []byte
 
 func init() {
-	register(Module{Name: "nn_unary", Source: "nn_unary.comp", SourceSHA256: "76faab696778788acd2293b34161eff499e28c80a6a25e4edf0188ce9d0aa4cd", SPIRV: spv_nn_unary_comp, PushSize: 4,
+	register(Module{Name: "nn_unary", Source: "nn_unary.comp", SourceSHA256: "e2185cb95aaab21d1209312521e791a9e1c0798a3eb5b329845e1c3bd05fa5b9", SPIRV: spv_nn_unary_comp, PushSize: 4,
 		Bindings: []Binding{{0, ReadOnly, UniformTexelBuffer}, {1, ReadOnly, UniformTexelBuffer}, {2, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "OP", 0}}})
 }
 
+// NNUnaryOP is the specialisation constant OP of nn_unary.comp.
+type NNUnaryOP uint32
+
+const (
+	NNUnaryGELUErf  NNUnaryOP = 0
+	NNUnaryGELUTanh NNUnaryOP = 1
+	NNUnarySiLU     NNUnaryOP = 2
+	NNUnarySwiGLU   NNUnaryOP = 3
+)
+
 // NNUnarySpec holds the specialisation constants of nn_unary.comp; a zero field takes the GLSL default.
 type NNUnarySpec struct {
-	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
-	OP         uint32 // OP, constant_id 1, default 0
+	LocalSizeX uint32    // local_size_x, constant_id 0, default 1
+	OP         NNUnaryOP // OP, constant_id 1, default 0
 }
 
 // NNUnary is the shader nn_unary.comp specialised by s.
 func NNUnary(s NNUnarySpec) Variant {
-	return Variant{name: "nn_unary", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(s.OP, 0)}}
+	return Variant{name: "nn_unary", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(uint32(s.OP), 0)}}
 }

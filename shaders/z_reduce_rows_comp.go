@@ -8,19 +8,27 @@ import _ "embed"
 var spv_reduce_rows_comp []byte
 
 func init() {
-	register(Module{Name: "reduce_rows", Source: "reduce_rows.comp", SourceSHA256: "991cc29e4453ce86082143a94ad9b5222e06d289e7af3df396f25d7db4d46e93", SPIRV: spv_reduce_rows_comp, PushSize: 8,
+	register(Module{Name: "reduce_rows", Source: "reduce_rows.comp", SourceSHA256: "5fb0254a31232eaefa80a08c8e12dac203b7c1a6a87beb3b30d3d3b24ff99eb4", SPIRV: spv_reduce_rows_comp, PushSize: 8,
 		Bindings: []Binding{{0, ReadOnly, StorageBuffer}, {1, WriteOnly, StorageBuffer}},
 		Spec:     []SpecConstant{{0, "local_size_x", 1}, {1, "OP", 0}, {2, "ROW_THREADS", 1}}})
 }
 
+// ReduceRowsOP is the specialisation constant OP of reduce_rows.comp.
+type ReduceRowsOP uint32
+
+const (
+	ReduceRowsSum ReduceRowsOP = 0
+	ReduceRowsMax ReduceRowsOP = 1
+)
+
 // ReduceRowsSpec holds the specialisation constants of reduce_rows.comp; a zero field takes the GLSL default.
 type ReduceRowsSpec struct {
-	LocalSizeX uint32 // local_size_x, constant_id 0, default 1
-	OP         uint32 // OP, constant_id 1, default 0
-	RowThreads uint32 // ROW_THREADS, constant_id 2, default 1
+	LocalSizeX uint32       // local_size_x, constant_id 0, default 1
+	OP         ReduceRowsOP // OP, constant_id 1, default 0
+	RowThreads uint32       // ROW_THREADS, constant_id 2, default 1
 }
 
 // ReduceRows is the shader reduce_rows.comp specialised by s.
 func ReduceRows(s ReduceRowsSpec) Variant {
-	return Variant{name: "reduce_rows", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(s.OP, 0), orDefault(s.RowThreads, 1)}}
+	return Variant{name: "reduce_rows", values: []uint32{orDefault(s.LocalSizeX, 1), orDefault(uint32(s.OP), 0), orDefault(s.RowThreads, 1)}}
 }

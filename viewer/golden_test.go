@@ -4,9 +4,12 @@ import (
 	"flag"
 	stdimage "image"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/dsr4d/dsr4d/internal/atomicfile"
 )
 
 // Regenerate the golden images with `go test ./viewer -run Golden -update` (or
@@ -28,7 +31,7 @@ func compareGolden(t *testing.T, name string, img *stdimage.RGBA) {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := WritePNG(path, img); err != nil {
+		if err := writePNG(path, img); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("wrote %s", path)
@@ -59,7 +62,7 @@ func compareGolden(t *testing.T, name string, img *stdimage.RGBA) {
 	}
 	if frac := float64(diff) / float64(b.Dx()*b.Dy()); frac > maxDiffFrac {
 		out := filepath.Join(t.TempDir(), name+".png")
-		_ = WritePNG(out, img)
+		_ = writePNG(out, img)
 		t.Errorf("%s: %.2f%% of pixels differ from %s (allowed %.2f%%); got %s", name, 100*frac, path, 100*maxDiffFrac, out)
 	}
 }
@@ -110,4 +113,8 @@ func TestGolden(t *testing.T) {
 	if n := o.Uploads(); n != len(geo.Points)*20+len(geo.Lines)*16 {
 		t.Errorf("uploads %d bytes, want %d", n, len(geo.Points)*20+len(geo.Lines)*16)
 	}
+}
+
+func writePNG(path string, img stdimage.Image) error {
+	return atomicfile.WriteFunc(path, func(w io.Writer) error { return png.Encode(w, img) })
 }

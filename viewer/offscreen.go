@@ -3,9 +3,6 @@ package viewer
 import (
 	"fmt"
 	stdimage "image"
-	"image/png"
-	"os"
-	"path/filepath"
 
 	vulkan "github.com/vulkan-go/vulkan"
 
@@ -149,28 +146,4 @@ func (o *Offscreen) close() {
 		o.r.destroy()
 	}
 	g.destroy()
-}
-
-// WritePNG writes img to path atomically (a temporary file renamed into place).
-func WritePNG(path string, img stdimage.Image) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".dsr4d-view-*.png")
-	if err != nil {
-		return fmt.Errorf("viewer: %w", err)
-	}
-	tmp := f.Name()
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("viewer: encoding %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("viewer: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("viewer: %w", err)
-	}
-	return nil
 }

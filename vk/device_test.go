@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/dsr4d/dsr4d/shaders"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -121,11 +122,11 @@ func TestSubAllocation(t *testing.T) {
 
 func TestRecorderBarriers(t *testing.T) {
 	d := vktest.Open(t)
-	fill, err := d.Kernel("fill", vk.Spec{"local_size_x": 64})
+	fill, err := d.KernelOf(shaders.Fill(shaders.FillSpec{LocalSizeX: 64}))
 	require.NoError(t, err)
-	cp, err := d.Kernel("copy", vk.Spec{"local_size_x": 64})
+	cp, err := d.KernelOf(shaders.Copy(shaders.CopySpec{LocalSizeX: 64}))
 	require.NoError(t, err)
-	again, err := d.Kernel("copy", vk.Spec{"local_size_x": 64})
+	again, err := d.KernelOf(shaders.Copy(shaders.CopySpec{LocalSizeX: 64}))
 	require.NoError(t, err)
 	assert.Same(t, cp, again, "kernels are cached by name and spec")
 
@@ -160,7 +161,7 @@ func TestRecorderBarriers(t *testing.T) {
 
 func TestConcurrentRecorders(t *testing.T) {
 	d := vktest.Open(t)
-	fill, err := d.Kernel("fill", vk.Spec{"local_size_x": 64})
+	fill, err := d.KernelOf(shaders.Fill(shaders.FillSpec{LocalSizeX: 64}))
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	errs := make([]error, 8)
@@ -205,7 +206,7 @@ func TestPipelineCacheOnDisk(t *testing.T) {
 	dir := t.TempDir()
 	d, err := vk.Open(vk.Options{CacheDir: dir})
 	require.NoError(t, err)
-	_, err = d.Kernel("matmul", nil)
+	_, err = d.KernelOf(shaders.Matmul(shaders.MatmulSpec{}))
 	require.NoError(t, err)
 	info := d.Info()
 	require.NoError(t, d.Close())
@@ -219,7 +220,7 @@ func TestPipelineCacheOnDisk(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, data, 0o644))
 	d, err = vk.Open(vk.Options{CacheDir: dir, Validate: true})
 	require.NoError(t, err)
-	_, err = d.Kernel("matmul", nil)
+	_, err = d.KernelOf(shaders.Matmul(shaders.MatmulSpec{}))
 	require.NoError(t, err)
 	assert.Zero(t, d.Messages().Total())
 	require.NoError(t, d.Close())
@@ -233,7 +234,7 @@ func TestClosedDevice(t *testing.T) {
 	require.NoError(t, err)
 	r, err := d.NewRecorder()
 	require.NoError(t, err)
-	_, err = d.Kernel("fill", nil)
+	_, err = d.KernelOf(shaders.Fill(shaders.FillSpec{}))
 	require.NoError(t, err)
 	require.NoError(t, d.Close()) // releases the buffer, recorder and kernel still held
 	for kind, n := range d.Live() {

@@ -17,8 +17,7 @@
 //     a binding may not exceed maxStorageBufferRange (128 MiB on lavapipe): bind windows.
 //   - Kernel (Device.KernelOf): a compute pipeline built from an embedded shader's typed handle,
 //     e.g. KernelOf(shaders.Matmul(shaders.MatmulSpec{TM: 4, TransB: true})), where a misspelt
-//     constant or one the shader lacks does not compile. Device.Kernel(name, Spec) is the
-//     string form, kept only until package nn moves to the handles. Push-constant size and
+//     constant or one the shader lacks does not compile. Push-constant size and
 //     bindings come from the shader's reflection and Dispatch checks them. Pipelines are cached
 //     in memory and, through a VkPipelineCache, on disk under the user cache directory (ignored
 //     when its header names another device); different pipelines compile concurrently, outside

@@ -32,7 +32,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	scale, err := d.KernelOf(shaders.Elementwise(shaders.ElementwiseSpec{LocalSizeX: 64, OP: 2}))
+	scale, err := d.KernelOf(shaders.Elementwise(shaders.ElementwiseSpec{LocalSizeX: 64, OP: shaders.ElementwiseScale}))
 	if err != nil {
 		fmt.Println(err)
 		return

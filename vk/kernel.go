@@ -9,15 +9,7 @@ import (
 	"github.com/dsr4d/dsr4d/shaders"
 )
 
-// Spec sets specialization constants by their GLSL names (local_size_x/y/z for the workgroup
-// size). Values are the 32-bit patterns: use 1/0 for bools and math.Float32bits for floats.
-// It is the string form of the typed handles of package shaders, kept for callers not converted
-// yet: prefer KernelOf(shaders.Fill(shaders.FillSpec{...})), where a misspelt constant does not
-// compile.
-type Spec map[string]uint32
-
-// kernelKey identifies a pipeline: the shader and every constant's value, so that the typed and
-// the string forms of the same specialisation share one pipeline.
+// kernelKey identifies a pipeline: the shader and every constant's value.
 type kernelKey struct {
 	name   string
 	values string
@@ -57,16 +49,6 @@ func (k *Kernel) PushSize() int { return int(k.mod.PushSize) }
 
 // Bindings is the number of storage buffers Dispatch must be given.
 func (k *Kernel) Bindings() int { return len(k.mod.Bindings) }
-
-// Kernel returns the compute pipeline for the embedded shader name with spec applied (see Spec;
-// the compatibility form of KernelOf).
-func (d *Device) Kernel(name string, spec Spec) (*Kernel, error) {
-	v, err := shaders.Specialise(name, spec)
-	if err != nil {
-		return nil, prefixed(err)
-	}
-	return d.KernelOf(v)
-}
 
 // KernelOf returns the compute pipeline of v (a typed handle of package shaders, e.g.
 // shaders.Fill(shaders.FillSpec{LocalSizeX: 64})), building it on first use. Different pipelines

@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	vulkan "github.com/vulkan-go/vulkan"
+
+	"github.com/dsr4d/dsr4d/internal/atomicfile"
 )
 
 // pipelineCache is a VkPipelineCache persisted under the user cache directory, so compiled
@@ -98,17 +100,5 @@ func (pc *pipelineCache) close() {
 	if err := os.MkdirAll(filepath.Dir(pc.path), 0o755); err != nil {
 		return // a read-only home is not worth failing Close for
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(pc.path), ".pipelines-*")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil {
-		os.Remove(tmp.Name())
-		return
-	}
-	if err := os.Rename(tmp.Name(), pc.path); err != nil {
-		os.Remove(tmp.Name())
-	}
+	_ = atomicfile.Write(pc.path, data) // a cache that cannot be saved is rebuilt next time
 }

@@ -23,9 +23,9 @@ func TestFillAndCopy(t *testing.T) {
 	b, err := d.NewBuffer(vk.DeviceLocal, 4*n+256)
 	require.NoError(t, err)
 	defer b.Release()
-	fill, err := d.Kernel("fill", vk.Spec{"local_size_x": 64})
+	fill, err := d.KernelOf(shaders.Fill(shaders.FillSpec{LocalSizeX: 64}))
 	require.NoError(t, err)
-	cp, err := d.Kernel("copy", vk.Spec{"local_size_x": 64})
+	cp, err := d.KernelOf(shaders.Copy(shaders.CopySpec{LocalSizeX: 64}))
 	require.NoError(t, err)
 
 	r, err := d.NewRecorder()
@@ -52,7 +52,7 @@ func TestDispatchErrors(t *testing.T) {
 	buf, err := d.NewBuffer(vk.DeviceLocal, 64)
 	require.NoError(t, err)
 	defer buf.Release()
-	fill, err := d.Kernel("fill", nil)
+	fill, err := d.KernelOf(shaders.Fill(shaders.FillSpec{}))
 	require.NoError(t, err)
 
 	r, err := d.NewRecorder()
@@ -71,10 +71,6 @@ func TestDispatchErrors(t *testing.T) {
 	r.Dispatch(fill, [3]int{1, 1, 1}, []uint32{1, 2}, buf.View(4, 32))
 	assert.ErrorContains(t, r.Submit(), "minStorageBufferOffsetAlignment")
 
-	_, err = d.Kernel("no_such_kernel", nil)
-	assert.ErrorContains(t, err, `no embedded shader "no_such_kernel"`)
-	_, err = d.Kernel("fill", vk.Spec{"NOPE": 1})
-	assert.ErrorContains(t, err, `no specialisation constant "NOPE"`)
 	_, err = d.NewBuffer(vk.DeviceLocal, 0)
 	assert.Error(t, err)
 	_, err = d.NewBuffer(vk.DeviceLocal, 1<<50)
@@ -92,19 +88,17 @@ func TestUnknownDevice(t *testing.T) {
 	}
 }
 
-// TestTypedAndStringKernels checks that a typed handle and the string form of the same
-// specialisation share one pipeline, that the typed form fills in GLSL defaults, and that
-// concurrent requests for kernels (some the same) all succeed with one pipeline per variant.
-func TestTypedAndStringKernels(t *testing.T) {
+// TestTypedKernels checks that the same specialisation shares one pipeline, that a zero field
+// takes the GLSL default, and that concurrent requests for kernels (some the same) all succeed
+// with one pipeline per variant.
+func TestTypedKernels(t *testing.T) {
 	d := vktest.Open(t)
 	typed, err := d.KernelOf(shaders.Fill(shaders.FillSpec{LocalSizeX: 32}))
 	require.NoError(t, err)
-	byName, err := d.Kernel("fill", vk.Spec{"local_size_x": 32, "PER": 1})
+	explicit, err := d.KernelOf(shaders.Fill(shaders.FillSpec{LocalSizeX: 32, PER: 1}))
 	require.NoError(t, err)
-	assert.Same(t, typed, byName)
+	assert.Same(t, typed, explicit)
 	assert.Equal(t, uint32(1), typed.Value("PER"), "a zero field takes the GLSL default")
-	_, err = d.Kernel("fill", vk.Spec{"PERR": 2})
-	assert.ErrorContains(t, err, `no specialisation constant "PERR"`)
 
 	got := make([]*vk.Kernel, 16)
 	var wg sync.WaitGroup

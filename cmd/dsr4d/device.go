@@ -32,9 +32,11 @@ func (d *deviceFlags) check() error {
 	return fmt.Errorf("--device: %q, want auto, cpu or vulkan", d.device)
 }
 
-// open opens the Vulkan device --device asks for: nil for cpu, and for auto when none exists
-// (with a warning naming what runs instead). close reports the device's validation messages.
-func (d *deviceFlags) open(fallback string) (dev *vk.Device, close func(), err error) {
+// open opens the Vulkan device --device asks for command cmd (a name in computeCommands): nil for
+// cpu; for auto, nil when no device exists (with a warning naming what runs instead) and, for a
+// compute-heavy command, when the best device is a CPU driver (vk.PreferCPUBackend), as
+// `dsr4d devices` lists. close reports the device's validation messages.
+func (d *deviceFlags) open(cmd, fallback string) (dev *vk.Device, close func(), err error) {
 	if d.device == "cpu" {
 		return nil, func() {}, nil
 	}
@@ -45,6 +47,12 @@ func (d *deviceFlags) open(fallback string) (dev *vk.Device, close func(), err e
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	if d.device == "auto" && heavy(cmd) && vk.PreferCPUBackend(dev.Info()) {
+		slog.Info("the Vulkan device is a CPU driver; "+fallback+" (--device vulkan to use it)", "device", dev.Info().Name)
+		addMessages(dev)
+		dev.Close()
+		return nil, func() {}, nil
 	}
 	return dev, func() {
 		addMessages(dev)

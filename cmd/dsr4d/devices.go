@@ -56,9 +56,20 @@ var computeCommands = []struct {
 	heavy      bool
 }{
 	{"gsm", "the GSM model (nn)", true},
+	{"orient", "Orient Anything (nn)", true},
 	{"qa", "object centres (fuse)", false},
 	{"synth", "ray casting", false},
 	{"view", "drawing (graphics queue)", false},
+}
+
+// heavy reports whether command name is compute-heavy (see computeCommands).
+func heavy(name string) bool {
+	for _, c := range computeCommands {
+		if c.name == name {
+			return c.heavy
+		}
+	}
+	panic("dsr4d: " + name + " is not in computeCommands")
 }
 
 // writeBackends says which backend each computing command takes under --device auto.

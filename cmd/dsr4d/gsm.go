@@ -87,7 +87,7 @@ func runGSM(args []string, stdout, stderr io.Writer) error {
 	}
 
 	var be nn.Backend = nn.NewCPU()
-	d, closeDev, err := dev.open("the GSM runs on the CPU")
+	d, closeDev, err := dev.open("gsm", "the GSM runs on the CPU")
 	if err != nil {
 		return err
 	}

@@ -76,6 +76,20 @@ func TestGSMInitAndRun(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, feats) || !strings.Contains(stderr, "want (2, 24, 16)") {
 		t.Errorf("bad features: exit %d, %q", code, stderr)
 	}
+	// --device auto takes the backend `dsr4d devices` lists: the native CPU backend when the best
+	// Vulkan device is a CPU driver (lavapipe), else Vulkan.
+	if infos, err := vk.Devices(vk.Options{}); err == nil {
+		wantCPU := true
+		for _, in := range infos {
+			if in.Selected {
+				wantCPU = vk.PreferCPUBackend(in)
+			}
+		}
+		code, _, stderr := runCmd("gsm", "--weights", w, "--text", text, "--features", feats, "--grid", "2,4,6", "--out", filepath.Join(dir, "auto.npy"), "--device", "auto")
+		if onCPU := strings.Contains(stderr, "device=cpu"); code != 0 || onCPU != wantCPU {
+			t.Errorf("--device auto: exit %d, on the CPU %v, want %v: %s", code, onCPU, wantCPU, stderr)
+		}
+	}
 	if code, _, _ := runCmd("gsm", "init", "--config", "huge", "--out", w); code != 2 {
 		t.Errorf("bad config: exit %d, want 2", code)
 	}

@@ -27,6 +27,7 @@ func init() {
 const qaSynopsis = `qa [--scene DIR]... [DIR...] [--manifest FILE] [--out DIR] [--format LIST] [--per-video 10]
           [--seed 0] [--workers N] [--shard i/n|auto] [--merge-only] [--force]
           [--device auto|cpu|vulkan] [--validate] [--audit] [--oracle-centres]
+          [--estimator reference|robust[:key=value,...]] [--min-confidence 0] [--orient-weights W]
        dsr4d qa --nontemplate --endpoint URL --model NAME ...   (non-template questions: dsr4d qa --nontemplate -h)
 
 Generates the DSR Suite's 12 template question types from dsr4d-scene/1 directories: object
@@ -52,7 +53,12 @@ identical however the work was split; --merge-only does only that:
 With --audit (synthetic scenes with gt.json), every answer is recomputed from the true centres
 and facing: audit.json (each disagreement with both series), audit.md (agreement per type and
 noise level) and audit.png. --oracle-centres generates from the true centres and facing instead
-(the audit must then agree 100%).`
+(the audit must then agree 100%).
+
+--estimator robust takes centres and facings from all frames (see pipeline/robust) and writes
+each question's label confidence (the share of 32 bootstrap replicates that keep the answer)
+into questions.jsonl; --min-confidence X drops questions below X; with --audit,
+audit_yield.md/.png give agreement against yield per confidence cut.`
 
 // qaFlags are qa's options; other files add theirs to the same FlagSet (see runQA).
 type qaFlags struct {
@@ -69,6 +75,7 @@ type qaFlags struct {
 	dev       deviceFlags
 	audit     bool
 	oracle    bool
+	est       estimatorFlags // qa_estimate.go
 }
 
 func (f *qaFlags) register(fs *flag.FlagSet) {
@@ -88,6 +95,7 @@ func (f *qaFlags) register(fs *flag.FlagSet) {
 	f.dev.register(fs)
 	fs.BoolVar(&f.audit, "audit", false, "recompute every answer from gt.json (synthetic scenes) and report agreement")
 	fs.BoolVar(&f.oracle, "oracle-centres", false, "generate from gt.json's true centres and facing (implies --audit)")
+	f.est.register(fs)
 }
 
 func runQA(args []string, stdout, stderr io.Writer) error {
@@ -97,6 +105,8 @@ func runQA(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("qa", qaSynopsis, stderr)
 	var f qaFlags
 	f.register(fs)
+	var of orientFlags
+	of.register(fs, "orient-weights") // orient.go
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -116,6 +126,9 @@ func runQA(args []string, stdout, stderr io.Writer) error {
 		return bad("--workers: %d, want at least 1", f.workers)
 	}
 	if err := f.dev.check(); err != nil {
+		return bad("%v", err)
+	}
+	if err := of.check(); err != nil {
 		return bad("%v", err)
 	}
 	if f.mergeOnly {
@@ -143,6 +156,15 @@ func runQA(args []string, stdout, stderr io.Writer) error {
 	}
 	b.Key = qa.NewKey(f.seed, f.perVideo, f.audit, f.oracle)
 	b.Open = func() (qa.Estimator, func(), error) { return openEstimator(&f.dev, f.workers) }
+	if err := f.est.apply(b); err != nil {
+		return bad("%v", err)
+	}
+	if of.weights != "" { // after the estimator is chosen: orientations come before its cues
+		if b.Key.OrientWeights, err = qa.FileSHA256(of.weights); err != nil {
+			return err
+		}
+		b.Open = of.withOrient(b.Open, &f.dev)
+	}
 	var bar *progress
 	b.Progress = func(done, total int) {
 		if bar == nil {
@@ -215,7 +237,7 @@ func (e estimator) Cues(s *scene.Scene) (qa.Cues, error) {
 func (e estimator) Device() string { return e.device }
 
 func openEstimator(dev *deviceFlags, workers int) (qa.Estimator, func(), error) {
-	d, closeDev, err := dev.open("centres on the CPU reference")
+	d, closeDev, err := dev.open("qa", "centres on the CPU reference")
 	if err != nil {
 		return nil, nil, err
 	}

@@ -122,7 +122,7 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 
 // openCaster opens the Vulkan ray caster, or the CPU reference with cpu or without a device.
 func openCaster(dev *deviceFlags) (synth.Caster, func(), error) {
-	d, closeDev, err := dev.open("ray-casting with the CPU reference")
+	d, closeDev, err := dev.open("synth", "ray-casting with the CPU reference")
 	if err != nil || d == nil {
 		return synth.CPU{}, closeDev, err
 	}

@@ -25,6 +25,8 @@ type Check struct {
 	Agree       bool   `json:"agree"`
 	Series      Series `json:"series"`
 	TruthSeries Series `json:"truth_series"`
+
+	Confidence *float64 `json:"confidence,omitempty"` // the question's label confidence, when measured
 }
 
 // Audit recomputes every question's answer from truth (Compute over the question's Spec,
@@ -32,7 +34,7 @@ type Check struct {
 func Audit(qs []Question, truth Cues) []Check {
 	out := make([]Check, 0, len(qs))
 	for _, q := range qs {
-		c := Check{VideoID: q.VideoID, Type: q.Type, Question: q.Question, Answer: q.AnswerText(), Series: q.Series}
+		c := Check{VideoID: q.VideoID, Type: q.Type, Question: q.Question, Answer: q.AnswerText(), Series: q.Series, Confidence: q.Confidence}
 		s, _, ok := Compute(truth, q.Spec)
 		switch {
 		case !ok:

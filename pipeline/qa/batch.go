@@ -274,9 +274,11 @@ func (b *Batch) process(dir string, est Estimator) *Result {
 	if r.Questions == nil {
 		r.Questions = []Question{}
 	}
+	rate(r.Questions, cues) // confidence.go
 	if truth != nil {
 		r.Checks = Audit(r.Questions, truth)
 	}
+	dropUnsure(r, b.Key.MinConfidence)
 	return r
 }
 
@@ -350,6 +352,7 @@ func (b *Batch) Merge() (*Summary, error) {
 	var qs []Question
 	groups := map[string]*Agreement{}
 	var checks []Check
+	all := map[string][]Check{} // every audited question, kept or not: the yield curve
 	for _, r := range results {
 		sum.Scenes++
 		if r.Error != "" {
@@ -366,8 +369,9 @@ func (b *Batch) Merge() (*Summary, error) {
 				g = &Agreement{Group: r.Group}
 				groups[r.Group] = g
 			}
-			g.Tally(r.Checks)
-			for _, c := range r.Checks {
+			g.Tally(kept(r.Checks, key.MinConfidence))
+			all[r.Group] = append(all[r.Group], r.Checks...)
+			for _, c := range kept(r.Checks, key.MinConfidence) {
 				if !c.Agree {
 					checks = append(checks, c)
 				}
@@ -398,6 +402,9 @@ func (b *Batch) Merge() (*Summary, error) {
 			return nil, err
 		}
 		if err := atomicfile.Write(filepath.Join(b.Out, "audit.md"), []byte(AgreementTable(sum.Audit))); err != nil {
+			return nil, err
+		}
+		if err := writeYield(b.Out, all); err != nil {
 			return nil, err
 		}
 		if len(sum.Audit) > 0 {

@@ -11,7 +11,9 @@
 // data/template.py checked against golden vectors from the reference functions);
 // finish draws three distractors and the letter; Write* (write.go) emit the formats.
 // Cues come from package fuse (Estimated: the reference's mean of visible surface points),
-// from gt.json (Truth) or from both (Oracle: true values, estimated availability).
+// from gt.json (Truth) or from both (Oracle: true values, estimated availability) — or from
+// package robust (dsr4d qa --estimator robust), whose bootstrap replicates (Replicator) give
+// each question a label confidence (confidence.go) that --min-confidence filters on.
 //
 // # Batches (batch.go, result.go): the contracts
 //

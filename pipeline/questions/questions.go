@@ -58,6 +58,9 @@ type Question struct {
 	Series  Series    `json:"series"`
 	Seed    uint64    `json:"seed"`
 	Attempt int       `json:"attempt"`
+
+	// Confidence is the label confidence (qa.LabelConfidence) when the estimator measures one.
+	Confidence *float64 `json:"confidence,omitempty"`
 }
 
 // AnswerText returns the text of the correct option.

@@ -112,10 +112,13 @@ func (s *Source) Frames(ctx context.Context, id string) ([]Frame, error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("video: %w", err)
 	}
-	tmp, err := os.MkdirTemp(parent, ".tmp-"+mode+"-*")
+	// atomicfile's temporaries are locked while in use, so a later run's CleanStale removes only
+	// those a killed run left.
+	tmp, release, err := atomicfile.TempDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("video: %w", err)
 	}
+	defer release()
 	defer os.RemoveAll(tmp)
 	names := s.Sampling.names(len(idx))
 	if _, err := Extract(ctx, path, idx, tmp, names, s.MaxSide); err != nil {

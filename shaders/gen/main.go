@@ -5,11 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"go/format"
+	"go/token"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/dsr4d/dsr4d/shaders/internal/srchash"
@@ -157,7 +160,11 @@ func compile(dir, glslc, src string) (spvPath, goPath string, err error) {
 		fmt.Fprintf(&buf, "{%d, %q, %d}, ", s.id, s.name, s.value)
 	}
 	buf.WriteString("}})\n}\n")
-	if err := writeHandle(&buf, src, name, base, r.spec); err != nil {
+	enums, err := parseEnums(src, string(text), r.spec)
+	if err != nil {
+		return "", "", err
+	}
+	if err := writeHandle(&buf, src, name, base, r.spec, enums); err != nil {
 		return "", "", err
 	}
 	out, err := format.Source(buf.Bytes())
@@ -186,11 +193,23 @@ func lint(src, text string) error {
 // writeHandle writes the typed handle of one shader: for a compute shader a function taking a
 // struct with one field per specialisation constant (a misspelt constant, or one the shader does
 // not declare, no longer compiles), for a graphics shader a Variant value.
-func writeHandle(buf *bytes.Buffer, src, name, base string, spec []specConstant) error {
+func writeHandle(buf *bytes.Buffer, src, name, base string, spec []specConstant, enums map[string][]enumValue) error {
 	fn := goName(name)
 	if strings.Contains(name, ".") { // view_color.frag: no constants
 		fmt.Fprintf(buf, "\n// %s is the shader %s.\nvar %s = Variant{name: %q}\n", fn, base, fn, name)
 		return nil
+	}
+	for _, c := range spec {
+		vals, ok := enums[c.name]
+		if !ok {
+			continue
+		}
+		typ := fn + goName(c.name)
+		fmt.Fprintf(buf, "\n// %s is the specialisation constant %s of %s.\ntype %s uint32\n\nconst (\n", typ, c.name, base, typ)
+		for _, v := range vals {
+			fmt.Fprintf(buf, "\t%s%s %s = %d\n", fn, v.name, typ, v.value)
+		}
+		buf.WriteString(")\n")
 	}
 	fmt.Fprintf(buf, "\n// %sSpec holds the specialisation constants of %s; a zero field takes the GLSL default.\n", fn, base)
 	fmt.Fprintf(buf, "type %sSpec struct {\n", fn)
@@ -200,7 +219,11 @@ func writeHandle(buf *bytes.Buffer, src, name, base string, spec []specConstant)
 		if c.typ != "uint32" && c.value != 0 {
 			return fmt.Errorf("%s: specialisation constant %s defaults to a non-zero %s; declare it with default false/0.0 (a zero Go field means the default)", src, c.name, c.typ)
 		}
-		fmt.Fprintf(buf, "\t%s %s // %s, constant_id %d, default %s\n", goName(c.name), c.typ, c.name, c.id, defaultText(c))
+		typ := c.typ
+		if _, ok := enums[c.name]; ok {
+			typ = fn + goName(c.name)
+		}
+		fmt.Fprintf(buf, "\t%s %s // %s, constant_id %d, default %s\n", goName(c.name), typ, c.name, c.id, defaultText(c))
 	}
 	buf.WriteString("}\n\n")
 	fmt.Fprintf(buf, "// %s is the shader %s specialised by s.\nfunc %s(s %sSpec) Variant {\n", fn, base, fn, fn)
@@ -216,6 +239,9 @@ func writeHandle(buf *bytes.Buffer, src, name, base string, spec []specConstant)
 		case "float32":
 			fmt.Fprintf(buf, "f2u(%s)", f)
 		default:
+			if _, ok := enums[c.name]; ok {
+				f = "uint32(" + f + ")"
+			}
 			fmt.Fprintf(buf, "orDefault(%s, %d)", f, c.value)
 		}
 	}
@@ -246,4 +272,53 @@ func goName(s string) string {
 		b.WriteString(strings.ToUpper(part[:1]) + strings.ToLower(part[1:]))
 	}
 	return b.String()
+}
+
+// enumValue is one named value of a uint specialisation constant.
+type enumValue struct {
+	name  string
+	value uint32
+}
+
+// parseEnums reads the annotations that name the values of uint specialisation constants, one
+// line each in the shader source:
+//
+//	// enum OP: Add = 0, Mul = 1, Scale = 2
+//
+// The constant's Go field then has its own type with one Go constant per value (the shader's Go
+// name followed by the value's name, which must be an exported Go identifier), so callers write
+// shaders.ElementwiseAdd rather than a bare 0 that must match the GLSL.
+func parseEnums(src, text string, spec []specConstant) (map[string][]enumValue, error) {
+	enums := map[string][]enumValue{}
+	for i, line := range strings.Split(text, "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "// enum ")
+		if !ok {
+			continue
+		}
+		name, list, ok := strings.Cut(rest, ":")
+		name = strings.TrimSpace(name)
+		at := fmt.Sprintf("%s:%d", src, i+1)
+		if !ok || name == "" {
+			return nil, fmt.Errorf("%s: want `// enum NAME: First = 0, Second = 1`", at)
+		}
+		j := slices.IndexFunc(spec, func(c specConstant) bool { return c.name == name })
+		if j < 0 || spec[j].typ != "uint32" {
+			return nil, fmt.Errorf("%s: enum %s names no uint specialisation constant", at, name)
+		}
+		if _, dup := enums[name]; dup {
+			return nil, fmt.Errorf("%s: enum %s declared twice", at, name)
+		}
+		seen := map[uint32]bool{}
+		for _, item := range strings.Split(list, ",") {
+			k, v, ok := strings.Cut(item, "=")
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
+			k = strings.TrimSpace(k)
+			if !ok || err != nil || !token.IsIdentifier(k) || !token.IsExported(k) || seen[uint32(n)] {
+				return nil, fmt.Errorf("%s: enum %s: bad or repeated item %q", at, name, strings.TrimSpace(item))
+			}
+			seen[uint32(n)] = true
+			enums[name] = append(enums[name], enumValue{k, uint32(n)})
+		}
+	}
+	return enums, nil
 }

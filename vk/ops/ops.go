@@ -98,24 +98,17 @@ func (o *Ops) Copy(r *vk.Recorder, dst, src vk.Bindable, n int) error {
 	return nil
 }
 
-// Binary operations of the elementwise kernel (its OP constant).
-const (
-	opAdd   = 0
-	opMul   = 1
-	opScale = 2
-)
-
 // Add sets out = a + b for rows×cols arrays; with broadcast, b is one row of cols added to every row.
 func (o *Ops) Add(r *vk.Recorder, out, a, b vk.Bindable, rows, cols int, broadcast bool) error {
-	return o.binary(r, "Add", opAdd, out, a, b, rows, cols, broadcast)
+	return o.binary(r, "Add", shaders.ElementwiseAdd, out, a, b, rows, cols, broadcast)
 }
 
 // Mul sets out = a ⊙ b for rows×cols arrays; with broadcast, b is one row of cols.
 func (o *Ops) Mul(r *vk.Recorder, out, a, b vk.Bindable, rows, cols int, broadcast bool) error {
-	return o.binary(r, "Mul", opMul, out, a, b, rows, cols, broadcast)
+	return o.binary(r, "Mul", shaders.ElementwiseMul, out, a, b, rows, cols, broadcast)
 }
 
-func (o *Ops) binary(r *vk.Recorder, name string, op uint32, out, a, b vk.Bindable, rows, cols int, broadcast bool) error {
+func (o *Ops) binary(r *vk.Recorder, name string, op shaders.ElementwiseOP, out, a, b vk.Bindable, rows, cols int, broadcast bool) error {
 	n := rows * cols
 	bn, bc := n, uint32(0)
 	if broadcast {
@@ -137,7 +130,7 @@ func (o *Ops) Scale(r *vk.Recorder, out, a vk.Bindable, n int, alpha float32) er
 	if err := firstErr(positive("Scale", n), need("Scale a", a, n), need("Scale out", out, n)); err != nil {
 		return err
 	}
-	k, err := o.d.KernelOf(shaders.Elementwise(shaders.ElementwiseSpec{LocalSizeX: o.wg1D, OP: opScale, PER: o.per1D}))
+	k, err := o.d.KernelOf(shaders.Elementwise(shaders.ElementwiseSpec{LocalSizeX: o.wg1D, OP: shaders.ElementwiseScale, PER: o.per1D}))
 	if err != nil {
 		return err
 	}
@@ -148,15 +141,15 @@ func (o *Ops) Scale(r *vk.Recorder, out, a vk.Bindable, n int, alpha float32) er
 
 // RowSum sets out[r] = Σ_c a[r, c] for a rows×cols array.
 func (o *Ops) RowSum(r *vk.Recorder, out, a vk.Bindable, rows, cols int) error {
-	return o.reduce(r, "RowSum", 0, out, a, rows, cols)
+	return o.reduce(r, "RowSum", shaders.ReduceRowsSum, out, a, rows, cols)
 }
 
 // RowMax sets out[r] = max_c a[r, c] for a rows×cols array.
 func (o *Ops) RowMax(r *vk.Recorder, out, a vk.Bindable, rows, cols int) error {
-	return o.reduce(r, "RowMax", 1, out, a, rows, cols)
+	return o.reduce(r, "RowMax", shaders.ReduceRowsMax, out, a, rows, cols)
 }
 
-func (o *Ops) reduce(r *vk.Recorder, name string, op uint32, out, a vk.Bindable, rows, cols int) error {
+func (o *Ops) reduce(r *vk.Recorder, name string, op shaders.ReduceRowsOP, out, a vk.Bindable, rows, cols int) error {
 	if err := firstErr(positive(name, rows, cols, rows*cols), need(name+" a", a, rows*cols), need(name+" out", out, rows)); err != nil {
 		return err
 	}

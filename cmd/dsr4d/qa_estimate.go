@@ -1,0 +1,62 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+
+	"github.com/dsr4d/dsr4d/pipeline/qa"
+	"github.com/dsr4d/dsr4d/pipeline/robust"
+	"github.com/dsr4d/dsr4d/pipeline/scene"
+)
+
+const estimatorHelp = `cues from: reference (the reference's mean of the visible surface, per frame) or robust
+(eroded, depth-trimmed masks, thickness-corrected centres, ICP registration, robust trajectory
+and facing fits, a still camera/object model, label confidence); robust:key=value,... changes
+one component (the audit's ablations): erode=N, trim=MADs, centre=mean|median|solid, window=N,
+degree=0..2, occlusion=on|off, orient=N, upright=on|off, register=on|off, still=on|off`
+
+// estimatorFlags are --estimator and --min-confidence.
+type estimatorFlags struct {
+	name    string
+	minConf float64
+}
+
+func (f *estimatorFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.name, "estimator", "reference", estimatorHelp)
+	fs.Float64Var(&f.minConf, "min-confidence", 0, "drop questions whose label confidence is below this (0..1; --estimator robust)")
+}
+
+// apply checks the flags and, for the robust estimator, records them in b's key and makes b
+// open it instead of the reference's (which stays untouched: byte-identical outputs).
+func (f *estimatorFlags) apply(b *qa.Batch) error {
+	if !(f.minConf >= 0 && f.minConf <= 1) {
+		return fmt.Errorf("--min-confidence: %v, want 0..1", f.minConf)
+	}
+	if f.name == "reference" {
+		if f.minConf > 0 {
+			return fmt.Errorf("--min-confidence needs --estimator robust (the reference estimator measures no uncertainty)")
+		}
+		return nil
+	}
+	opt, err := robust.Parse(f.name)
+	if err != nil {
+		return fmt.Errorf("--estimator: %v", err)
+	}
+	b.Key.Estimator, b.Key.MinConfidence = f.name, f.minConf
+	b.Open = func() (qa.Estimator, func(), error) { return robustEstimator{opt}, func() {}, nil }
+	return nil
+}
+
+// robustEstimator is package robust as a qa.Estimator (on the CPU).
+type robustEstimator struct{ opt robust.Options }
+
+func (e robustEstimator) Cues(s *scene.Scene) (qa.Cues, error) {
+	return robustCues{robust.New(s, e.opt)}, nil
+}
+
+func (e robustEstimator) Device() string { return "cpu (robust estimator)" }
+
+// robustCues draw their bootstrap replicates for qa's label confidence.
+type robustCues struct{ *robust.Estimate }
+
+func (c robustCues) Replicate(r int) qa.Cues { return robustCues{c.Resample(r)} }

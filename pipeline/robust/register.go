@@ -1,0 +1,140 @@
+package robust
+
+import (
+	"math"
+	"slices"
+
+	"github.com/dsr4d/dsr4d/geom"
+	"gonum.org/v1/gonum/spatial/r3"
+)
+
+// Registration: objects are rigid, so the way a visible surface moves from frame to frame is
+// a rigid motion even when the surface's own mean slides over the object (a turning car
+// shows a new side). Chaining trimmed-ICP fits of each frame's points onto the previous
+// frame's gives the object's pose O_i (object frame → world at frame i); one centre c₀ in the
+// object frame (the mean of the per-frame centres mapped there, so every view's bias is
+// averaged) then moves as O_i·c₀: consistent motion without the per-frame bias jumps.
+
+const (
+	maxCloud    = 200 // points per frame kept for registration (every k-th)
+	minCloud    = 30  // fewer points: the step is a translation of the means
+	icpIters    = 12
+	icpKeep     = 0.7 // trimmed ICP: the closest 70% of pairs, for partial overlap
+	icpMaxAngle = 0.6 // rad: a larger step rotation is taken for a failed fit
+)
+
+// thin returns at most maxCloud points of p, evenly strided.
+func thin(p []r3.Vec) []r3.Vec {
+	if len(p) <= maxCloud {
+		return p
+	}
+	out := make([]r3.Vec, 0, maxCloud)
+	for k := range maxCloud {
+		out = append(out, p[k*len(p)/maxCloud])
+	}
+	return out
+}
+
+// icp returns the rigid motion that maps src onto dst (trimmed point-to-point ICP from the
+// translation of the means) and whether it converged to a plausible step.
+func icp(src, dst []r3.Vec) (geom.Rigid, bool) {
+	g := geom.Rigid{R: geom.Identity3(), T: r3.Sub(mean(dst), mean(src))}
+	if len(src) < minCloud || len(dst) < minCloud {
+		return g, false
+	}
+	type pair struct {
+		d    float64
+		s, t r3.Vec
+	}
+	pairs := make([]pair, len(src))
+	for range icpIters {
+		for k, p := range src {
+			q := g.Apply(p)
+			best, bd := dst[0], math.Inf(1)
+			for _, c := range dst {
+				if d := r3.Norm2(r3.Sub(c, q)); d < bd {
+					best, bd = c, d
+				}
+			}
+			pairs[k] = pair{bd, p, best}
+		}
+		slices.SortFunc(pairs, func(a, b pair) int {
+			if a.d < b.d {
+				return -1
+			}
+			if a.d > b.d {
+				return 1
+			}
+			return 0
+		})
+		m := max(int(icpKeep*float64(len(pairs))), 3)
+		s, t := make([]r3.Vec, m), make([]r3.Vec, m)
+		for k := range m {
+			s[k], t[k] = pairs[k].s, pairs[k].t
+		}
+		sim, err := geom.Umeyama(s, t, false)
+		if err != nil {
+			return g, false
+		}
+		next := geom.Rigid{R: sim.R, T: sim.T}
+		step := r3.Norm(r3.Sub(next.T, g.T)) + geom.RotationAngle(next.R.Mul(g.R.T()))
+		g = next
+		if step < 1e-5 {
+			break
+		}
+	}
+	return g, geom.RotationAngle(g.R) <= icpMaxAngle
+}
+
+func mean(p []r3.Vec) r3.Vec {
+	var c r3.Vec
+	for _, v := range p {
+		c = r3.Add(c, v)
+	}
+	return r3.Scale(1/float64(len(p)), c)
+}
+
+// registered replaces a track's per-frame centres by O_i·c₀ (see above): clouds are each
+// frame's points in world coordinates (nil where not visible). Steps where ICP fails keep
+// the translation of the measured centres.
+func registered(t track, clouds [][]r3.Vec) track {
+	n := len(t.P)
+	poses := make([]geom.Rigid, n)
+	prev := -1
+	for i := range n {
+		if !t.OK[i] {
+			continue
+		}
+		if prev < 0 {
+			poses[i] = geom.IdentityRigid()
+			prev = i
+			continue
+		}
+		// m maps frame i's points onto frame prev's; O_i = m⁻¹ ∘ O_prev.
+		m, ok := icp(clouds[i], clouds[prev])
+		if !ok {
+			m = geom.Rigid{R: geom.Identity3(), T: r3.Sub(t.P[prev], t.P[i])}
+		}
+		poses[i] = m.Inverse().Compose(poses[prev])
+		prev = i
+	}
+	var c0 r3.Vec
+	var wsum float64
+	for i := range n {
+		if t.OK[i] {
+			c0 = r3.Add(c0, r3.Scale(t.W[i], poses[i].Inverse().Apply(t.P[i])))
+			wsum += t.W[i]
+		}
+	}
+	if wsum == 0 {
+		return t
+	}
+	c0 = r3.Scale(1/wsum, c0)
+	out := track{P: make([]r3.Vec, n), OK: t.OK, W: t.W}
+	for i := range n {
+		if t.OK[i] {
+			out.P[i] = poses[i].Apply(c0)
+		}
+	}
+	return out
+}
