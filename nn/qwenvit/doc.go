@@ -44,9 +44,9 @@
 //   - FrameIndices reproduces torch 1.13's float32 linspace on an AVX2 CPU (FMA for the block
 //     bases, 8-lane blocks), which differs from exact rounding on long videos; on another vector
 //     width torch itself would pick slightly different frames.
-//   - RopeIndex truncates second_per_grid_t to an integer, as transformers 4.50+ (the DSR
-//     Suite pins 4.51) does; gsm.VisionPositions, the DSR spatial branch's positions, keeps it
-//     fractional. At the default 2 fps both give k·1·2.
+//   - RopeIndex truncates second_per_grid_t to an integer before the product, as transformers'
+//     get_rope_index does (inference); the DSR Suite's training collator (rope2d.py) and
+//     gsm.VisionPositions keep it fractional. At the default 2 fps s = 1 and both give k·2.
 //
 // Goldens: scripts/golden_qwenvit.py, an independent float64 torch re-statement (transformers
 // is not installable here) with a tiny config (Tiny: depth 4, block 2 full, 56-px windows that

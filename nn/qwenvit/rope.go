@@ -24,10 +24,11 @@ type Vision struct {
 // positions. Text counts on from the largest position so far plus one, on all three axes; the
 // run of pad tokens of vision v (Grid's t·h·w / merge² of them, imagePad or videoPad) gets
 // (⌊k·s⌋·tokensPerSecond, row, col) over its merged grid, offset by the position where it
-// starts, with s = SecondPerGridT truncated to an integer as transformers (4.50 on, the DSR
-// Suite's 4.51) does with torch.as_tensor(…, dtype=int64), and s = 0 for an image. The DSR
-// spatial branch's own positions (gsm.VisionPositions) keep s fractional; at the default 2 fps
-// s = 1 and both agree.
+// starts, with s = SecondPerGridT truncated to an integer as transformers' get_rope_index does
+// (torch.as_tensor(s, dtype=int64) before the product; lmms-eval issue #1393 reports it), and
+// s = 0 for an image. The DSR Suite's training collator (qwenvl/data/rope2d.py) and its spatial
+// branch (gsm.VisionPositions) keep s fractional and truncate the product instead; at the
+// default 2 fps s = 1 and all agree.
 func RopeIndex(ids []int, visions []Vision, merge, tokensPerSecond int) (pos [][3]int, delta int, err error) {
 	pos = make([][3]int, 0, len(ids))
 	next := 0 // the largest position so far + 1
