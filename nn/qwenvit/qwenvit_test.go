@@ -411,3 +411,38 @@ func TestBF16(t *testing.T) {
 		require.Less(t, e, 1e-6)
 	}
 }
+
+// TestVideoClip checks the decoded-video path's sizes and timing, and Patchify's errors.
+func TestVideoClip(t *testing.T) {
+	t.Parallel()
+	c := qwenvit.Tiny()
+	o := qwenvit.VideoOptions{MaxPixels: 56 * 84}
+	n, err := o.Frames(90, 30) // 3 s at 2 fps: 6 frames
+	require.NoError(t, err)
+	require.Equal(t, 6, n)
+	frame := resample.Image{Pix: make([]uint8, 64*100*3), W: 100, H: 64, C: 3}
+	for i := range frame.Pix {
+		frame.Pix[i] = uint8(i * 7)
+	}
+	frames := make([]resample.Image, n)
+	for i := range frames {
+		frames[i] = frame
+	}
+	clip, err := c.VideoClip(frames, 90, 30, o)
+	require.NoError(t, err)
+	h, w, err := o.Size(n, 64, 100)
+	require.NoError(t, err)
+	require.Equal(t, [3]int{3, h / 14, w / 14}, clip.Grid)
+	require.LessOrEqual(t, h*w, 56*84)
+	require.InDelta(t, 1.0, clip.SecondPerGridT, 1e-12) // 2 / (6/90·30)
+	require.Len(t, clip.Patches, 3*(h/14)*(w/14)*c.PatchDim())
+	_, _, err = c.Patchify([]resample.Image{frame})
+	require.ErrorContains(t, err, "multiples of 28")
+	_, _, err = c.Patchify(nil)
+	require.Error(t, err)
+	small := resample.Image{Pix: make([]uint8, 28*28*3), W: 28, H: 28, C: 3}
+	_, _, err = c.Patchify([]resample.Image{small, frame})
+	require.ErrorContains(t, err, "frame 1")
+	_, _, err = qwenvit.SmartResize(10, 2500, 28, qwenvit.MinPixels, qwenvit.MaxPixels)
+	require.ErrorContains(t, err, "aspect ratio")
+}
