@@ -19,6 +19,10 @@
 // a Session continues with text positions after the largest one. (The DSR Suite's copy,
 // qwenvl/data/rope2d.py, writes tokens_per_second as the constant 2; transformers reads it from
 // vision_config, which says 2 for Qwen2.5-VL: the same numbers. RopeIndex reads the config.)
+// A video's time position is ⌊k·s·tokens_per_second⌋ with s = second_per_grid_t kept fractional, as
+// the DSR Suite's collator (rope2d.py) and its spatial branch (gsm.VisionPositions) compute it;
+// later transformers releases cast s to an integer first (lmms-eval issue #1393). Both agree at
+// the default 2 fps (s = 1); at 4 fps (s = 0.5) the cast would put every frame at time 0.
 //
 // Generation (Model.Generate) prefills the prompt in one batch, then decodes one token at a time
 // through a KV cache per layer; Sampling is greedy or temperature / top-k / top-p with a seed;

@@ -1,8 +1,8 @@
 // Package qwenvit is Qwen2.5-VL's vision tower (transformers'
 // Qwen2_5_VisionTransformerPretrainedModel, the plain tower the DSR Suite's
 // Qwen2_5_VisionTransformerPretrainedModel_Spatial runs unchanged before its spatial branch) on
-// the nn layers, with the preprocessing that feeds it (qwen-vl-utils and Qwen2VLImageProcessor)
-// and get_rope_index's M-RoPE positions of a prompt with vision tokens.
+// the nn layers, with the preprocessing that feeds it (qwen-vl-utils and Qwen2VLImageProcessor).
+// The M-RoPE positions of a prompt with vision tokens are nn/qwen2's Config.RopeIndex.
 //
 // # Use (the LLM's side)
 //
@@ -11,8 +11,8 @@
 //	_ = m.Load(be, set, qwenvit.Prefix)                     // "visual.*" of the checkpoint
 //	clip, _ := cfg.FramesClip(frames, 0, 0, 0)              // frame images → patches, grid
 //	tokens, grids, _ := m.Encode(be, clip)                  // (Tokens(grid), OutHidden) on be
-//	pos, delta, _ := qwenvit.RopeIndex(ids, []qwenvit.Vision{{Grid: grids[0], Video: true,
-//		SecondPerGridT: clip.SecondPerGridT}}, cfg.MergeSize, cfg.TokensPerSecond)
+//	pos, delta, _ := llmCfg.RopeIndex(ids, []qwen2.VisionInput{{Video: true, T: grids[0][0],
+//		H: grids[0][1], W: grids[0][2], SecondPerGrid: clip.SecondPerGridT}})
 //
 // The prompt holds Tokens(grid) <|video_pad|> tokens per clip between <|vision_start|> and
 // <|vision_end|>; their embeddings are replaced by the rows of tokens in order. For a decoded
@@ -44,9 +44,6 @@
 //   - FrameIndices reproduces torch 1.13's float32 linspace on an AVX2 CPU (FMA for the block
 //     bases, 8-lane blocks), which differs from exact rounding on long videos; on another vector
 //     width torch itself would pick slightly different frames.
-//   - RopeIndex truncates second_per_grid_t to an integer before the product, as transformers'
-//     get_rope_index does (inference); the DSR Suite's training collator (rope2d.py) and
-//     gsm.VisionPositions keep it fractional. At the default 2 fps s = 1 and both give k·2.
 //
 // Goldens: scripts/golden_qwenvit.py, an independent float64 torch re-statement (transformers
 // is not installable here) with a tiny config (Tiny: depth 4, block 2 full, 56-px windows that

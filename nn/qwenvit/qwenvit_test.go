@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -291,46 +290,6 @@ func TestLoadErrors(t *testing.T) {
 	_, err = m.Forward(x, [][3]int{{1, 3, 4}})
 	require.ErrorContains(t, err, "grid")
 	require.False(t, strings.Contains(err.Error(), "panic"))
-}
-
-func TestRopeIndex(t *testing.T) {
-	t.Parallel()
-	b, err := os.ReadFile("testdata/golden.json")
-	require.NoError(t, err)
-	var g struct {
-		Rope []struct {
-			IDs     []int `json:"ids"`
-			Visions []struct {
-				Grid           [3]int  `json:"grid"`
-				Video          bool    `json:"video"`
-				SecondPerGridT float64 `json:"second_per_grid_t"`
-			} `json:"visions"`
-			Pos   [][3]int `json:"pos"`
-			Delta int      `json:"delta"`
-		} `json:"rope_index"`
-	}
-	require.NoError(t, json.Unmarshal(b, &g))
-	require.NotEmpty(t, g.Rope)
-	for i, c := range g.Rope {
-		var vs []qwenvit.Vision
-		for _, v := range c.Visions {
-			vs = append(vs, qwenvit.Vision{Grid: v.Grid, Video: v.Video, SecondPerGridT: v.SecondPerGridT})
-		}
-		pos, delta, err := qwenvit.RopeIndex(c.IDs, vs, 2, 2)
-		require.NoError(t, err, "case %d", i)
-		require.Equal(t, c.Pos, pos, "case %d", i)
-		require.Equal(t, c.Delta, delta, "case %d", i)
-		// Too few pads, or a grid too many, is an error.
-		j := len(c.IDs) - 1
-		for c.IDs[j] != qwenvit.VisionEndID {
-			j--
-		}
-		short := append(slices.Clone(c.IDs[:j-1]), c.IDs[j:]...) // one pad fewer
-		_, _, err = qwenvit.RopeIndex(short, vs, 2, 2)
-		require.Error(t, err, "case %d", i)
-		_, _, err = qwenvit.RopeIndex(c.IDs, append(vs, vs[0]), 2, 2)
-		require.Error(t, err, "case %d", i)
-	}
 }
 
 // TestEncode runs the frames → tokens path the LLM uses (FramesClip, Encode) against the golden.
