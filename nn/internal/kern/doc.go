@@ -13,10 +13,11 @@
 //	kern.Gemm(x, h, rows, w2, kern.Epilogue{Bias: b2, Residual: x}) // x += h·w2ᵀ + b2
 //
 // Gemm computes y = Act(x·W + Bias) + Residual with float32 accumulation. PackedB stores W in
-// column panels of NR=48 (zero-padded); Gemm packs 8-row panels of x per 256-deep slice and
-// calls a register-blocked 8×48 micro-kernel (24 accumulators): AVX-512 on CPUs that have it,
-// else AVX2+FMA (four 4×24 calls over the same panels), else portable Go. Tiles of up to 192
-// rows × 384 columns are handed to GOMAXPROCS goroutines. 16-bit weights are widened one
+// column panels of NR=48 (zero-padded); Gemm packs 8-row panels of x per 256-deep slice (once
+// per call when several column tiles read them) and calls a register-blocked 8×48 micro-kernel
+// (24 accumulators): AVX-512 on CPUs that have it, else AVX2+FMA (four 4×24 calls over the same
+// panels), else portable Go. Tiles of up to 192 rows (384 with 16-bit weights) × 384 columns
+// are handed to GOMAXPROCS goroutines. 16-bit weights are widened one
 // 256×48 micro-panel at a time into a per-goroutine buffer (BF16: bits<<16; F16: VCVTPH2PS),
 // so a 7B model's weights take 14 GB, not 28. Fewer than 8 rows (decoding) take a
 // matrix-vector kernel that streams each panel once and widens 16-bit values in registers
