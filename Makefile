@@ -57,11 +57,12 @@ bench: deps
 	$(GO) test -run='^$$' -bench=. -benchtime=3x ./vk/ops/
 	$(GO) test -run='^$$' -bench=Render32 -benchtime=2x ./pipeline/synth/
 	$(GO) test -run='^$$' -bench=. -benchtime=3x ./pipeline/fuse/
-	$(GO) test -run='^$$' -bench=GSM/reduced -benchtime=2x ./nn/gsm/
+	$(GO) test -run='^$$' -bench='GSM$$/reduced' -benchtime=2x ./nn/gsm/
 	$(GO) test -run='^$$' -bench=. -benchtime=5x ./viewer/
 	$(GO) test -run='^$$' -bench=Encode -benchtime=3x ./nn/tokenizer/
 	@scripts/deps.sh python3-torch
 	$(GO) test -run='^$$' -bench=. -benchtime=1x ./nn/internal/kern/
+	DSR4D_GSM_BENCH=official8 $(GO) test -run='^$$' -bench=GSMVsTorch -benchtime=1x ./nn/gsm/
 	$(GO) test -run='^$$' -bench=. -benchtime=1x ./nn/orient/
 	$(GO) test -run='^$$' -bench=Forward -benchtime=1x ./nn/pi3/
 

@@ -22,6 +22,8 @@
 // a Params walk that yields the released tensor names and shapes: the one place names live.
 // Load fills a Module from a Source (a safetensors.Set) by that walk. Forward methods make their
 // temporaries inside a Scope (Backend.Scope), which releases them; only results are kept.
+// MLP's activation runs fused into its first Linear where the backend can (the CPU's GEMM
+// epilogue; elsewhere Linear then the activation).
 //
 // Ops never return errors. A shape mismatch is a programmer error and panics with a *ShapeError;
 // a failure of the device (out of memory, a lost device) sticks to the Backend, later ops become
