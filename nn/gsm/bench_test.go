@@ -56,7 +56,8 @@ func benchBackends(b *testing.B) []nn.Backend {
 func official() (gsm.Config, [3]int, int) { return gsm.Official(), [3]int{16, 32, 32}, 128 }
 
 // benchSize is the size BenchmarkGSM and BenchmarkGSMVsTorch run: reduced, or the official size
-// with DSR4D_GSM_BENCH=official or official8 (8 frames; run them with -benchtime 1x).
+// with DSR4D_GSM_BENCH=official or official8 (8 frames; run them with -benchtime 1x); the weights
+// are F32 at the reduced size, BF16 at the official ones, or DSR4D_GSM_DTYPE's.
 func benchSize() (size, dtype string, cfg gsm.Config, grid [3]int, textLen int) {
 	size, dtype = "reduced", "F32"
 	cfg, grid, textLen = reduced()
@@ -67,6 +68,9 @@ func benchSize() (size, dtype string, cfg gsm.Config, grid [3]int, textLen int) 
 	case "official8": // issue 14's measured gap: 8 frames at 448² (1024 3D tokens), 64 text tokens
 		size, dtype = "official8", "BF16"
 		cfg, grid, textLen = gsm.Official(), [3]int{4, 32, 32}, 64
+	}
+	if d := os.Getenv("DSR4D_GSM_DTYPE"); d != "" { // the weights' dtype: F32, BF16 or F16
+		dtype = d
 	}
 	return
 }
