@@ -13,6 +13,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -400,5 +402,37 @@ func TestGenerateStops(t *testing.T) {
 		if err != nil || got != want || pieces.String() != want {
 			t.Errorf("stop %q: got %q, streamed %q, want %q (%v)", stop, got, pieces.String(), want, err)
 		}
+	}
+}
+
+// TestAnswerVideo: 'dsr4d answer --video' samples a decoded video as fetch_video does (8 frames
+// at 4 fps: 2 s → 4 frames at 2 fps; 64×48 scaled up past the 128·28² pixel minimum, 280×392: a
+// 2×10×14 merged grid of 280 pads) and answers.
+func TestAnswerVideo(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI without ffmpeg: run make deps")
+		}
+		t.Skip("ffmpeg not installed")
+	}
+	dir := tinyQwen(t)
+	vid := filepath.Join(t.TempDir(), "clip.mp4")
+	if out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=4",
+		"-frames:v", "8", "-pix_fmt", "yuv420p", "-c:v", "mpeg4", "-q:v", "2", vid).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	q := []string{"answer", "--model", dir, "--question", "What moves?", "--max-tokens", "4", "--device", "cpu"}
+	_, _, textErr := runCmd(q...)
+	c, out, stderr := runCmd(append(q, "--video", vid)...)
+	prompt := func(s string) int {
+		m := regexp.MustCompile(`prompt (\d+) tokens`).FindStringSubmatch(s)
+		if m == nil {
+			return -1
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	if c != 0 || out == "" || prompt(stderr) != prompt(textErr)+2+280 {
+		t.Errorf("answer --video: code %d, %q; %s (text only: %s)", c, out, stderr, textErr)
 	}
 }
