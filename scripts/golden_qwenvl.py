@@ -50,7 +50,23 @@ def greedy(w, ids, pos, nxt, tokens, steps=8):
     return out
 
 
+def interp_aa():
+    """nn/dinov2/testdata/interp_aa.json: the DSR Suite's DINOv2 position-table resize
+    (interpolate_antialias=True, offset 0: F.interpolate by size, bicubic, antialiased)."""
+    torch.manual_seed(0)
+    m, dim = 8, 3
+    pos = torch.randn(1, dim, m, m)
+    out = {}
+    for (h, w) in [(4, 8), (5, 11), (3, 6), (8, 8), (12, 5)]:
+        r = torch.nn.functional.interpolate(pos, size=(h, w), mode="bicubic", antialias=True)
+        out[f"{h}x{w}"] = r[0].permute(1, 2, 0).reshape(-1).tolist()
+    path = os.path.join(os.path.dirname(OUT), "..", "dinov2", "testdata", "interp_aa.json")
+    with open(path, "w") as f:
+        json.dump({"pos": pos[0].permute(1, 2, 0).reshape(-1).tolist(), "out": out}, f)
+
+
 def main():
+    interp_aa()
     os.makedirs(os.path.join(OUT, "tiny"), exist_ok=True)
     w = LM.weights(seed=3)
     W = VT.weights(VC, torch.Generator().manual_seed(4321))
