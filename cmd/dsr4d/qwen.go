@@ -90,7 +90,7 @@ func runQwen(args []string, stdout, stderr io.Writer) error {
 			vc = qwenvl.TinyVision(cfg)
 		}
 		vision = fmt.Sprintf("vision tower depth %d", vc.Depth)
-		err = qwenvl.WriteCheckpoint(*out, cfg, vc, *seed, *dtype)
+		err = qwenvl.WriteCheckpoint(*out, cfg, vc, nil, *seed, *dtype)
 	}
 	if err != nil {
 		return err

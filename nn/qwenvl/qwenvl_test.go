@@ -129,7 +129,7 @@ func TestRandomCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	lc, err := qwen2.Named("tiny")
 	require.NoError(t, err)
-	require.NoError(t, WriteCheckpoint(dir, lc, TinyVision(lc), 7, "BF16"))
+	require.NoError(t, WriteCheckpoint(dir, lc, TinyVision(lc), nil, 7, "BF16"))
 	be := nn.NewCPU()
 	m, err := Load(be, dir)
 	require.NoError(t, err)
@@ -148,7 +148,7 @@ func TestRandomCheckpoint(t *testing.T) {
 	// A config whose tower does not write the language model's width is named.
 	bad := TinyVision(lc)
 	bad.OutHidden = 40
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), ConfigJSON(lc, bad), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), ConfigJSON(lc, bad, nil), 0o644))
 	_, err = Load(be, dir)
 	require.ErrorContains(t, err, "out_hidden_size = 40")
 }
