@@ -152,3 +152,67 @@ func TestRandomCheckpoint(t *testing.T) {
 	_, err = Load(be, dir)
 	require.ErrorContains(t, err, "out_hidden_size = 40")
 }
+
+// TestDSRGolden holds the DSR model (spatial branch included) to scripts/golden_qwenvl.py on
+// every backend: DINOv2's features of the clip, the GSM's geometry tokens, the logits with
+// tower and geometry tokens in the pads, and greedy decoding.
+func TestDSRGolden(t *testing.T) {
+	set, err := safetensors.Open("testdata/dsr_golden.safetensors")
+	require.NoError(t, err)
+	defer set.Close()
+	read := func(name string) []float32 {
+		v, err := set.Float32(name)
+		require.NoError(t, err)
+		return v
+	}
+	var ids, greedy []int
+	for _, v := range read("ids") {
+		ids = append(ids, int(v))
+	}
+	for _, v := range read("greedy") {
+		greedy = append(greedy, int(v))
+	}
+	for _, be := range backends(t) {
+		t.Run(be.Name(), func(t *testing.T) {
+			m, err := Load(be, "testdata/dsr")
+			require.NoError(t, err)
+			defer m.Free()
+			require.NotNil(t, m.Spatial)
+			require.Equal(t, TinySpatial(), m.Spatial.Encoder.Cfg)
+			clip, err := m.VisionCfg.FramesClip(frames(t), 0, 0, 0)
+			require.NoError(t, err)
+
+			// PromptIDs puts the 32 geometry slots after the first run of pads.
+			var plain []int
+			dropped := 0
+			for _, id := range ids {
+				if id == m.LM.Cfg.VideoToken && dropped < 32 {
+					dropped++
+					continue
+				}
+				plain = append(plain, id)
+			}
+			require.Equal(t, ids, m.PromptIDs(plain))
+
+			geo, err := m.geometry(ids, clip)
+			require.NoError(t, err)
+			e := nmse(geo, read("geometry"))
+			t.Logf("%s: geometry NMSE %.2e", be.Name(), e)
+			require.Less(t, e, 1e-6)
+
+			logits, err := m.Logits(ids, []qwenvit.Clip{clip})
+			require.NoError(t, err)
+			e = nmse(logits, read("logits"))
+			t.Logf("%s: logits NMSE %.2e", be.Name(), e)
+			require.Less(t, e, 1e-6)
+
+			res, err := m.Generate(ids, []qwenvit.Clip{clip}, qwen2.GenOptions{MaxTokens: len(greedy)})
+			require.NoError(t, err)
+			require.Equal(t, greedy, res.IDs)
+
+			// Without the 32 slots the pads do not match the tower's + the geometry tokens.
+			_, err = m.Logits(plain, []qwenvit.Clip{clip})
+			require.ErrorContains(t, err, "16 <|video_pad|> tokens, its 1 clip(s) make 48")
+		})
+	}
+}
