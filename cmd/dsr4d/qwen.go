@@ -17,6 +17,7 @@ import (
 
 	"github.com/dsr4d/dsr4d/internal/resample"
 	"github.com/dsr4d/dsr4d/nn"
+	"github.com/dsr4d/dsr4d/nn/dinov2"
 	"github.com/dsr4d/dsr4d/nn/qwen2"
 	"github.com/dsr4d/dsr4d/nn/qwenvit"
 	"github.com/dsr4d/dsr4d/nn/qwenvl"
@@ -29,7 +30,7 @@ func init() {
 	commands["qwen"] = command{summary: "'qwen init' a random Qwen2.5-VL checkpoint (tests, benchmarks)", run: runQwen}
 }
 
-const qwenSynopsis = `qwen init --config tiny|7b --out DIR [--dtype F32|BF16|F16] [--seed N] [--layers N] [--no-vision]
+const qwenSynopsis = `qwen init --config tiny|7b --out DIR [--dtype F32|BF16|F16] [--seed N] [--layers N] [--no-vision | --dsr]
 
 Writes a random Qwen2.5-VL checkpoint under the released names: DIR/config.json (with its
 vision_config), the language model's weights (model.safetensors, or for a large model one shard
@@ -37,7 +38,9 @@ per layer), the vision tower's visual.* in model-visual.safetensors, model.safet
 and a tokenizer.json (byte-level, Qwen's added tokens). 'dsr4d answer' and 'dsr4d serve' load it
 like a real checkpoint. The tiny config's tower is qwenvit.Tiny at the language model's width
 (depth 4); the 7b's is Qwen2.5-VL-7B's (depth 32). --layers overrides the language model's depth
-(a reduced-depth 7b); --no-vision writes the language model alone.`
+(a reduced-depth 7b); --no-vision writes the language model alone; --dsr writes the DSR model: the
+spatial branch too (visual.spatial_encoder.*, a DINOv2 — ViT-L/14-reg for 7b, width 16 depth 2
+for tiny — and the GSM's visual.q_former_*, visual.spatial_merger.*).`
 
 func runQwen(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "init" {
@@ -54,6 +57,7 @@ func runQwen(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "random seed")
 	layers := fs.Int("layers", 0, "number of language-model layers (0: the config's)")
 	noVision := fs.Bool("no-vision", false, "write the language model alone (no visual.* weights)")
+	dsr := fs.Bool("dsr", false, "write the DSR model (with the spatial branch: DINOv2 + GSM)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -81,6 +85,9 @@ func runQwen(args []string, stdout, stderr io.Writer) error {
 	if *dtype != "F32" && *dtype != "BF16" && *dtype != "F16" {
 		return usage("--dtype %q: want F32, BF16 or F16", *dtype)
 	}
+	if *noVision && *dsr {
+		return usage("--no-vision and --dsr exclude each other")
+	}
 	vision := "no vision tower"
 	if *noVision {
 		err = qwen2.WriteCheckpoint(*out, cfg, *seed, *dtype)
@@ -90,7 +97,16 @@ func runQwen(args []string, stdout, stderr io.Writer) error {
 			vc = qwenvl.TinyVision(cfg)
 		}
 		vision = fmt.Sprintf("vision tower depth %d", vc.Depth)
-		err = qwenvl.WriteCheckpoint(*out, cfg, vc, nil, *seed, *dtype)
+		var spatial *dinov2.Config
+		if *dsr {
+			sc := dinov2.DSRSpatial()
+			if *config == "tiny" {
+				sc = qwenvl.TinySpatial()
+			}
+			spatial = &sc
+			vision += fmt.Sprintf(", DSR spatial branch (DINOv2 width %d depth %d, GSM)", sc.Dim, sc.Depth)
+		}
+		err = qwenvl.WriteCheckpoint(*out, cfg, vc, spatial, *seed, *dtype)
 	}
 	if err != nil {
 		return err
@@ -296,6 +312,9 @@ func (q *qwenLM) generate(msgs []tokenizer.Message, clips []qwenvit.Clip, opt qw
 	ids, err := q.tok.EncodeChat(msgs, tokenizer.ChatOptions{AddGenerationPrompt: true}, nil, grids, q.m.Cfg.SpatialMerge)
 	if err != nil {
 		return "", qwen2.Result{}, err
+	}
+	if len(clips) > 0 {
+		ids = q.vl.PromptIDs(ids) // the DSR model's geometry slots
 	}
 	opt.Stop = q.stop
 	st := q.tok.NewStream(true)

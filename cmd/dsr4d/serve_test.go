@@ -436,3 +436,31 @@ func TestAnswerVideo(t *testing.T) {
 		t.Errorf("answer --video: code %d, %q; %s (text only: %s)", c, out, stderr, textErr)
 	}
 }
+
+// TestServeDSR: the DSR model ('qwen init --dsr') answers frames through serve and answer alike;
+// its prompt holds the 32 geometry slots more than plain Qwen2.5-VL's.
+func TestServeDSR(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "tiny-dsr")
+	if code, out, stderr := runCmd("qwen", "init", "--config", "tiny", "--dsr", "--out", dir, "--seed", "3"); code != 0 || !strings.Contains(out, "DSR spatial branch") {
+		t.Fatalf("qwen init --dsr: %s %s", out, stderr)
+	}
+	if code, _, stderr := runCmd("qwen", "init", "--dsr", "--no-vision", "--out", dir); code != 2 || !strings.Contains(stderr, "exclude") {
+		t.Errorf("--dsr --no-vision: %d %s", code, stderr)
+	}
+	srv := startServer(t, dir, false)
+	frames := writeFrames(t, 4, 56, 84)
+	code, m, raw := post(t, srv.URL, chatWithFrames(t, framePaths(t, frames), "Which way does the ball move?", 12))
+	if code != 200 {
+		t.Fatalf("chat: %d %s", code, raw)
+	}
+	text := m["choices"].([]any)[0].(map[string]any)["message"].(map[string]any)["content"].(string)
+	_, m2, _ := post(t, srv.URL, `{"messages":[{"role":"user","content":"Which way does the ball move?"}],"max_tokens":1}`)
+	textOnly := m2["usage"].(map[string]any)["prompt_tokens"].(float64)
+	if pt := m["usage"].(map[string]any)["prompt_tokens"].(float64); pt != textOnly+2+12+32 {
+		t.Errorf("prompt tokens %v, want text %v + vision_start/end + 12 pads + 32 geometry slots", pt, textOnly)
+	}
+	c, out, stderr := runCmd("answer", "--model", dir, "--frames", frames, "--question", "Which way does the ball move?", "--max-tokens", "12", "--device", "cpu")
+	if c != 0 || strings.TrimSuffix(out, "\n") != text {
+		t.Errorf("answer --frames: code %d, %q vs served %q; %s", c, out, text, stderr)
+	}
+}
