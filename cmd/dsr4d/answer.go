@@ -25,7 +25,9 @@ vision tower's time counts in prefill) to stderr. Greedy unless --temperature > 
 With --frames (a directory of .png/.jpg frames, in name order, taken at 2 fps) or --video (a file
 ffmpeg decodes; frames sampled as qwen-vl-utils does: 2 fps, 4 to 768 frames, an even count) the
 question follows one video clip, as qwen-vl-utils' fetch_video prepares it; the vision tower's
-tokens fill its <|video_pad|> positions. A checkpoint without visual.* weights answers text only.`
+tokens fill its <|video_pad|> positions. A DSR checkpoint (visual.q_former_*, visual.spatial_encoder.*)
+also runs the spatial branch: 32 geometry tokens from DINOv2 and the GSM follow the tower's. A
+checkpoint without visual.* weights answers text only.`
 
 func runAnswer(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("answer", answerSynopsis, stderr)

@@ -41,7 +41,8 @@ accepting, lets running requests finish (up to --grace) and exits.
 
 The image parts of one message are the frames of one video clip (as 'dsr4d eval --endpoint'
 sends a question's frames; 2 fps assumed), placed where the first of them is: qwen-vl-utils'
-fetch_video on a list of frames, then the vision tower fills the clip's <|video_pad|> tokens.
+fetch_video on a list of frames, then the vision tower (and for a DSR checkpoint the spatial
+branch's geometry tokens) fills the clip's <|video_pad|> tokens.
 Frames of one message must share a size. A checkpoint without visual.* weights answers image
 parts with a 400. --text-only drops them instead and answers from the text alone; each reply
 then says so in its "dsr4d" object ({"text_only": true, "ignored_images": N, "note": …}).
