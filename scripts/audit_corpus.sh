@@ -21,12 +21,12 @@ if [ ! -d "$corpus" ]; then
 	mkdir -p "$corpus"
 	for n in none light heavy; do
 		for p in default street park orbit static handheld; do
-			"$bin" synth --out "$corpus/$p-$n-$seed" --id "synth-$p-$n-$seed" --seed "$seed" --preset "$p" --noise "$n" --cpu >/dev/null 2>&1
+			"$bin" synth --out "$corpus/$p-$n-$seed" --id "synth-$p-$n-$seed" --seed "$seed" --preset "$p" --noise "$n" --device cpu >/dev/null 2>&1
 		done
 	done
 	for x in "street light" "park heavy" "orbit none"; do
 		set -- $x
-		"$bin" synth --out "$corpus/$1-$2-$((seed + 1))" --id "synth-$1-$2-$((seed + 1))" --seed $((seed + 1)) --preset "$1" --noise "$2" --cpu >/dev/null 2>&1
+		"$bin" synth --out "$corpus/$1-$2-$((seed + 1))" --id "synth-$1-$2-$((seed + 1))" --seed $((seed + 1)) --preset "$1" --noise "$2" --device cpu >/dev/null 2>&1
 	done
 fi
 scenes=("$corpus"/*/)

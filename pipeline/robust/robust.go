@@ -40,6 +40,13 @@ type Options struct {
 	// Still gives a camera and objects that do not move one pose and one world position
 	// for the whole clip (static.go).
 	Still bool
+	// Model replaces the local fit by a whole-clip constant-velocity or constant-acceleration
+	// fit when it explains the track nearly as well (model.go).
+	Model bool
+	// Camera is the half-width in frames of the camera path's smoothing (0: as stored).
+	Camera int
+	// Ground gives each object one height (world z) for the whole clip (model.go).
+	Ground bool
 }
 
 // Default are the components the audit on the tuning scenes kept.
@@ -77,6 +84,7 @@ func New(s *scene.Scene, opt Options) *Estimate {
 	e := &Estimate{opt: opt, n: s.N, poses: s.CameraPath(), index: map[int]int{}, agents: map[int]int{}}
 	if !opt.Still || !stillCamera(e.poses) {
 		e.sigT, e.sigR = poseNoise(e.poses)
+		e.poses = smoothCamera(e.poses, opt.Camera, 2)
 	}
 	samples := make([][]sample, len(s.Objects))
 	border := make([][]bool, len(s.Objects))
@@ -158,6 +166,12 @@ func (e *Estimate) solve(meas []track, face [][]r3.Vec) {
 	e.cam, e.fitW, e.sigma = make([][]r3.Vec, len(meas)), make([][]r3.Vec, len(meas)), make([][]float64, len(meas))
 	for k, t := range meas {
 		w, res := fit(t, e.opt.Window, e.opt.Degree, 2, 0.005)
+		if e.opt.Model && e.opt.Window > 0 {
+			w, res = modelFit(t, w, res)
+		}
+		if e.opt.Ground {
+			groundHeight(w, t.OK)
+		}
 		if e.opt.Still {
 			if c, still := stillObjectAt(w, t.OK); still {
 				for i := range w {

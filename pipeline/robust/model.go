@@ -1,0 +1,96 @@
+package robust
+
+import (
+	"github.com/dsr4d/dsr4d/geom"
+	"gonum.org/v1/gonum/spatial/r3"
+)
+
+// modelGain is how much larger a whole-clip motion model's median residual may be than the
+// local fit's and still be chosen: the local fit follows noise as well as motion, so a model
+// that explains the track as well up to this factor explains it with fewer degrees of freedom
+// (on a noisy line, ±3 frames of degree 1 leave ≈ 0.6 of the true residual).
+const modelGain = 1.8
+
+// modelFit replaces a local fit w (residuals res) by a whole-clip motion model when one
+// explains the measurements nearly as well (modelGain): constant velocity (a line), else
+// constant acceleration (a parabola), each a robust (Huber) polynomial fit over every
+// measured frame. Speeds and predicted directions then come from all the frames rather than
+// the few near the compared ones; a circle or a stop-and-go keeps the local fit.
+func modelFit(t track, w []r3.Vec, res []float64) ([]r3.Vec, []float64) {
+	r0, n := medianOK(res, t.OK)
+	if n < 6 {
+		return w, res
+	}
+	for deg := 1; deg <= 2; deg++ {
+		m, mr := fit(t, 4*len(t.P), deg, 2, 0.005)
+		if r, _ := medianOK(mr, t.OK); r <= modelGain*r0+0.002 {
+			return m, mr
+		}
+	}
+	return w, res
+}
+
+// groundHeight gives every frame of a fitted track the median height (world z) of its
+// measured frames: the objects move on the ground, so height changes are estimation noise
+// (a view-dependent centre bias, pose noise) that would otherwise add to the speeds.
+func groundHeight(w []r3.Vec, ok []bool) {
+	z := make([]float64, 0, len(w))
+	for i, v := range w {
+		if ok[i] {
+			z = append(z, v.Z)
+		}
+	}
+	if len(z) == 0 {
+		return
+	}
+	h := median(z)
+	for i := range w {
+		if ok[i] {
+			w[i].Z = h
+		}
+	}
+}
+
+// medianOK is the median of v over the frames ok marks, and their number.
+func medianOK(v []float64, ok []bool) (float64, int) {
+	var s []float64
+	for i, x := range v {
+		if ok[i] {
+			s = append(s, x)
+		}
+	}
+	if len(s) == 0 {
+		return 0, 0
+	}
+	return median(s), len(s)
+}
+
+// smoothCamera fits the camera path with the robust local polynomial of fit (±hw frames,
+// degree deg): positions directly, rotations as rotation vectors relative to each frame's own
+// rotation. Per-frame pose noise would otherwise move every world-frame measurement by up to
+// the object's distance times the rotation error (1° at 10 m: 17 cm), more than a step of a
+// slow object.
+func smoothCamera(p []geom.Rigid, hw, deg int) []geom.Rigid {
+	n := len(p)
+	if hw <= 0 || n < 3 {
+		return p
+	}
+	t := track{P: make([]r3.Vec, n), OK: make([]bool, n), W: make([]float64, n)}
+	for i, q := range p {
+		t.P[i], t.OK[i], t.W[i] = q.T, true, 1
+	}
+	pos, _ := fit(t, hw, deg, 2, 0.001)
+	out := make([]geom.Rigid, n)
+	rw := make([]float64, n)
+	for i := range rw {
+		rw[i] = 1
+	}
+	for i, q := range p {
+		for j := max(i-hw, 0); j <= min(i+hw, n-1); j++ {
+			t.P[j] = geom.RotationVector(q.R.T().Mul(p[j].R))
+		}
+		d := local(t, rw, i, hw, deg)
+		out[i] = geom.Rigid{R: q.R.Mul(geom.FromRotationVector(d)), T: pos[i]}
+	}
+	return out
+}
