@@ -94,3 +94,14 @@ func smoothCamera(p []geom.Rigid, hw, deg int) []geom.Rigid {
 	}
 	return out
 }
+
+// level removes the world-up (z) component of each facing and renormalises it; a facing
+// that is (nearly) vertical is left as it is.
+func level(f []r3.Vec) {
+	for i, v := range f {
+		h := r3.Vec{X: v.X, Y: v.Y}
+		if n := r3.Norm(h); n > 1e-3 {
+			f[i] = r3.Scale(1/n, h)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/dsr4d/dsr4d/geom"
+
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -48,5 +50,32 @@ func TestGroundHeight(t *testing.T) {
 	groundHeight(w, []bool{true, true, false, true})
 	if w[0].Z != 1 || w[1].Z != 1 || w[3].Z != 1 || w[2].Z != 9 {
 		t.Fatalf("got %v", w)
+	}
+}
+
+// Smoothing a dolly's noisy stored poses brings them closer to the true path.
+func TestSmoothCameraShrinksPoseNoise(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	g := func(s float64) r3.Vec {
+		return r3.Vec{X: s * rng.NormFloat64(), Y: s * rng.NormFloat64(), Z: s * rng.NormFloat64()}
+	}
+	truth, noisy := make([]geom.Rigid, 32), make([]geom.Rigid, 32)
+	for i := range truth {
+		x := float64(i)
+		truth[i] = geom.Rigid{R: geom.FromRotationVector(r3.Vec{Z: 0.02 * x}), T: r3.Vec{X: 0.3 * x, Y: 0.01 * x * x, Z: 1.5}}
+		noisy[i] = geom.Rigid{R: truth[i].R.Mul(geom.FromRotationVector(g(math.Pi / 180))), T: r3.Add(truth[i].T, g(0.02))}
+	}
+	errs := func(p []geom.Rigid) (a, d float64) {
+		for i := range p {
+			a += geom.RotationAngle(p[i].R.Mul(truth[i].R.T()))
+			d += r3.Norm(r3.Sub(p[i].T, truth[i].T))
+		}
+		return a, d
+	}
+	a0, d0 := errs(noisy)
+	a1, d1 := errs(smoothCamera(noisy, 4, 2))
+	if a1 > 0.7*a0 || d1 > 0.7*d0 {
+		t.Fatalf("rotation error %.4f → %.4f, position %.4f → %.4f: want both below 0.7×", a0, a1, d0, d1)
 	}
 }

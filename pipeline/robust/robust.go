@@ -45,6 +45,9 @@ type Options struct {
 	Model bool
 	// Camera is the half-width in frames of the camera path's smoothing (0: as stored).
 	Camera int
+	// Level makes agents' facings horizontal (world z removed): they move on the ground, and
+	// a pitched facing tilts the rebuilt up axis, so heights in an agent's frame swing.
+	Level bool
 	// Ground gives each object one height (world z) for the whole clip (model.go).
 	Ground bool
 }
@@ -191,6 +194,9 @@ func (e *Estimate) solve(meas []track, face [][]r3.Vec) {
 	e.rots, e.fitF = make([][]geom.Mat3, len(face)), make([][]r3.Vec, len(face))
 	for a, f := range face {
 		e.fitF[a] = smoothFacing(f, e.fconf[a], e.opt.OrientWindow)
+		if e.opt.Level {
+			level(e.fitF[a])
+		}
 		r := make([]geom.Mat3, e.n)
 		for i := range e.n {
 			if !e.gate[a][i] {
