@@ -105,3 +105,54 @@ func level(f []r3.Vec) {
 		}
 	}
 }
+
+// pauseStep is the largest fitted step (m per frame) of a frame in a pause: above the fitted
+// jitter of a standing object, below a walk (≈ 0.3 m per frame at 4 fps).
+const pauseStep = 0.03
+
+// pauses gives each run of ≥ 3 measured frames whose fitted steps to both neighbours stay
+// under pauseStep one position, the run's coordinate-wise median: an object that stops (a
+// stop-and-go) then has speeds of exactly zero there, as it does in truth.
+func pauses(w []r3.Vec, ok []bool) {
+	n := len(w)
+	still := make([]bool, n)
+	for i := range n {
+		if !ok[i] {
+			continue
+		}
+		s := true
+		for _, j := range []int{i - 1, i + 1} {
+			if j >= 0 && j < n && ok[j] && r3.Norm(r3.Sub(w[j], w[i])) >= pauseStep {
+				s = false
+			}
+		}
+		still[i] = s
+	}
+	for i := 0; i < n; {
+		if !still[i] {
+			i++
+			continue
+		}
+		j := i
+		for j < n && still[j] {
+			j++
+		}
+		if j-i >= 3 {
+			var xs, ys, zs []float64
+			for k := i; k < j; k++ {
+				xs, ys, zs = append(xs, w[k].X), append(ys, w[k].Y), append(zs, w[k].Z)
+			}
+			c := r3.Vec{X: median(xs), Y: median(ys), Z: median(zs)}
+			for k := i; k < j; k++ {
+				w[k] = c
+			}
+		}
+		i = j
+	}
+}
+
+// cameraJitter is the camera path's estimated position noise (poseNoise, m per axis per
+// frame) above which its poses are smoothed: on the tuning scenes smooth or swaying camera
+// paths stay below 0.015 m (hand-held shake included), and smoothing them cost agreement;
+// heavy pose noise gives 0.02–0.03 m, where smoothing gains.
+const cameraJitter = 0.018

@@ -43,11 +43,14 @@ type Options struct {
 	// Model replaces the local fit by a whole-clip constant-velocity or constant-acceleration
 	// fit when it explains the track nearly as well (model.go).
 	Model bool
-	// Camera is the half-width in frames of the camera path's smoothing (0: as stored).
+	// Camera is the half-width in frames of the camera path's smoothing (0: as stored), done
+	// only when the stored positions jitter by more than cameraJitter.
 	Camera int
 	// Level makes agents' facings horizontal (world z removed): they move on the ground, and
 	// a pitched facing tilts the rebuilt up axis, so heights in an agent's frame swing.
 	Level bool
+	// Pause gives an object one position over each run of frames where it stands (model.go).
+	Pause bool
 	// Ground gives each object one height (world z) for the whole clip (model.go).
 	Ground bool
 }
@@ -87,7 +90,9 @@ func New(s *scene.Scene, opt Options) *Estimate {
 	e := &Estimate{opt: opt, n: s.N, poses: s.CameraPath(), index: map[int]int{}, agents: map[int]int{}}
 	if !opt.Still || !stillCamera(e.poses) {
 		e.sigT, e.sigR = poseNoise(e.poses)
-		e.poses = smoothCamera(e.poses, opt.Camera, 2)
+		if e.sigT > cameraJitter {
+			e.poses = smoothCamera(e.poses, opt.Camera, 2)
+		}
 	}
 	samples := make([][]sample, len(s.Objects))
 	border := make([][]bool, len(s.Objects))
@@ -174,6 +179,9 @@ func (e *Estimate) solve(meas []track, face [][]r3.Vec) {
 		}
 		if e.opt.Ground {
 			groundHeight(w, t.OK)
+		}
+		if e.opt.Pause {
+			pauses(w, t.OK)
 		}
 		if e.opt.Still {
 			if c, still := stillObjectAt(w, t.OK); still {
