@@ -43,6 +43,11 @@ runs=(
 	"− occlusion weights|robust:occlusion=off|0"
 	"− facing smoothing, upright|robust:orient=0,upright=off|0"
 	"− still camera/object model|robust:still=off|0"
+	"− whole-clip motion model|robust:model=off|0"
+	"− pauses|robust:pause=off|0"
+	"− ground height|robust:ground=off|0"
+	"− level facings|robust:level=off|0"
+	"− camera path smoothing|robust:camera=0|0"
 )
 # Each run in the background, JOBS (default 1) at a time; its wall time per scene to $dir.ms.
 dirs=()

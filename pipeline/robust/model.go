@@ -1,6 +1,8 @@
 package robust
 
 import (
+	"math"
+
 	"github.com/dsr4d/dsr4d/geom"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -12,22 +14,97 @@ import (
 const modelGain = 1.8
 
 // modelFit replaces a local fit w (residuals res) by a whole-clip motion model when one
-// explains the measurements nearly as well (modelGain): constant velocity (a line), else
-// constant acceleration (a parabola), each a robust (Huber) polynomial fit over every
-// measured frame. Speeds and predicted directions then come from all the frames rather than
-// the few near the compared ones; a circle or a stop-and-go keeps the local fit.
+// explains the measurements nearly as well (modelGain): constant velocity (a line), else a
+// circle at constant speed, else constant acceleration (a parabola), each robust (Huber) over
+// every measured frame. Speeds and predicted directions then come from all the frames rather than
+// the few near the compared ones; a stop-and-go keeps the local fit.
 func modelFit(t track, w []r3.Vec, res []float64) ([]r3.Vec, []float64) {
 	r0, n := medianOK(res, t.OK)
 	if n < 6 {
 		return w, res
 	}
-	for deg := 1; deg <= 2; deg++ {
-		m, mr := fit(t, 4*len(t.P), deg, 2, 0.005)
-		if r, _ := medianOK(mr, t.OK); r <= modelGain*r0+0.002 {
+	for k, model := range []func(track) ([]r3.Vec, []float64){lineModel, circleModel, parabolaModel} {
+		m, mr := model(t)
+		if m == nil {
+			continue
+		}
+		tol := modelGain*r0 + 0.002
+		if k == 0 {
+			tol = max(tol, lineBias)
+		}
+		if r, _ := medianOK(mr, t.OK); r <= tol {
 			return m, mr
 		}
 	}
 	return w, res
+}
+
+func lineModel(t track) ([]r3.Vec, []float64)     { return fit(t, 4*len(t.P), 1, 2, 0.005) }
+func parabolaModel(t track) ([]r3.Vec, []float64) { return fit(t, 4*len(t.P), 2, 2, 0.005) }
+
+// lineBias is a median residual (m) up to which a line is taken whatever the local fit's:
+// the visible surface's centre bias changes slowly with the view (≈ 2–10 cm over a clip of a
+// passing object, tuning scenes, no noise) and the local fit follows it, while a line
+// through it gives the constant speed the object has. Accelerating and stop-and-go objects
+// leave ≥ 11 cm about a line.
+const lineBias = 0.07
+
+// maxRadius bounds a circle model's radius (m); a larger circle is a line over a clip.
+const maxRadius = 30
+
+// circleModel fits a circle at constant angular speed in the ground plane (a turning walker
+// or car: constant speed, which a local or polynomial fit turns into a varying one): the
+// algebraic (Kåsa) circle through the measured x, y, then the unwrapped angles about its
+// centre fitted by a robust line in the frame number; heights from a robust line. nil when
+// the circle is degenerate or too large.
+func circleModel(t track) ([]r3.Vec, []float64) {
+	var a, b [3][3]float64
+	for j, p := range t.P {
+		if !t.OK[j] {
+			continue
+		}
+		phi := [3]float64{p.X, p.Y, 1}
+		rhs := -(p.X*p.X + p.Y*p.Y)
+		for r := range 3 {
+			for c := range 3 {
+				a[r][c] += t.W[j] * phi[r] * phi[c]
+			}
+			b[r][0] += t.W[j] * phi[r] * rhs
+		}
+	}
+	x, ok := solve(a, b, 3)
+	if !ok {
+		return nil, nil
+	}
+	cx, cy := -x[0][0]/2, -x[1][0]/2
+	r2 := cx*cx + cy*cy - x[2][0]
+	if r2 <= 0 || r2 > maxRadius*maxRadius {
+		return nil, nil
+	}
+	rad := math.Sqrt(r2)
+	ang := track{P: make([]r3.Vec, len(t.P)), OK: t.OK, W: t.W}
+	prev, have := 0.0, false
+	for j, p := range t.P {
+		if !t.OK[j] {
+			continue
+		}
+		f := math.Atan2(p.Y-cy, p.X-cx)
+		if have {
+			f += 2 * math.Pi * math.Round((prev-f)/(2*math.Pi))
+		}
+		prev, have = f, true
+		ang.P[j] = r3.Vec{X: f, Y: p.Z}
+	}
+	af, _ := fit(ang, 4*len(t.P), 1, 2, 0.005/rad)
+	out := make([]r3.Vec, len(t.P))
+	res := make([]float64, len(t.P))
+	for j := range t.P {
+		if t.OK[j] {
+			out[j] = r3.Vec{X: cx + rad*math.Cos(af[j].X), Y: cy + rad*math.Sin(af[j].X), Z: af[j].Y}
+			res[j] = r3.Norm(r3.Sub(t.P[j], out[j]))
+		}
+	}
+	return out, res
 }
 
 // groundHeight gives every frame of a fitted track the median height (world z) of its

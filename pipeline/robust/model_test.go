@@ -10,8 +10,8 @@ import (
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
-// A noisy straight track gets the whole-clip line (speeds equal to the true speed to a few
-// per cent in every step), a noisy circle keeps the local fit.
+// A noisy straight track gets the whole-clip line and a noisy circle the constant-speed
+// circle: speeds equal to the true ones to a few per cent in every step.
 func TestModelFitChoosesByResidual(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -36,9 +36,19 @@ func TestModelFitChoosesByResidual(t *testing.T) {
 	tr = noisy(circle)
 	w, res = fit(tr, 3, 1, 2, 0.005)
 	m, _ = modelFit(tr, w, res)
+	chord := 2 * 2 * math.Sin(0.15)
+	for i := 1; i < 32; i++ {
+		if s := r3.Norm(r3.Sub(m[i], m[i-1])); math.Abs(s-chord) > 0.02 {
+			t.Fatalf("circle step %d: speed %.4f, want %.4f", i, s, chord)
+		}
+	}
+	// A stop-and-go (moving, standing, moving) fits none of the models: the local fit stays.
+	tr = noisy(func(i int) r3.Vec { return r3.Vec{X: 0.3 * float64(min(i, 10)+max(i-20, 0)), Z: 6} })
+	w, res = fit(tr, 3, 1, 2, 0.005)
+	m, _ = modelFit(tr, w, res)
 	for i := range m {
 		if m[i] != w[i] {
-			t.Fatalf("circle frame %d: model %v replaced the local fit %v", i, m[i], w[i])
+			t.Fatalf("stop-and-go frame %d: model %v replaced the local fit %v", i, m[i], w[i])
 		}
 	}
 }
@@ -77,5 +87,26 @@ func TestSmoothCameraShrinksPoseNoise(t *testing.T) {
 	a1, d1 := errs(smoothCamera(noisy, 4, 2))
 	if a1 > 0.7*a0 || d1 > 0.7*d0 {
 		t.Fatalf("rotation error %.4f → %.4f, position %.4f → %.4f: want both below 0.7×", a0, a1, d0, d1)
+	}
+}
+
+// A stop-and-go's standing frames get one position (zero speed); moving frames stay.
+func TestPausesFlattenStops(t *testing.T) {
+	t.Parallel()
+	w := make([]r3.Vec, 12) // x: 0, 0.3, 0.6, 0.9, 1.2, then standing; y: 5 mm of jitter
+	ok := make([]bool, 12)
+	step := 0.3
+	for i := range w {
+		x := step * float64(min(i, 4)) // moves for 4 steps, then stands
+		w[i], ok[i] = r3.Vec{X: x, Y: 0.005 * float64(i%2)}, true
+	}
+	pauses(w, ok)
+	for i := 5; i < 12; i++ {
+		if w[i] != w[11] {
+			t.Fatalf("frame %d: %v, want the pause's one position %v", i, w[i], w[11])
+		}
+	}
+	if w[2].X != step*2 || w[3].X != step*3 || w[4].X != step*4 {
+		t.Fatalf("moving frames changed: %v %v", w[2], w[3])
 	}
 }
