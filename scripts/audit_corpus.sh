@@ -44,8 +44,6 @@ runs=(
 	"− facing smoothing, upright|robust:orient=0,upright=off|0"
 	"− still camera/object model|robust:still=off|0"
 	"− whole-clip motion model|robust:model=off|0"
-	"− pauses|robust:pause=off|0"
-	"− ground height|robust:ground=off|0"
 	"− level facings|robust:level=off|0"
 	"− camera path smoothing|robust:camera=0|0"
 )

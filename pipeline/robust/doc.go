@@ -35,16 +35,16 @@
 //     within 0.15 m one world position; a still object seen by a still camera then has speeds
 //     of exactly zero, which the reference (and the audit's truth) drops as a 0/0.
 //  7. Motion models (model.go): Model replaces an object's local fit by a whole-clip
-//     constant-velocity (else constant-acceleration) robust fit when its median residual is
-//     within 1.8× the local fit's, so speeds and predicted directions use every frame; Pause
-//     gives a run of ≥ 3 frames whose fitted steps stay under 3 cm one position (a
-//     stop-and-go's stops: speeds exactly zero, as in truth); Ground gives each object its
-//     median height (objects move on the ground); Level makes agents' facings horizontal, so
-//     the rebuilt up axis is the world's and heights in an agent's frame do not swing with a
-//     pitched facing (the rel_* questions' worst error under heavy noise); Camera smooths
-//     the camera path (local quadratic over ±Camera frames) when its position jitter exceeds
-//     1.8 cm — below that, swaying or hand-held paths are real motion and smoothing cost
-//     agreement on the tuning scenes.
+//     robust fit — constant velocity, else a circle at constant speed, else constant
+//     acceleration — when its median residual is within 1.8× the local fit's (a line also
+//     when within 7 cm: the slow view-dependent bias of the centre), so speeds and predicted
+//     directions use every frame. Level makes agents' facings horizontal, so the rebuilt up
+//     axis is the world's and heights in an agent's frame do not swing with a pitched facing
+//     (the rel_* questions' worst error under heavy noise). Camera smooths the camera path
+//     (local quadratic over ±Camera frames) when its position jitter exceeds 1.8 cm; below
+//     that, swaying or hand-held paths are real motion and smoothing them cost agreement on
+//     the tuning scenes. Tried and dropped (no gain on the tuning scenes): one height per
+//     object, snapping stops of a stop-and-go to one position.
 //
 // # Label confidence
 //

@@ -107,27 +107,6 @@ func circleModel(t track) ([]r3.Vec, []float64) {
 	return out, res
 }
 
-// groundHeight gives every frame of a fitted track the median height (world z) of its
-// measured frames: the objects move on the ground, so height changes are estimation noise
-// (a view-dependent centre bias, pose noise) that would otherwise add to the speeds.
-func groundHeight(w []r3.Vec, ok []bool) {
-	z := make([]float64, 0, len(w))
-	for i, v := range w {
-		if ok[i] {
-			z = append(z, v.Z)
-		}
-	}
-	if len(z) == 0 {
-		return
-	}
-	h := median(z)
-	for i := range w {
-		if ok[i] {
-			w[i].Z = h
-		}
-	}
-}
-
 // medianOK is the median of v over the frames ok marks, and their number.
 func medianOK(v []float64, ok []bool) (float64, int) {
 	var s []float64
@@ -180,51 +159,6 @@ func level(f []r3.Vec) {
 		if n := r3.Norm(h); n > 1e-3 {
 			f[i] = r3.Scale(1/n, h)
 		}
-	}
-}
-
-// pauseStep is the largest fitted step (m per frame) of a frame in a pause: above the fitted
-// jitter of a standing object, below a walk (≈ 0.3 m per frame at 4 fps).
-const pauseStep = 0.03
-
-// pauses gives each run of ≥ 3 measured frames whose fitted steps to both neighbours stay
-// under pauseStep one position, the run's coordinate-wise median: an object that stops (a
-// stop-and-go) then has speeds of exactly zero there, as it does in truth.
-func pauses(w []r3.Vec, ok []bool) {
-	n := len(w)
-	still := make([]bool, n)
-	for i := range n {
-		if !ok[i] {
-			continue
-		}
-		s := true
-		for _, j := range []int{i - 1, i + 1} {
-			if j >= 0 && j < n && ok[j] && r3.Norm(r3.Sub(w[j], w[i])) >= pauseStep {
-				s = false
-			}
-		}
-		still[i] = s
-	}
-	for i := 0; i < n; {
-		if !still[i] {
-			i++
-			continue
-		}
-		j := i
-		for j < n && still[j] {
-			j++
-		}
-		if j-i >= 3 {
-			var xs, ys, zs []float64
-			for k := i; k < j; k++ {
-				xs, ys, zs = append(xs, w[k].X), append(ys, w[k].Y), append(zs, w[k].Z)
-			}
-			c := r3.Vec{X: median(xs), Y: median(ys), Z: median(zs)}
-			for k := i; k < j; k++ {
-				w[k] = c
-			}
-		}
-		i = j
 	}
 }
 

@@ -53,16 +53,6 @@ func TestModelFitChoosesByResidual(t *testing.T) {
 	}
 }
 
-// groundHeight flattens the measured frames to their median height and leaves the others.
-func TestGroundHeight(t *testing.T) {
-	t.Parallel()
-	w := []r3.Vec{{Z: 1}, {Z: 1.2}, {Z: 9}, {Z: 0.9}}
-	groundHeight(w, []bool{true, true, false, true})
-	if w[0].Z != 1 || w[1].Z != 1 || w[3].Z != 1 || w[2].Z != 9 {
-		t.Fatalf("got %v", w)
-	}
-}
-
 // Smoothing a dolly's noisy stored poses brings them closer to the true path.
 func TestSmoothCameraShrinksPoseNoise(t *testing.T) {
 	t.Parallel()
@@ -87,26 +77,5 @@ func TestSmoothCameraShrinksPoseNoise(t *testing.T) {
 	a1, d1 := errs(smoothCamera(noisy, 4, 2))
 	if a1 > 0.7*a0 || d1 > 0.7*d0 {
 		t.Fatalf("rotation error %.4f → %.4f, position %.4f → %.4f: want both below 0.7×", a0, a1, d0, d1)
-	}
-}
-
-// A stop-and-go's standing frames get one position (zero speed); moving frames stay.
-func TestPausesFlattenStops(t *testing.T) {
-	t.Parallel()
-	w := make([]r3.Vec, 12) // x: 0, 0.3, 0.6, 0.9, 1.2, then standing; y: 5 mm of jitter
-	ok := make([]bool, 12)
-	step := 0.3
-	for i := range w {
-		x := step * float64(min(i, 4)) // moves for 4 steps, then stands
-		w[i], ok[i] = r3.Vec{X: x, Y: 0.005 * float64(i%2)}, true
-	}
-	pauses(w, ok)
-	for i := 5; i < 12; i++ {
-		if w[i] != w[11] {
-			t.Fatalf("frame %d: %v, want the pause's one position %v", i, w[i], w[11])
-		}
-	}
-	if w[2].X != step*2 || w[3].X != step*3 || w[4].X != step*4 {
-		t.Fatalf("moving frames changed: %v %v", w[2], w[3])
 	}
 }

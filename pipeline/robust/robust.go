@@ -49,14 +49,10 @@ type Options struct {
 	// Level makes agents' facings horizontal (world z removed): they move on the ground, and
 	// a pitched facing tilts the rebuilt up axis, so heights in an agent's frame swing.
 	Level bool
-	// Pause gives an object one position over each run of frames where it stands (model.go).
-	Pause bool
-	// Ground gives each object one height (world z) for the whole clip (model.go).
-	Ground bool
 }
 
 // Default are the components the audit on the tuning scenes kept.
-var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Still: true}
+var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Still: true, Model: true, Level: true, Camera: 4}
 
 // Estimate are a scene's cues by the robust estimator. It implements qa.Cues (Centre,
 // Rotation, Pose) with the reference's availability — an object has a centre exactly where
@@ -176,12 +172,6 @@ func (e *Estimate) solve(meas []track, face [][]r3.Vec) {
 		w, res := fit(t, e.opt.Window, e.opt.Degree, 2, 0.005)
 		if e.opt.Model && e.opt.Window > 0 {
 			w, res = modelFit(t, w, res)
-		}
-		if e.opt.Ground {
-			groundHeight(w, t.OK)
-		}
-		if e.opt.Pause {
-			pauses(w, t.OK)
 		}
 		if e.opt.Still {
 			if c, still := stillObjectAt(w, t.OK); still {
