@@ -330,6 +330,11 @@ func (e *Estimate) Resample(r int) *Estimate {
 	if e.sigT > 0 || e.sigR > 0 {
 		out.poses = perturb(e.poses, e.sigT, e.sigR, rng)
 	}
+	// Model uncertainty: half the replicates keep the local fit. A whole-clip model is so
+	// stable under resampling that its replicates would all agree, while its error is a bias
+	// (the wrong model, the centre's slow drift) the residuals do not show; an answer the
+	// local fit does not share is not one to be sure of.
+	out.opt.Model = e.opt.Model && rng.IntN(2) == 0
 	out.solve(meas, face)
 	return &out
 }
