@@ -62,6 +62,8 @@ bench: deps
 	$(GO) test -run='^$$' -bench=Encode -benchtime=3x ./nn/tokenizer/
 	@scripts/deps.sh python3-torch
 	$(GO) test -run='^$$' -bench=. -benchtime=1x ./nn/internal/kern/
+	$(GO) test -run='^$$' -bench=. -benchtime=1x ./nn/orient/
+	$(GO) test -run='^$$' -bench=Forward -benchtime=1x ./nn/pi3/
 
 # Regenerate the SPIR-V and shaders/z_*.go after editing a shader (SHADERS="matmul.comp" for one).
 shaders:

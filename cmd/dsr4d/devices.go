@@ -55,8 +55,11 @@ var computeCommands = []struct {
 	name, work string
 	heavy      bool
 }{
+	{"answer", "Qwen2.5-VL's language model (nn)", true},
 	{"gsm", "the GSM model (nn)", true},
+	{"orient", "Orient Anything (nn)", true},
 	{"qa", "object centres (fuse)", false},
+	{"serve", "Qwen2.5-VL's language model (nn)", true},
 	{"synth", "ray casting", false},
 	{"view", "drawing (graphics queue)", false},
 }

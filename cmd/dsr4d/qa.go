@@ -27,7 +27,7 @@ func init() {
 const qaSynopsis = `qa [--scene DIR]... [DIR...] [--manifest FILE] [--out DIR] [--format LIST] [--per-video 10]
           [--seed 0] [--workers N] [--shard i/n|auto] [--merge-only] [--force]
           [--device auto|cpu|vulkan] [--validate] [--audit] [--oracle-centres]
-          [--estimator reference|robust[:key=value,...]] [--min-confidence 0]
+          [--estimator reference|robust[:key=value,...]] [--min-confidence 0] [--orient-weights W]
        dsr4d qa --nontemplate --endpoint URL --model NAME ...   (non-template questions: dsr4d qa --nontemplate -h)
 
 Generates the DSR Suite's 12 template question types from dsr4d-scene/1 directories: object
@@ -105,6 +105,8 @@ func runQA(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("qa", qaSynopsis, stderr)
 	var f qaFlags
 	f.register(fs)
+	var of orientFlags
+	of.register(fs, "orient-weights") // orient.go
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -124,6 +126,9 @@ func runQA(args []string, stdout, stderr io.Writer) error {
 		return bad("--workers: %d, want at least 1", f.workers)
 	}
 	if err := f.dev.check(); err != nil {
+		return bad("%v", err)
+	}
+	if err := of.check(); err != nil {
 		return bad("%v", err)
 	}
 	if f.mergeOnly {
@@ -153,6 +158,12 @@ func runQA(args []string, stdout, stderr io.Writer) error {
 	b.Open = func() (qa.Estimator, func(), error) { return openEstimator(&f.dev, f.workers) }
 	if err := f.est.apply(b); err != nil {
 		return bad("%v", err)
+	}
+	if of.weights != "" { // after the estimator is chosen: orientations come before its cues
+		if b.Key.OrientWeights, err = qa.FileSHA256(of.weights); err != nil {
+			return err
+		}
+		b.Open = of.withOrient(b.Open, &f.dev)
 	}
 	var bar *progress
 	b.Progress = func(done, total int) {

@@ -1,8 +1,6 @@
 package nontemp
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -326,40 +324,14 @@ func Letter(correct string) string {
 // indent=4) does: {videoID: [{Question, A, B, C, D, Correct}]}, videos in the given order (a
 // video without questions has an empty list).
 func WriteQAPairs(w io.Writer, videos []string, by map[string][]Pair) error {
-	var b bytes.Buffer
-	b.WriteString("{")
-	for vi, id := range videos {
-		if vi > 0 {
-			b.WriteString(",")
+	return qa.WriteVideoLists(w, videos, func(id string) [][]qa.Field {
+		f := func(k, v string) qa.Field { return qa.Field{Key: k, Value: v} }
+		objs := make([][]qa.Field, len(by[id]))
+		for i, p := range by[id] {
+			objs[i] = []qa.Field{f("Question", p.Question), f("A", p.A), f("B", p.B), f("C", p.C), f("D", p.D), f("Correct", p.Correct)}
 		}
-		fmt.Fprintf(&b, "\n    %s: [", jsonStr(id))
-		for qi, p := range by[id] {
-			if qi > 0 {
-				b.WriteString(",")
-			}
-			fmt.Fprintf(&b, "\n        {\n            \"Question\": %s,\n            \"A\": %s,\n            \"B\": %s,\n            \"C\": %s,\n            \"D\": %s,\n            \"Correct\": %s\n        }",
-				jsonStr(p.Question), jsonStr(p.A), jsonStr(p.B), jsonStr(p.C), jsonStr(p.D), jsonStr(p.Correct))
-		}
-		if len(by[id]) > 0 {
-			b.WriteString("\n    ]")
-		} else {
-			b.WriteString("]")
-		}
-	}
-	if len(videos) > 0 {
-		b.WriteString("\n")
-	}
-	b.WriteString("}")
-	_, err := w.Write(b.Bytes())
-	return err
-}
-
-func jsonStr(s string) string {
-	var b bytes.Buffer
-	e := json.NewEncoder(&b)
-	e.SetEscapeHTML(false)
-	e.Encode(s)
-	return strings.TrimSuffix(b.String(), "\n")
+		return objs
+	})
 }
 
 var optionRE = regexp.MustCompile(`^\s*\(?([A-D])[.):]\s*`)

@@ -37,6 +37,7 @@ type Key struct {
 
 	Estimator     string  `json:"estimator,omitempty"`      // "" is the reference's (package fuse)
 	MinConfidence float64 `json:"min_confidence,omitempty"` // label-confidence cut (robust estimator)
+	OrientWeights string  `json:"orient_weights,omitempty"` // SHA-256 of the Orient Anything checkpoint (FileSHA256)
 }
 
 // NewKey returns the key of a run with these options in this build.
@@ -72,6 +73,7 @@ var keyFlags = []struct {
 	{"--oracle-centres", func(k Key) any { return k.Oracle }},
 	{"--estimator", func(k Key) any { return k.Estimator }},
 	{"--min-confidence", func(k Key) any { return k.MinConfidence }},
+	{"--orient-weights", func(k Key) any { return k.OrientWeights }},
 	{"the dsr4d version", func(k Key) any { return fmt.Sprintf("%d %s", k.Version, k.Build) }},
 }
 
@@ -171,6 +173,22 @@ func sceneStat(dir string) (string, error) {
 		}
 		rel, _ := filepath.Rel(dir, f)
 		fmt.Fprintf(h, "%q %d %d\n", rel, st.Size(), st.ModTime().UnixNano())
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// FileSHA256 is the hex SHA-256 of a file's content: the key of a checkpoint whose outputs a
+// result depends on (--orient-weights), so that another checkpoint under the same name is not
+// served old results.
+func FileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -68,6 +68,31 @@ func Videos(qs []Question) (ids []string, by map[string][]Question) {
 // attempts all failed has an empty list), sorted.
 func WriteQAPairs(w io.Writer, videos []string, qs []Question) error {
 	_, by := Videos(qs)
+	return WriteVideoLists(w, videos, func(id string) [][]Field {
+		objs := make([][]Field, len(by[id]))
+		for qi, q := range by[id] {
+			f := []Field{{"Type", q.Type}, {"Question", q.Question}}
+			for i, l := range []string{"A", "B", "C", "D"} {
+				if l != q.Correct {
+					f = append(f, Field{l, q.Options[i]})
+				}
+			}
+			objs[qi] = append(f, Field{q.Correct, q.AnswerText()}, Field{"Correct", q.Correct})
+		}
+		return objs
+	})
+}
+
+// Field is one key of an object WriteVideoLists writes, in the order given.
+type Field struct {
+	Key   string
+	Value any
+}
+
+// WriteVideoLists writes {video: [{key: value, ...}, ...], ...} as Python's json.dump(obj,
+// indent=4, ensure_ascii=False) does (the reference's qa_pairs files): videos in the given order,
+// each with the objects objects(video) returns (an empty list prints as []).
+func WriteVideoLists(w io.Writer, videos []string, objects func(video string) [][]Field) error {
 	var b bytes.Buffer
 	b.WriteString("{")
 	for vi, id := range videos {
@@ -75,21 +100,21 @@ func WriteQAPairs(w io.Writer, videos []string, qs []Question) error {
 			b.WriteString(",")
 		}
 		fmt.Fprintf(&b, "\n    %s: [", marshal(id))
-		for qi, q := range by[id] {
-			if qi > 0 {
+		objs := objects(id)
+		for oi, fields := range objs {
+			if oi > 0 {
 				b.WriteString(",")
 			}
 			b.WriteString("\n        {")
-			fmt.Fprintf(&b, "\n            \"Type\": %s,\n            \"Question\": %s", marshal(q.Type), marshal(q.Question))
-			for i, l := range []string{"A", "B", "C", "D"} {
-				if l != q.Correct {
-					fmt.Fprintf(&b, ",\n            \"%s\": %s", l, marshal(q.Options[i]))
+			for fi, f := range fields {
+				if fi > 0 {
+					b.WriteString(",")
 				}
+				fmt.Fprintf(&b, "\n            %s: %s", marshal(f.Key), marshal(f.Value))
 			}
-			fmt.Fprintf(&b, ",\n            \"%s\": %s", q.Correct, marshal(q.AnswerText()))
-			fmt.Fprintf(&b, ",\n            \"Correct\": %s\n        }", marshal(q.Correct))
+			b.WriteString("\n        }")
 		}
-		if len(by[id]) > 0 {
+		if len(objs) > 0 {
 			b.WriteString("\n    ]")
 		} else {
 			b.WriteString("]")
