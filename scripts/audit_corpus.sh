@@ -9,6 +9,7 @@
 # level (none, light, heavy) with seed SEED (default 700, not a seed the tests or the tuning
 # used), plus three scenes with seed SEED+1. Each estimator's qa output goes to OUT/<name>
 # (audit.md per type, audit_yield.md/.png for the robust runs); the table to OUT/table.md.
+# JOBS=N runs N estimators at once (their ms per scene then share the CPUs).
 # Needs jq and a built dsr4d (DSR4D, default: go run ./cmd/dsr4d built to OUT/dsr4d).
 set -euo pipefail
 corpus=${1:-/tmp/dsr4d-audit/corpus}
@@ -21,12 +22,12 @@ if [ ! -d "$corpus" ]; then
 	mkdir -p "$corpus"
 	for n in none light heavy; do
 		for p in default street park orbit static handheld; do
-			"$bin" synth --out "$corpus/$p-$n-$seed" --id "synth-$p-$n-$seed" --seed "$seed" --preset "$p" --noise "$n" --cpu >/dev/null 2>&1
+			"$bin" synth --out "$corpus/$p-$n-$seed" --id "synth-$p-$n-$seed" --seed "$seed" --preset "$p" --noise "$n" --device cpu >/dev/null 2>&1
 		done
 	done
 	for x in "street light" "park heavy" "orbit none"; do
 		set -- $x
-		"$bin" synth --out "$corpus/$1-$2-$((seed + 1))" --id "synth-$1-$2-$((seed + 1))" --seed $((seed + 1)) --preset "$1" --noise "$2" --cpu >/dev/null 2>&1
+		"$bin" synth --out "$corpus/$1-$2-$((seed + 1))" --id "synth-$1-$2-$((seed + 1))" --seed $((seed + 1)) --preset "$1" --noise "$2" --device cpu >/dev/null 2>&1
 	done
 fi
 scenes=("$corpus"/*/)
@@ -42,18 +43,34 @@ runs=(
 	"− occlusion weights|robust:occlusion=off|0"
 	"− facing smoothing, upright|robust:orient=0,upright=off|0"
 	"− still camera/object model|robust:still=off|0"
+	"− whole-clip motion model|robust:model=off|0"
+	"− level facings|robust:level=off|0"
+	"− camera path smoothing|robust:camera=0|0"
 )
-echo "| estimator | noise | agreement | yield | ms per scene |" >"$out/table.md"
-echo "|---|---|---|---|---|" >>"$out/table.md"
-declare -A base
+# Each run in the background, JOBS (default 1) at a time; its wall time per scene to $dir.ms.
+dirs=()
 for r in "${runs[@]}"; do
 	IFS='|' read -r name est minc <<<"$r"
 	dir="$out/$(echo "$est-$minc" | tr -c 'A-Za-z0-9.=-' '_')"
-	rm -rf "$dir"
-	t0=$(date +%s%N)
-	"$bin" qa --audit --device cpu --workers 1 --per-video 40 --seed 0 --estimator "$est" --min-confidence "$minc" \
-		--out "$dir" "${scenes[@]}" >/dev/null 2>"$dir.log" || { echo "run $name failed: $dir.log" >&2; exit 1; }
-	ms=$((($(date +%s%N) - t0) / 1000000 / ${#scenes[@]}))
+	dirs+=("$dir")
+	while [ "$(jobs -rp | wc -l)" -ge "${JOBS:-1}" ]; do wait -n; done
+	(
+		rm -rf "$dir"
+		t0=$(date +%s%N)
+		"$bin" qa --audit --device cpu --workers 1 --per-video 40 --seed 0 --estimator "$est" --min-confidence "$minc" \
+			--out "$dir" "${scenes[@]}" >/dev/null 2>"$dir.log" || { echo "run $name failed: $dir.log" >&2; exit 1; }
+		echo $((($(date +%s%N) - t0) / 1000000 / ${#scenes[@]})) >"$dir.ms"
+	) &
+done
+while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || exit 1; done
+echo "| estimator | noise | agreement | yield | ms per scene |" >"$out/table.md"
+echo "|---|---|---|---|---|" >>"$out/table.md"
+declare -A base
+for x in "${!runs[@]}"; do
+	IFS='|' read -r name est minc <<<"${runs[$x]}"
+	dir=${dirs[$x]}
+	[ -f "$dir.ms" ] || { echo "run $name failed: $dir.log" >&2; exit 1; }
+	ms=$(cat "$dir.ms")
 	while IFS=$'\t' read -r g k n; do
 		key="$est/$g"
 		[ "$minc" = 0 ] && base[$key]=$n

@@ -101,11 +101,13 @@ def rope_tables(pos):
     return cos.double(), sin.double()
 
 
-def forward(w, ids, pos):
-    """Logits (n, V) of ids at positions pos (3, n), float64."""
+def forward(w, ids, pos, x=None):
+    """Logits (n, V) of ids at positions pos (3, n), float64. x, if given, are the input
+    embeddings (golden_qwenvl.py's, with the vision tokens in place of the pads)."""
     w = {k: v.double() for k, v in w.items()}
     n = len(ids)
-    x = w["model.embed_tokens.weight"][torch.tensor(ids)]
+    if x is None:
+        x = w["model.embed_tokens.weight"][torch.tensor(ids)]
     cos, sin = rope_tables(pos)
     mask = torch.full((n, n), float("-inf"), dtype=torch.float64).triu(1)
     for i in range(L):

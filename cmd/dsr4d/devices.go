@@ -59,6 +59,7 @@ var computeCommands = []struct {
 	{"gsm", "the GSM model (nn)", true},
 	{"orient", "Orient Anything (nn)", true},
 	{"qa", "object centres (fuse)", false},
+	{"reconstruct", "π³ (nn)", true},
 	{"serve", "Qwen2.5-VL's language model (nn)", true},
 	{"synth", "ray casting", false},
 	{"view", "drawing (graphics queue)", false},

@@ -18,7 +18,6 @@ import (
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"github.com/dsr4d/dsr4d/pipeline/scene/importer"
 	"github.com/dsr4d/dsr4d/pipeline/video"
-	"github.com/dsr4d/dsr4d/vk"
 )
 
 func init() {
@@ -41,9 +40,10 @@ func runReconstruct(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "scene directory to write")
 	numFrames := fs.Int("num-frames", 32, "--video: frames to sample (the DSR Suite's 32)")
 	fps := fs.Float64("fps", 1, "--frames: frame rate of the source video, for scene.json and the timestamps (default 1: frames a second apart)")
-	stride := fs.Float64("stride", 1, "--frames: video frames between consecutive frames (timestamps i·stride/fps rounded to 0.1 s)")
+	stride := fs.Float64("stride", 1, "--frames: video frames between consecutive frames (timestamps are i·stride/fps)")
 	videoID := fs.String("video-id", "", "video id (default: the base name of --out)")
-	device := fs.String("device", "cpu", "cpu or vulkan (on lavapipe the CPU backend is faster)")
+	var dev deviceFlags
+	dev.register(fs)
 	batch := fs.Int("batch", 8, "frames the encoder and heads take at a time (the decoder always sees all frames)")
 	limit := fs.Int("pixel-limit", pi3.PixelLimit, "π³'s PIXEL_LIMIT")
 	if err := parseFlags(fs, args); err != nil {
@@ -53,6 +53,9 @@ func runReconstruct(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "dsr4d reconstruct: "+format+"\n", a...)
 		return errUsage
 	}
+	if err := dev.check(); err != nil {
+		return usage("%v", err)
+	}
 	switch {
 	case fs.NArg() > 0:
 		return usage("unexpected argument %q", fs.Arg(0))
@@ -60,8 +63,6 @@ func runReconstruct(args []string, stdout, stderr io.Writer) error {
 		return usage("want exactly one of --frames and --video")
 	case *weights == "" || *out == "":
 		return usage("--weights and --out are required")
-	case *device != "cpu" && *device != "vulkan":
-		return usage("--device %q: want cpu or vulkan", *device)
 	case *numFrames <= 0 || *fps <= 0 || *stride <= 0 || *limit < 196:
 		return usage("--num-frames, --fps and --stride must be positive, --pixel-limit at least 196")
 	}
@@ -103,12 +104,12 @@ func runReconstruct(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: %w", *weights, err)
 	}
 	var be nn.Backend = nn.NewCPU()
-	if *device == "vulkan" {
-		d, err := vk.Open(vk.Options{})
-		if err != nil {
-			return err
-		}
-		defer d.Close()
+	d, closeDev, err := dev.open("reconstruct", "π³ runs on the CPU")
+	if err != nil {
+		return err
+	}
+	defer closeDev()
+	if d != nil {
 		g, err := nn.NewVulkan(d)
 		if err != nil {
 			return err

@@ -18,7 +18,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dsr4d/dsr4d/internal/resample"
 	"github.com/dsr4d/dsr4d/nn/qwen2"
+	"github.com/dsr4d/dsr4d/nn/qwenvit"
 	"github.com/dsr4d/dsr4d/nn/tokenizer"
 )
 
@@ -29,19 +31,21 @@ func init() {
 const serveSynopsis = `serve --model DIR [--addr 127.0.0.1:8000] [flags]
 
 Loads the checkpoint in DIR once (as 'dsr4d answer') and serves it over HTTP:
-  POST /v1/chat/completions  OpenAI chat completions: messages with string or text-part content,
-                             max_tokens (or max_completion_tokens), temperature, top_p, top_k,
+  POST /v1/chat/completions  OpenAI chat completions: messages with string content or text and
+                             image_url parts (base64 data URLs of PNG/JPEG frames), max_tokens (or max_completion_tokens), temperature, top_p, top_k,
                              seed, stop, stream (server-sent events, then "data: [DONE]")
   GET  /v1/models            the one model, named --name
 Requests are queued and answered one at a time (--queue bounds the waiting ones: 429 beyond).
 A bad request gets a 4xx with an OpenAI error object, never a crash. SIGINT or SIGTERM stops
 accepting, lets running requests finish (up to --grace) and exits.
 
-Image and video parts need Qwen2.5-VL's vision tower, which is not built yet: they get a 400.
---text-only instead drops them and answers from the text alone; each reply then says so in its
-"dsr4d" object ({"text_only": true, "ignored_images": N, "note": …}). It exists so that
-'dsr4d eval --endpoint', which always sends frames, can run end to end; its scores are not a
-vision model's.
+The image parts of one message are the frames of one video clip (as 'dsr4d eval --endpoint'
+sends a question's frames; 2 fps assumed), placed where the first of them is: qwen-vl-utils'
+fetch_video on a list of frames, then the vision tower (and for a DSR checkpoint the spatial
+branch's geometry tokens) fills the clip's <|video_pad|> tokens.
+Frames of one message must share a size. A checkpoint without visual.* weights answers image
+parts with a 400. --text-only drops them instead and answers from the text alone; each reply
+then says so in its "dsr4d" object ({"text_only": true, "ignored_images": N, "note": …}).
 
 Prints "dsr4d serve: listening on http://ADDR" on stdout once ready (--addr with port 0 picks one).`
 
@@ -50,7 +54,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	model := fs.String("model", "", "checkpoint directory")
 	addr := fs.String("addr", "127.0.0.1:8000", "listen address (port 0: any free port)")
 	name := fs.String("name", "", "model id served and expected in requests (default: the directory's name)")
-	textOnly := fs.Bool("text-only", false, "accept image/video parts and drop them, saying so in each reply (no vision tower yet)")
+	textOnly := fs.Bool("text-only", false, "drop image parts and answer from the text alone, saying so in each reply")
 	maxTokens := fs.Int("max-tokens", 512, "default and largest max_tokens of a request")
 	queue := fs.Int("queue", 64, "requests waiting at most; more get 429")
 	maxBody := fs.Int64("max-body", 256<<20, "largest request body in bytes")
@@ -135,6 +139,7 @@ type server struct {
 type job struct {
 	ctx    context.Context
 	msgs   []tokenizer.Message
+	clips  []qwenvit.Clip // one per message with image parts, in order
 	opt    qwen2.GenOptions
 	stops  []string
 	piece  func(string) bool
@@ -165,7 +170,7 @@ func (s *server) run(j *job) {
 		j.err, j.status = j.ctx.Err(), 499
 		return
 	}
-	j.text, j.res, j.err = s.lm.generate(j.msgs, j.opt, j.stops, func(p string) bool {
+	j.text, j.res, j.err = s.lm.generate(j.msgs, j.clips, j.opt, j.stops, func(p string) bool {
 		if j.ctx.Err() != nil {
 			return false // the client left
 		}
@@ -228,8 +233,11 @@ type chatMessage struct {
 }
 
 type chatPart struct {
-	Type string `json:"type"`
-	Text string `json:"text"`
+	Type     string `json:"type"`
+	Text     string `json:"text"`
+	ImageURL *struct {
+		URL string `json:"url"`
+	} `json:"image_url"`
 }
 
 // parse turns a request into a job, or a message for a 4xx.
@@ -252,6 +260,7 @@ func (s *server) parse(r *chatRequest) (*job, int, string) {
 			return nil, http.StatusBadRequest, fmt.Sprintf("messages[%d].role: %q (want system, user or assistant)", i, m.Role)
 		}
 		msg := tokenizer.Message{Role: m.Role}
+		var frames []resample.Image
 		var str string
 		var parts []json.RawMessage
 		switch {
@@ -266,17 +275,44 @@ func (s *server) parse(r *chatRequest) (*job, int, string) {
 				switch p.Type {
 				case "text":
 					msg.Content = append(msg.Content, tokenizer.Part{Type: "text", Text: p.Text})
-				case "image_url", "image", "video", "video_url", "input_image":
-					if !s.textOnly {
-						return nil, http.StatusBadRequest, fmt.Sprintf("messages[%d].content[%d]: %s parts need the vision tower, which is not built yet (serve --text-only drops them and answers from the text alone)", i, k, p.Type)
+				case "image_url":
+					if s.textOnly {
+						images++
+						continue
 					}
-					images++
+					if s.lm.vl == nil {
+						return nil, http.StatusBadRequest, fmt.Sprintf("messages[%d].content[%d]: %v (serve --text-only drops image parts)", i, k, errNoVision)
+					}
+					if p.ImageURL == nil {
+						return nil, http.StatusBadRequest, fmt.Sprintf("messages[%d].content[%d].image_url: missing", i, k)
+					}
+					img, err := decodeDataURL(p.ImageURL.URL, fmt.Sprintf("messages[%d].content[%d].image_url", i, k))
+					if err != nil {
+						return nil, http.StatusBadRequest, err.Error()
+					}
+					if len(frames) == 0 {
+						msg.Content = append(msg.Content, tokenizer.Part{Type: "video"})
+					}
+					frames = append(frames, img)
+				case "image", "video", "video_url", "input_image":
+					if s.textOnly {
+						images++
+						continue
+					}
+					return nil, http.StatusBadRequest, fmt.Sprintf("messages[%d].content[%d].type: %q unsupported: send frames as image_url parts with base64 data URLs", i, k, p.Type)
 				default:
 					return nil, http.StatusBadRequest, fmt.Sprintf("messages[%d].content[%d].type: %q (want text or image_url)", i, k, p.Type)
 				}
 			}
 		default:
 			return nil, http.StatusBadRequest, fmt.Sprintf("messages[%d].content: want a string or an array of parts", i)
+		}
+		if len(frames) > 0 {
+			clip, err := s.lm.framesClip(frames)
+			if err != nil {
+				return nil, http.StatusBadRequest, fmt.Sprintf("messages[%d]: frames: %v", i, err)
+			}
+			j.clips = append(j.clips, clip)
 		}
 		j.msgs = append(j.msgs, msg)
 	}

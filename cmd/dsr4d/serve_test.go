@@ -2,13 +2,20 @@ package main
 
 import (
 	"bufio"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -133,7 +140,10 @@ func TestServe(t *testing.T) {
 		{`{"messages":[]}`, 400, "messages: empty"},
 		{`{"model":"other","messages":[{"role":"user","content":"hi"}]}`, 404, "not found: this server serves"},
 		{`{"messages":[{"role":"robot","content":"hi"}]}`, 400, "messages[0].role"},
-		{`{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/jpeg;base64,AA=="}}]}]}`, 400, "vision tower"},
+		{`{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/jpeg;base64,AA=="}}]}]}`, 400, "messages[0].content[0].image_url: image: unknown format"},
+		{`{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}}]}]}`, 400, "remote URLs are not fetched"},
+		{`{"messages":[{"role":"user","content":[{"type":"image_url"}]}]}`, 400, "image_url: missing"},
+		{`{"messages":[{"role":"user","content":[{"type":"video"}]}]}`, 400, "send frames as image_url parts"},
 		{`{"messages":[{"role":"user","content":[{"type":"audio"}]}]}`, 400, "content[0].type"},
 		{`{"messages":[{"role":"user","content":"hi"}],"max_tokens":0}`, 400, "max_tokens"},
 		{`{"messages":[{"role":"user","content":"hi"}],"max_tokens":1000}`, 400, "max_tokens"},
@@ -166,8 +176,95 @@ func TestServe(t *testing.T) {
 			t.Errorf("stop %q: %q (%s)", stop, got, raw)
 		}
 	}
-	if c, _, stderr := runCmd("answer", "--model", dir, "--question", "q", "--video", "v.mp4"); c != 1 || !strings.Contains(stderr, "video input needs the vision tower (not built yet)") {
+	if c, _, stderr := runCmd("answer", "--model", dir, "--question", "q", "--video", "v.mp4"); c != 1 || !strings.Contains(stderr, "v.mp4") {
 		t.Errorf("answer --video: %d %s", c, stderr)
+	}
+	// Frames of different sizes in one message are one clip that cannot be made.
+	odd := writeFrames(t, 2, 56, 84)
+	odd2 := writeFrames(t, 1, 28, 84)
+	code, _, raw = post(t, srv.URL, chatWithFrames(t, append(framePaths(t, odd), framePaths(t, odd2)...), "q", 4))
+	if code != 400 || !strings.Contains(raw, "messages[0]: frames: qwenvit: frame 2 is 84x28") {
+		t.Errorf("mixed frame sizes: %d %s", code, raw)
+	}
+	// A checkpoint without the tower: image parts are a 400 naming it, text still works.
+	lmOnly := tinyQwen(t, "--no-vision")
+	srv2 := startServer(t, lmOnly, false)
+	if code, _, raw := post(t, srv2.URL, chatWithFrames(t, framePaths(t, odd), "q", 4)); code != 400 || !strings.Contains(raw, "no vision tower") {
+		t.Errorf("no tower: %d %s", code, raw)
+	}
+	if code, _, raw := post(t, srv2.URL, `{"messages":[{"role":"user","content":"hi"}],"max_tokens":2}`); code != 200 {
+		t.Errorf("no tower, text: %d %s", code, raw)
+	}
+}
+
+// writeFrames writes n random PNG frames of h×w to a new directory.
+func writeFrames(t *testing.T, n, h, w int) string {
+	dir := t.TempDir()
+	for k := range n {
+		img := image.NewRGBA(image.Rect(0, 0, w, h))
+		for y := range h {
+			for x := range w {
+				img.Set(x, y, color.RGBA{uint8(x*7 + k*40), uint8(y*11 + x*x), uint8((x ^ y) * 5), 255})
+			}
+		}
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%03d.png", k)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		png.Encode(f, img)
+		f.Close()
+	}
+	return dir
+}
+
+func framePaths(t *testing.T, dir string) []string {
+	m, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+	return m
+}
+
+// chatWithFrames is a request as 'dsr4d eval --endpoint' sends one: the frames as image_url
+// parts, then the question.
+func chatWithFrames(t *testing.T, frames []string, question string, maxTokens int) string {
+	var parts []any
+	for _, p := range frames {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, map[string]any{"type": "image_url", "image_url": map[string]any{"url": "data:image/png;base64," + base64.StdEncoding.EncodeToString(data)}})
+	}
+	parts = append(parts, map[string]any{"type": "text", "text": question})
+	return mustJSON(map[string]any{"messages": []any{map[string]any{"role": "user", "content": parts}}, "max_tokens": maxTokens})
+}
+
+// TestServeVision: frames sent as image parts and the same frames given to 'dsr4d answer
+// --frames' make the same prompt (one video clip, then the question) and the same greedy reply,
+// which differs from the reply to other frames.
+func TestServeVision(t *testing.T) {
+	dir := tinyQwen(t)
+	srv := startServer(t, dir, false)
+	frames := writeFrames(t, 4, 56, 84)
+	code, m, raw := post(t, srv.URL, chatWithFrames(t, framePaths(t, frames), "Which way does the ball move?", 12))
+	if code != 200 {
+		t.Fatalf("chat: %d %s", code, raw)
+	}
+	text := m["choices"].([]any)[0].(map[string]any)["message"].(map[string]any)["content"].(string)
+	// 4 frames of 56×84: patch grid 2×4×6, merged 2×2×3 = 12 pads.
+	textOnly := 0.0
+	if _, m2, _ := post(t, srv.URL, `{"messages":[{"role":"user","content":"Which way does the ball move?"}],"max_tokens":1}`); m2 != nil {
+		textOnly = m2["usage"].(map[string]any)["prompt_tokens"].(float64)
+	}
+	if pt := m["usage"].(map[string]any)["prompt_tokens"].(float64); pt != textOnly+2+12 {
+		t.Errorf("prompt tokens %v, want text %v + vision_start/end + 12 pads", pt, textOnly)
+	}
+	c, out, stderr := runCmd("answer", "--model", dir, "--frames", frames, "--question", "Which way does the ball move?", "--max-tokens", "12", "--device", "cpu")
+	if c != 0 || strings.TrimSuffix(out, "\n") != text {
+		t.Errorf("answer --frames: code %d, %q vs served %q; %s", c, out, text, stderr)
+	}
+	other := writeFrames(t, 4, 112, 84)
+	_, m3, _ := post(t, srv.URL, chatWithFrames(t, framePaths(t, other), "Which way does the ball move?", 12))
+	if t3 := m3["choices"].([]any)[0].(map[string]any)["message"].(map[string]any)["content"].(string); t3 == text {
+		t.Errorf("other frames, same reply %q: the vision tokens do not reach the model", text)
 	}
 }
 
@@ -177,22 +274,42 @@ func mustJSON(v any) string {
 }
 
 // TestServeEval scores a bench end to end: 'dsr4d eval --endpoint' against the tiny random
-// model served with --text-only (eval sends frames; the server drops them and says so).
+// model, with the vision tower (eval's frames become one clip per question) and with
+// --text-only (the server drops them and says so).
 func TestServeEval(t *testing.T) {
 	dir := tinyQwen(t)
+	vsrv := startServer(t, dir, false)
+	benchPath, fakeFrames, _ := endpointBench(t, 6)
+	// Real frames in endpointBench's layout (vid0, vid1).
+	frameRoot := t.TempDir()
+	for v := range 2 {
+		if err := os.Rename(writeFrames(t, 8, 56+28*v, 84), filepath.Join(frameRoot, fmt.Sprintf("vid%d", v))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vout := t.TempDir()
+	code, stdout, stderr := runCmd("eval", "--endpoint", vsrv.URL+"/v1", "--model", "tiny-qwen", "--bench", benchPath,
+		"--frames-dir", frameRoot, "--nframe", "4", "--out", vout, "--max-tokens", "8", "--concurrency", "2")
+	if code != 0 || !strings.Contains(stdout, "over 6 questions") {
+		t.Fatalf("eval with vision: code %d\n%s\n%s", code, stdout, stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(vout, "replies.jsonl"))
+	if err != nil || strings.Count(string(data), `"model":"tiny-qwen"`) != 6 || strings.Contains(string(data), `"error"`) {
+		t.Errorf("replies.jsonl with vision: %v %s", err, data)
+	}
+
 	srv := startServer(t, dir, true)
 	code, m, raw := post(t, srv.URL, `{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/jpeg;base64,AA=="}},{"type":"text","text":"hi"}]}],"max_tokens":2}`)
 	if meta, _ := m["dsr4d"].(map[string]any); code != 200 || meta["text_only"] != true || meta["ignored_images"] != 1.0 {
 		t.Fatalf("text-only reply: %d %s", code, raw)
 	}
-	benchPath, frames, _ := endpointBench(t, 6)
 	out := t.TempDir()
-	code, stdout, stderr := runCmd("eval", "--endpoint", srv.URL+"/v1", "--model", "tiny-qwen", "--bench", benchPath,
-		"--frames-dir", frames, "--nframe", "4", "--out", out, "--max-tokens", "8", "--concurrency", "3", "--stream")
+	code, stdout, stderr = runCmd("eval", "--endpoint", srv.URL+"/v1", "--model", "tiny-qwen", "--bench", benchPath,
+		"--frames-dir", fakeFrames, "--nframe", "4", "--out", out, "--max-tokens", "8", "--concurrency", "3", "--stream")
 	if code != 0 || !strings.Contains(stdout, "over 6 questions") {
 		t.Fatalf("eval: code %d\n%s\n%s", code, stdout, stderr)
 	}
-	data, err := os.ReadFile(filepath.Join(out, "replies.jsonl"))
+	data, err = os.ReadFile(filepath.Join(out, "replies.jsonl"))
 	if err != nil || strings.Count(string(data), `"model":"tiny-qwen"`) != 6 {
 		t.Errorf("replies.jsonl: %v %s", err, data)
 	}
@@ -267,14 +384,14 @@ func TestGenerateStops(t *testing.T) {
 	}
 	defer lm.close()
 	msgs := []tokenizer.Message{tokenizer.Text("user", "Say something.")}
-	full, _, err := lm.generate(msgs, qwen2.GenOptions{MaxTokens: 24}, nil, nil)
+	full, _, err := lm.generate(msgs, nil, qwen2.GenOptions{MaxTokens: 24}, nil, nil)
 	if err != nil || len([]rune(full)) < 6 {
 		t.Fatalf("%q %v", full, err)
 	}
 	rs := []rune(full)
 	for _, stop := range []string{string(rs[3:5]), string(rs[len(rs)-1:]), "no such text"} {
 		var pieces strings.Builder
-		got, _, err := lm.generate(msgs, qwen2.GenOptions{MaxTokens: 24}, []string{stop}, func(p string) bool {
+		got, _, err := lm.generate(msgs, nil, qwen2.GenOptions{MaxTokens: 24}, []string{stop}, func(p string) bool {
 			pieces.WriteString(p)
 			return true
 		})
@@ -285,5 +402,65 @@ func TestGenerateStops(t *testing.T) {
 		if err != nil || got != want || pieces.String() != want {
 			t.Errorf("stop %q: got %q, streamed %q, want %q (%v)", stop, got, pieces.String(), want, err)
 		}
+	}
+}
+
+// TestAnswerVideo: 'dsr4d answer --video' samples a decoded video as fetch_video does (8 frames
+// at 4 fps: 2 s → 4 frames at 2 fps; 64×48 scaled up past the 128·28² pixel minimum, 280×392: a
+// 2×10×14 merged grid of 280 pads) and answers.
+func TestAnswerVideo(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI without ffmpeg: run make deps")
+		}
+		t.Skip("ffmpeg not installed")
+	}
+	dir := tinyQwen(t)
+	vid := filepath.Join(t.TempDir(), "clip.mp4")
+	if out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=4",
+		"-frames:v", "8", "-pix_fmt", "yuv420p", "-c:v", "mpeg4", "-q:v", "2", vid).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	q := []string{"answer", "--model", dir, "--question", "What moves?", "--max-tokens", "4", "--device", "cpu"}
+	_, _, textErr := runCmd(q...)
+	c, out, stderr := runCmd(append(q, "--video", vid)...)
+	prompt := func(s string) int {
+		m := regexp.MustCompile(`prompt (\d+) tokens`).FindStringSubmatch(s)
+		if m == nil {
+			return -1
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	if c != 0 || out == "" || prompt(stderr) != prompt(textErr)+2+280 {
+		t.Errorf("answer --video: code %d, %q; %s (text only: %s)", c, out, stderr, textErr)
+	}
+}
+
+// TestServeDSR: the DSR model ('qwen init --dsr') answers frames through serve and answer alike;
+// its prompt holds the 32 geometry slots more than plain Qwen2.5-VL's.
+func TestServeDSR(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "tiny-dsr")
+	if code, out, stderr := runCmd("qwen", "init", "--config", "tiny", "--dsr", "--out", dir, "--seed", "3"); code != 0 || !strings.Contains(out, "DSR spatial branch") {
+		t.Fatalf("qwen init --dsr: %s %s", out, stderr)
+	}
+	if code, _, stderr := runCmd("qwen", "init", "--dsr", "--no-vision", "--out", dir); code != 2 || !strings.Contains(stderr, "exclude") {
+		t.Errorf("--dsr --no-vision: %d %s", code, stderr)
+	}
+	srv := startServer(t, dir, false)
+	frames := writeFrames(t, 4, 56, 84)
+	code, m, raw := post(t, srv.URL, chatWithFrames(t, framePaths(t, frames), "Which way does the ball move?", 12))
+	if code != 200 {
+		t.Fatalf("chat: %d %s", code, raw)
+	}
+	text := m["choices"].([]any)[0].(map[string]any)["message"].(map[string]any)["content"].(string)
+	_, m2, _ := post(t, srv.URL, `{"messages":[{"role":"user","content":"Which way does the ball move?"}],"max_tokens":1}`)
+	textOnly := m2["usage"].(map[string]any)["prompt_tokens"].(float64)
+	if pt := m["usage"].(map[string]any)["prompt_tokens"].(float64); pt != textOnly+2+12+32 {
+		t.Errorf("prompt tokens %v, want text %v + vision_start/end + 12 pads + 32 geometry slots", pt, textOnly)
+	}
+	c, out, stderr := runCmd("answer", "--model", dir, "--frames", frames, "--question", "Which way does the ball move?", "--max-tokens", "12", "--device", "cpu")
+	if c != 0 || strings.TrimSuffix(out, "\n") != text {
+		t.Errorf("answer --frames: code %d, %q vs served %q; %s", c, out, text, stderr)
 	}
 }

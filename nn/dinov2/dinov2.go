@@ -13,11 +13,23 @@ type Config struct {
 	Patch             int     // patch side in pixels
 	Grid              int     // side of the position table's patch grid (pos_embed has 1 + Grid² rows)
 	Offset            float64 // interpolate_offset
+	// Antialias is interpolate_antialias: torch's antialiased bicubic (InterpolateAA) for the
+	// position table, as the hub's *_reg models set it (with Offset 0).
+	Antialias bool
 }
 
 // ViTL14Reg is DINOv2 ViT-L/14 with 4 registers at img_size 518, as π³ and the DSR Suite build it.
 func ViTL14Reg() Config {
 	return Config{Dim: 1024, Depth: 24, Heads: 16, Registers: 4, Patch: 14, Grid: 37, Offset: 0.1}
+}
+
+// DSRSpatial is the DSR Suite's spatial encoder: its copy of the DINOv2 hub's
+// dinov2_vitl14_reg, which (unlike π³'s ViTL14Reg) resizes the position table by size with
+// antialiasing (interpolate_antialias=True, interpolate_offset=0.0).
+func DSRSpatial() Config {
+	c := ViTL14Reg()
+	c.Offset, c.Antialias = 0, true
+	return c
 }
 
 // Encoder is the DINOv2 vision transformer (see the package doc).
@@ -96,6 +108,9 @@ func (e *Encoder) PosTable(be nn.Backend, h, w int) (patches, cls []float32, err
 	cls, table := pos[:c.Dim], pos[c.Dim:]
 	if gh*gw == c.Grid*c.Grid && h == w {
 		return table, cls, nil
+	}
+	if c.Antialias {
+		return InterpolateAA(table, c.Grid, c.Dim, gh, gw), cls, nil
 	}
 	return Interpolate(table, c.Grid, c.Dim, gh, gw, c.Offset), cls, nil
 }

@@ -1,6 +1,9 @@
 package dinov2_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -93,4 +96,25 @@ func TestFromQwenPatches(t *testing.T) {
 	require.Equal(t, want, got)
 	_, err = dinov2.FromQwenPatches(x[1:], dinov2.QwenGrid{T: 1, H: 4, W: 6, Merge: 2, TemporalPatch: 2, Patch: 14})
 	require.Error(t, err)
+}
+
+// TestInterpolateAA: the DSR Suite's position-table resize (antialiased bicubic by size) against
+// torch's F.interpolate(mode="bicubic", antialias=True) on a random 8×8 table of 3 channels,
+// shrinking, growing and mixed (testdata/interp_aa.json, from scripts/golden_qwenvl.py).
+func TestInterpolateAA(t *testing.T) {
+	data, err := os.ReadFile("testdata/interp_aa.json")
+	require.NoError(t, err)
+	var g struct {
+		Pos []float32
+		Out map[string][]float32
+	}
+	require.NoError(t, json.Unmarshal(data, &g))
+	require.Len(t, g.Out, 5)
+	for size, want := range g.Out {
+		var h, w int
+		_, err := fmt.Sscanf(size, "%dx%d", &h, &w)
+		require.NoError(t, err)
+		got := dinov2.InterpolateAA(g.Pos, 8, 3, h, w)
+		require.InDeltaSlice(t, want, got, 2e-6, size)
+	}
 }

@@ -15,7 +15,11 @@
 // compares w == h on the image size); otherwise torch's bicubic upsampling (A = −0.75,
 // align_corners=False, border-clamped taps) with the scale factors ((h₀+0.1)/M, (w₀+0.1)/M) the
 // reference passes — torch then maps output pixel i to source (i+0.5)/scale − 0.5 with that scale,
-// not with the size ratio. It runs on the host (Interpolate), on the small table.
+// not with the size ratio. It runs on the host (Interpolate), on the small table. The DSR
+// Suite's spatial encoder is its own copy of the hub's dinov2_vitl14_reg, which sets
+// interpolate_antialias=True and interpolate_offset=0.0 (π³'s sets neither): DSRSpatial, whose
+// table is resized by size with torch's antialiased bicubic (InterpolateAA; checked against
+// F.interpolate in testdata/interp_aa.json).
 //
 // FromQwenPatches is the DSR Suite's way into the spatial encoder: Qwen2.5-VL's flattened video
 // patches put back into frames, CLIP's normalisation undone and ImageNet's applied (bit for bit

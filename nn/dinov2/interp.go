@@ -57,3 +57,84 @@ func cubicTaps(in, out int, scale float64) ([]int, []float32) {
 	}
 	return idx, wt
 }
+
+// InterpolateAA resizes pos, (m·m, dim) over an m×m grid, to h×w as interpolate_pos_encoding
+// does with interpolate_antialias=True and no offset: torch's _upsample_bicubic2d_aa
+// (separable, Keys' cubic with a = −0.5, the support widened by the scale when shrinking,
+// weights normalised per output: Pillow's algorithm in float), width first, then height.
+func InterpolateAA(pos []float32, m, dim, h, w int) []float32 {
+	xs, xn, wx := aaTaps(m, w)
+	ys, yn, wy := aaTaps(m, h)
+	tmp := make([]float64, m*w*dim) // rows of the source, resized along x
+	for y := range m {
+		for ox := range w {
+			dst := tmp[(y*w+ox)*dim:][:dim]
+			for j := range xn[ox] {
+				c := wx[ox][j]
+				src := pos[(y*m+xs[ox]+j)*dim:][:dim]
+				for d, v := range src {
+					dst[d] += c * float64(v)
+				}
+			}
+		}
+	}
+	out := make([]float32, h*w*dim)
+	acc := make([]float64, dim)
+	for oy := range h {
+		for ox := range w {
+			clear(acc)
+			for j := range yn[oy] {
+				c := wy[oy][j]
+				src := tmp[((ys[oy]+j)*w+ox)*dim:][:dim]
+				for d, v := range src {
+					acc[d] += c * v
+				}
+			}
+			dst := out[(oy*w+ox)*dim:][:dim]
+			for d := range dst {
+				dst[d] = float32(acc[d])
+			}
+		}
+	}
+	return out
+}
+
+// aaTaps is torch's _compute_weights_aa for the cubic filter: for each output i, the first
+// source index, the tap count and the normalised weights.
+func aaTaps(in, out int) (start, n []int, wt [][]float64) {
+	const a = -0.5
+	filter := func(x float64) float64 {
+		x = math.Abs(x)
+		switch {
+		case x < 1:
+			return ((a+2)*x-(a+3))*x*x + 1
+		case x < 2:
+			return (((x-5)*x+8)*x - 4) * a
+		}
+		return 0
+	}
+	scale := float64(in) / float64(out)
+	support, inv := 2.0, 1.0
+	if scale >= 1 {
+		support, inv = 2*scale, 1/scale
+	}
+	start, n, wt = make([]int, out), make([]int, out), make([][]float64, out)
+	for i := range out {
+		centre := scale * (float64(i) + 0.5)
+		lo := max(int(centre-support+0.5), 0)
+		hi := min(int(centre+support+0.5), in)
+		ws := make([]float64, hi-lo)
+		total := 0.0
+		for j := range ws {
+			ws[j] = filter((float64(j+lo) - centre + 0.5) * inv)
+			total += ws[j]
+		}
+		if total != 0 {
+			for j := range ws {
+				ws[j] /= total
+			}
+		}
+		start[i], n[i], wt[i] = lo, len(ws), ws
+	}
+	return start, n, wt
+}

@@ -15,8 +15,9 @@
 //
 // Positions are three rows per token (t, h, w): M-RoPE with rope_scaling.mrope_section. For text
 // the rows are equal and M-RoPE is 1-D RoPE; Config.RopeIndex computes what get_rope_index gives a
-// prompt with images and videos (the vision tower that fills their pads is another package's), and
-// a Session continues with text positions after the largest one. (The DSR Suite's copy,
+// prompt with images and videos (the vision tower that fills their pads is nn/qwenvit's; its tokens
+// replace the pads' embeddings through LogitsVision, Session.AppendVision or GenOptions.Vision,
+// and nn/qwenvl joins the two), and a Session continues with text positions after the largest one. (The DSR Suite's copy,
 // qwenvl/data/rope2d.py, writes tokens_per_second as the constant 2; transformers reads it from
 // vision_config, which says 2 for Qwen2.5-VL: the same numbers. RopeIndex reads the config.)
 // A video's time position is ⌊k·s·tokens_per_second⌋ with s = second_per_grid_t kept fractional, as

@@ -41,13 +41,22 @@ func (s *Session) Close() {
 // Append runs ids through the model in one batch at positions pos (nil: text positions after
 // what the session holds) and returns the logits of the last one.
 func (s *Session) Append(ids []int, pos [][3]float32) ([]float32, error) {
+	return s.AppendVision(ids, pos, nil)
+}
+
+// AppendVision is Append with the embeddings of the image/video pads of ids replaced by the
+// rows of vision in order (see Model.LogitsVision).
+func (s *Session) AppendVision(ids []int, pos [][3]float32, vision *nn.Tensor) ([]float32, error) {
 	if err := s.m.checkIDs(ids, pos, s.n); err != nil {
+		return nil, err
+	}
+	if err := s.m.checkVision(ids, vision); err != nil {
 		return nil, err
 	}
 	if pos == nil {
 		pos = TextPositions(int(s.next), len(ids))
 	}
-	out := s.m.forward(ids, pos, s.caches, false)
+	out := s.m.forward(ids, pos, vision, s.caches, false)
 	defer s.m.be.Release(out)
 	logits, err := s.m.be.Read(out)
 	if err != nil {
@@ -159,6 +168,9 @@ type GenOptions struct {
 	MaxTokens int   // new tokens at most (> 0)
 	Stop      []int // tokens that end the reply (not included in it)
 	Sampling
+	// Vision, if set, holds the rows that replace the prompt's image/video pad embeddings in
+	// order (the vision tower's merged tokens; see Model.LogitsVision).
+	Vision *nn.Tensor
 	// OnToken, if set, receives each new token as it is chosen; returning false stops.
 	OnToken func(id int) bool
 }
@@ -197,7 +209,7 @@ func (m *Model) Generate(prompt []int, pos [][3]float32, opt GenOptions) (Result
 	defer s.Close()
 	res := Result{PromptTokens: len(prompt), Finish: "length"}
 	t0 := time.Now()
-	logits, err := s.Append(prompt, pos)
+	logits, err := s.AppendVision(prompt, pos, opt.Vision)
 	if err != nil {
 		return res, err
 	}

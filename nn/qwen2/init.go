@@ -53,14 +53,19 @@ var shardAbove int64 = 1 << 30
 func (c Config) addedBase() int { return c.EOS[1] }
 
 // RandomParams returns seeded random values for every parameter of a model of config c, in
-// the order of its Params walk: Linear weights N(0, 1/in), biases N(0, 0.1²), norm weights
-// 1 + N(0, 0.1²), the embedding N(0, 1). each, if set, gets the tensors one at a time instead
-// (a 7B checkpoint does not fit in memory as float32 at once).
+// the order of its Params walk (RandomModule's values). each gets the tensors one at a time (a
+// 7B checkpoint does not fit in memory as float32 at once).
 func RandomParams(c Config, seed uint64, each func(safetensors.Tensor) error) error {
+	return RandomModule(New(nil, c), "", seed, each)
+}
+
+// RandomModule gives each seeded random values for every parameter of mod under prefix, in
+// its Params walk's order: Linear weights N(0, 1/in), biases N(0, 0.1²), norm weights 1 +
+// N(0, 0.1²), an embed_tokens table N(0, 1).
+func RandomModule(mod nn.Module, prefix string, seed uint64, each func(safetensors.Tensor) error) error {
 	rng := rand.New(rand.NewPCG(seed, 2))
-	m := New(nil, c)
 	var err error
-	m.Params("", func(p nn.Param) {
+	mod.Params(prefix, func(p nn.Param) {
 		if err != nil {
 			return
 		}
@@ -74,7 +79,7 @@ func RandomParams(c Config, seed uint64, each func(safetensors.Tensor) error) er
 			std = 1
 		case len(p.Shape) == 2:
 			std = 1 / math.Sqrt(float64(p.Shape[1]))
-		case strings.HasSuffix(p.Name, "norm.weight"):
+		case strings.HasSuffix(p.Name, "norm.weight"), strings.HasSuffix(p.Name, "norm1.weight"), strings.HasSuffix(p.Name, "norm2.weight"), strings.HasSuffix(p.Name, "ln_q.weight"):
 			mean = 1
 		}
 		data := make([]float32, n)

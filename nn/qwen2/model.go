@@ -101,8 +101,9 @@ func (m *Model) Free() { nn.Free(m.be, m) }
 
 // forward runs the decoder over ids at positions pos (3 rows per token: t, h, w), appending
 // to caches (one per layer; nil for none), and returns the logits of the last token, or of
-// every token when all is set.
-func (m *Model) forward(ids []int, pos [][3]float32, caches []*nn.KVCache, all bool) *nn.Tensor {
+// every token when all is set. vision (nil: none) holds the rows that replace the embeddings
+// of the image and video pads, in order (checkVision checked the count).
+func (m *Model) forward(ids []int, pos [][3]float32, vision *nn.Tensor, caches []*nn.KVCache, all bool) *nn.Tensor {
 	be, c := m.be, m.Cfg
 	s := be.Scope()
 	defer s.Close()
@@ -112,6 +113,9 @@ func (m *Model) forward(ids []int, pos [][3]float32, caches []*nn.KVCache, all b
 	}
 	rot := nn.NewRotary(be, cos, sin, c.HeadDim(), 1)
 	x := be.Embedding(m.Embed, ids)
+	if vision != nil {
+		m.scatterVision(x, ids, vision)
+	}
 	for i, l := range m.Layers {
 		args := nn.AttnArgs{QRope: &rot, Causal: true}
 		if caches != nil {
@@ -135,9 +139,78 @@ func (m *Model) Logits(ids []int, pos [][3]float32) ([]float32, error) {
 	if pos == nil {
 		pos = TextPositions(0, len(ids))
 	}
-	out := m.forward(ids, pos, nil, true)
+	out := m.forward(ids, pos, nil, nil, true)
 	defer m.be.Release(out)
 	return m.be.Read(out)
+}
+
+// LogitsVision is Logits for a prompt with images or videos: the embeddings of its pads
+// (<|image_pad|>, <|video_pad|>) are replaced by the rows of vision in order, as
+// Qwen2_5_VLModel.forward does with masked_scatter; pos are RopeIndex's.
+func (m *Model) LogitsVision(ids []int, pos [][3]float32, vision *nn.Tensor) ([]float32, error) {
+	if err := m.checkIDs(ids, pos, 0); err != nil {
+		return nil, err
+	}
+	if err := m.checkVision(ids, vision); err != nil {
+		return nil, err
+	}
+	if pos == nil {
+		pos = TextPositions(0, len(ids))
+	}
+	out := m.forward(ids, pos, vision, nil, true)
+	defer m.be.Release(out)
+	return m.be.Read(out)
+}
+
+// isPad says whether id is a vision placeholder whose embedding the vision tower replaces.
+func (m *Model) isPad(id int) bool { return id == m.Cfg.ImageToken || id == m.Cfg.VideoToken }
+
+// checkVision checks that vision has one row of the model's width per pad of ids. With vision
+// nil the pads keep their embed_tokens rows (the language model alone, as its golden runs it).
+func (m *Model) checkVision(ids []int, vision *nn.Tensor) error {
+	if vision == nil {
+		return nil
+	}
+	pads := 0
+	for _, id := range ids {
+		if m.isPad(id) {
+			pads++
+		}
+	}
+	switch {
+	case vision.Cols() != m.Cfg.Hidden:
+		return fmt.Errorf("qwen2: vision tokens of width %d for a model of hidden_size %d", vision.Cols(), m.Cfg.Hidden)
+	case vision.Rows() != pads:
+		return fmt.Errorf("qwen2: %d vision tokens for %d image/video pad tokens in the prompt", vision.Rows(), pads)
+	}
+	return nil
+}
+
+// scatterVision copies the rows of vision over x's rows at the pads of ids, one run of
+// consecutive pads (one image or video) at a time.
+func (m *Model) scatterVision(x *nn.Tensor, ids []int, vision *nn.Tensor) {
+	be, k := m.be, 0
+	for i := 0; i < len(ids); {
+		if !m.isPad(ids[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(ids) && m.isPad(ids[j]) {
+			j++
+		}
+		rows := make([]int, j-i)
+		for r := range rows {
+			rows[r] = k + r
+		}
+		src := vision
+		if len(rows) != vision.Rows() {
+			src = be.Embedding(vision, rows) // a gather of this run's rows
+		}
+		be.CopyRows(x, i, src)
+		k += j - i
+		i = j
+	}
 }
 
 func (m *Model) checkIDs(ids []int, pos [][3]float32, cached int) error {

@@ -4,7 +4,7 @@
 // the nn layers, with the preprocessing that feeds it (qwen-vl-utils and Qwen2VLImageProcessor).
 // The M-RoPE positions of a prompt with vision tokens are nn/qwen2's Config.RopeIndex.
 //
-// # Use (the LLM's side)
+// # Use (the LLM's side; nn/qwenvl does all of this)
 //
 //	cfg, _ := qwenvit.LoadConfig("model/config.json")     // vision_config
 //	m, _ := qwenvit.New(cfg)

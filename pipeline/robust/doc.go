@@ -34,6 +34,17 @@
 //     medoid gets that one pose for every frame, an object whose fitted world positions stay
 //     within 0.15 m one world position; a still object seen by a still camera then has speeds
 //     of exactly zero, which the reference (and the audit's truth) drops as a 0/0.
+//  7. Motion models (model.go): Model replaces an object's local fit by a whole-clip
+//     robust fit — constant velocity, else a circle at constant speed, else constant
+//     acceleration — when its median residual is within 1.8× the local fit's (a line also
+//     when within 7 cm: the slow view-dependent bias of the centre), so speeds and predicted
+//     directions use every frame. Level makes agents' facings horizontal, so the rebuilt up
+//     axis is the world's and heights in an agent's frame do not swing with a pitched facing
+//     (the rel_* questions' worst error under heavy noise). Camera smooths the camera path
+//     (local quadratic over ±Camera frames) when its position jitter exceeds 1.8 cm; below
+//     that, swaying or hand-held paths are real motion and smoothing them cost agreement on
+//     the tuning scenes. Tried and dropped (no gain on the tuning scenes): one height per
+//     object, snapping stops of a stop-and-go to one position.
 //
 // # Label confidence
 //
@@ -50,7 +61,7 @@
 //
 // # What it does not fix
 //
-// Camera poses are used as given (unless still): pose noise (per-frame jitter, drift)
+// Camera poses are used as given (unless still, or jittering past 1.8 cm): pose noise (per-frame jitter, drift)
 // reaches absolute viewpoints and world-frame fits unchanged. A per-frame correction of the
 // camera position by the median of the objects' fit corrections was tried and lost on the
 // tuning scenes (pose noise is partly rotation, and the objects' own biases leak into it);

@@ -40,10 +40,19 @@ type Options struct {
 	// Still gives a camera and objects that do not move one pose and one world position
 	// for the whole clip (static.go).
 	Still bool
+	// Model replaces the local fit by a whole-clip constant-velocity or constant-acceleration
+	// fit when it explains the track nearly as well (model.go).
+	Model bool
+	// Camera is the half-width in frames of the camera path's smoothing (0: as stored), done
+	// only when the stored positions jitter by more than cameraJitter.
+	Camera int
+	// Level makes agents' facings horizontal (world z removed): they move on the ground, and
+	// a pitched facing tilts the rebuilt up axis, so heights in an agent's frame swing.
+	Level bool
 }
 
 // Default are the components the audit on the tuning scenes kept.
-var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Still: true}
+var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Still: true, Model: true, Level: true, Camera: 4}
 
 // Estimate are a scene's cues by the robust estimator. It implements qa.Cues (Centre,
 // Rotation, Pose) with the reference's availability — an object has a centre exactly where
@@ -77,6 +86,9 @@ func New(s *scene.Scene, opt Options) *Estimate {
 	e := &Estimate{opt: opt, n: s.N, poses: s.CameraPath(), index: map[int]int{}, agents: map[int]int{}}
 	if !opt.Still || !stillCamera(e.poses) {
 		e.sigT, e.sigR = poseNoise(e.poses)
+		if e.sigT > cameraJitter {
+			e.poses = smoothCamera(e.poses, opt.Camera, 2)
+		}
 	}
 	samples := make([][]sample, len(s.Objects))
 	border := make([][]bool, len(s.Objects))
@@ -158,6 +170,9 @@ func (e *Estimate) solve(meas []track, face [][]r3.Vec) {
 	e.cam, e.fitW, e.sigma = make([][]r3.Vec, len(meas)), make([][]r3.Vec, len(meas)), make([][]float64, len(meas))
 	for k, t := range meas {
 		w, res := fit(t, e.opt.Window, e.opt.Degree, 2, 0.005)
+		if e.opt.Model && e.opt.Window > 0 {
+			w, res = modelFit(t, w, res)
+		}
 		if e.opt.Still {
 			if c, still := stillObjectAt(w, t.OK); still {
 				for i := range w {
@@ -177,6 +192,9 @@ func (e *Estimate) solve(meas []track, face [][]r3.Vec) {
 	e.rots, e.fitF = make([][]geom.Mat3, len(face)), make([][]r3.Vec, len(face))
 	for a, f := range face {
 		e.fitF[a] = smoothFacing(f, e.fconf[a], e.opt.OrientWindow)
+		if e.opt.Level {
+			level(e.fitF[a])
+		}
 		r := make([]geom.Mat3, e.n)
 		for i := range e.n {
 			if !e.gate[a][i] {
@@ -312,6 +330,11 @@ func (e *Estimate) Resample(r int) *Estimate {
 	if e.sigT > 0 || e.sigR > 0 {
 		out.poses = perturb(e.poses, e.sigT, e.sigR, rng)
 	}
+	// Model uncertainty: half the replicates keep the local fit. A whole-clip model is so
+	// stable under resampling that its replicates would all agree, while its error is a bias
+	// (the wrong model, the centre's slow drift) the residuals do not show; an answer the
+	// local fit does not share is not one to be sure of.
+	out.opt.Model = e.opt.Model && rng.IntN(2) == 0
 	out.solve(meas, face)
 	return &out
 }

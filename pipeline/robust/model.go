@@ -1,0 +1,169 @@
+package robust
+
+import (
+	"math"
+
+	"github.com/dsr4d/dsr4d/geom"
+	"gonum.org/v1/gonum/spatial/r3"
+)
+
+// modelGain is how much larger a whole-clip motion model's median residual may be than the
+// local fit's and still be chosen: the local fit follows noise as well as motion, so a model
+// that explains the track as well up to this factor explains it with fewer degrees of freedom
+// (on a noisy line, ±3 frames of degree 1 leave ≈ 0.6 of the true residual).
+const modelGain = 1.8
+
+// modelFit replaces a local fit w (residuals res) by a whole-clip motion model when one
+// explains the measurements nearly as well (modelGain): constant velocity (a line), else a
+// circle at constant speed, else constant acceleration (a parabola), each robust (Huber) over
+// every measured frame. Speeds and predicted directions then come from all the frames rather than
+// the few near the compared ones; a stop-and-go keeps the local fit.
+func modelFit(t track, w []r3.Vec, res []float64) ([]r3.Vec, []float64) {
+	r0, n := medianOK(res, t.OK)
+	if n < 6 {
+		return w, res
+	}
+	for k, model := range []func(track) ([]r3.Vec, []float64){lineModel, circleModel, parabolaModel} {
+		m, mr := model(t)
+		if m == nil {
+			continue
+		}
+		tol := modelGain*r0 + 0.002
+		if k == 0 {
+			tol = max(tol, lineBias)
+		}
+		if r, _ := medianOK(mr, t.OK); r <= tol {
+			return m, mr
+		}
+	}
+	return w, res
+}
+
+func lineModel(t track) ([]r3.Vec, []float64)     { return fit(t, 4*len(t.P), 1, 2, 0.005) }
+func parabolaModel(t track) ([]r3.Vec, []float64) { return fit(t, 4*len(t.P), 2, 2, 0.005) }
+
+// lineBias is a median residual (m) up to which a line is taken whatever the local fit's:
+// the visible surface's centre bias changes slowly with the view (≈ 2–10 cm over a clip of a
+// passing object, tuning scenes, no noise) and the local fit follows it, while a line
+// through it gives the constant speed the object has. Accelerating and stop-and-go objects
+// leave ≥ 11 cm about a line.
+const lineBias = 0.07
+
+// maxRadius bounds a circle model's radius (m); a larger circle is a line over a clip.
+const maxRadius = 30
+
+// circleModel fits a circle at constant angular speed in the ground plane (a turning walker
+// or car: constant speed, which a local or polynomial fit turns into a varying one): the
+// algebraic (Kåsa) circle through the measured x, y, then the unwrapped angles about its
+// centre fitted by a robust line in the frame number; heights from a robust line. nil when
+// the circle is degenerate or too large.
+func circleModel(t track) ([]r3.Vec, []float64) {
+	var a, b [3][3]float64
+	for j, p := range t.P {
+		if !t.OK[j] {
+			continue
+		}
+		phi := [3]float64{p.X, p.Y, 1}
+		rhs := -(p.X*p.X + p.Y*p.Y)
+		for r := range 3 {
+			for c := range 3 {
+				a[r][c] += t.W[j] * phi[r] * phi[c]
+			}
+			b[r][0] += t.W[j] * phi[r] * rhs
+		}
+	}
+	x, ok := solve(a, b, 3)
+	if !ok {
+		return nil, nil
+	}
+	cx, cy := -x[0][0]/2, -x[1][0]/2
+	r2 := cx*cx + cy*cy - x[2][0]
+	if r2 <= 0 || r2 > maxRadius*maxRadius {
+		return nil, nil
+	}
+	rad := math.Sqrt(r2)
+	ang := track{P: make([]r3.Vec, len(t.P)), OK: t.OK, W: t.W}
+	prev, have := 0.0, false
+	for j, p := range t.P {
+		if !t.OK[j] {
+			continue
+		}
+		f := math.Atan2(p.Y-cy, p.X-cx)
+		if have {
+			f += 2 * math.Pi * math.Round((prev-f)/(2*math.Pi))
+		}
+		prev, have = f, true
+		ang.P[j] = r3.Vec{X: f, Y: p.Z}
+	}
+	af, _ := fit(ang, 4*len(t.P), 1, 2, 0.005/rad)
+	out := make([]r3.Vec, len(t.P))
+	res := make([]float64, len(t.P))
+	for j := range t.P {
+		if t.OK[j] {
+			out[j] = r3.Vec{X: cx + rad*math.Cos(af[j].X), Y: cy + rad*math.Sin(af[j].X), Z: af[j].Y}
+			res[j] = r3.Norm(r3.Sub(t.P[j], out[j]))
+		}
+	}
+	return out, res
+}
+
+// medianOK is the median of v over the frames ok marks, and their number.
+func medianOK(v []float64, ok []bool) (float64, int) {
+	var s []float64
+	for i, x := range v {
+		if ok[i] {
+			s = append(s, x)
+		}
+	}
+	if len(s) == 0 {
+		return 0, 0
+	}
+	return median(s), len(s)
+}
+
+// smoothCamera fits the camera path with the robust local polynomial of fit (±hw frames,
+// degree deg): positions directly, rotations as rotation vectors relative to each frame's own
+// rotation. Per-frame pose noise would otherwise move every world-frame measurement by up to
+// the object's distance times the rotation error (1° at 10 m: 17 cm), more than a step of a
+// slow object.
+func smoothCamera(p []geom.Rigid, hw, deg int) []geom.Rigid {
+	n := len(p)
+	if hw <= 0 || n < 3 {
+		return p
+	}
+	t := track{P: make([]r3.Vec, n), OK: make([]bool, n), W: make([]float64, n)}
+	for i, q := range p {
+		t.P[i], t.OK[i], t.W[i] = q.T, true, 1
+	}
+	pos, _ := fit(t, hw, deg, 2, 0.001)
+	out := make([]geom.Rigid, n)
+	rw := make([]float64, n)
+	for i := range rw {
+		rw[i] = 1
+	}
+	for i, q := range p {
+		for j := max(i-hw, 0); j <= min(i+hw, n-1); j++ {
+			t.P[j] = geom.RotationVector(q.R.T().Mul(p[j].R))
+		}
+		d := local(t, rw, i, hw, deg)
+		out[i] = geom.Rigid{R: q.R.Mul(geom.FromRotationVector(d)), T: pos[i]}
+	}
+	return out
+}
+
+// level removes the world-up (z) component of each facing and renormalises it; a facing
+// that is (nearly) vertical is left as it is.
+func level(f []r3.Vec) {
+	for i, v := range f {
+		h := r3.Vec{X: v.X, Y: v.Y}
+		if n := r3.Norm(h); n > 1e-3 {
+			f[i] = r3.Scale(1/n, h)
+		}
+	}
+}
+
+// cameraJitter is the camera path's estimated position noise (poseNoise, m per axis per
+// frame) above which its poses are smoothed: on the tuning scenes smooth or swaying camera
+// paths stay below 0.015 m (hand-held shake included), and smoothing them cost agreement;
+// heavy pose noise gives 0.02–0.03 m, where smoothing gains.
+const cameraJitter = 0.018

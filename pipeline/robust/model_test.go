@@ -1,0 +1,81 @@
+package robust
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/dsr4d/dsr4d/geom"
+
+	"gonum.org/v1/gonum/spatial/r3"
+)
+
+// A noisy straight track gets the whole-clip line and a noisy circle the constant-speed
+// circle: speeds equal to the true ones to a few per cent in every step.
+func TestModelFitChoosesByResidual(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	noisy := func(f func(i int) r3.Vec) track {
+		return line(32, func(i int) r3.Vec {
+			return r3.Add(f(i), r3.Vec{X: 0.02 * rng.NormFloat64(), Y: 0.02 * rng.NormFloat64()})
+		})
+	}
+	straight := func(i int) r3.Vec { return r3.Vec{X: 0.25 * float64(i), Z: 6} }
+	tr := noisy(straight)
+	w, res := fit(tr, 3, 1, 2, 0.005)
+	m, _ := modelFit(tr, w, res)
+	for i := 1; i < 32; i++ {
+		if s := r3.Norm(r3.Sub(m[i], m[i-1])); math.Abs(s-0.25) > 0.01 {
+			t.Fatalf("line step %d: speed %.4f, want 0.25", i, s)
+		}
+	}
+	circle := func(i int) r3.Vec {
+		a := 0.3 * float64(i)
+		return r3.Vec{X: 2 * math.Cos(a), Y: 2 * math.Sin(a), Z: 6}
+	}
+	tr = noisy(circle)
+	w, res = fit(tr, 3, 1, 2, 0.005)
+	m, _ = modelFit(tr, w, res)
+	chord := 2 * 2 * math.Sin(0.15)
+	for i := 1; i < 32; i++ {
+		if s := r3.Norm(r3.Sub(m[i], m[i-1])); math.Abs(s-chord) > 0.02 {
+			t.Fatalf("circle step %d: speed %.4f, want %.4f", i, s, chord)
+		}
+	}
+	// A stop-and-go (moving, standing, moving) fits none of the models: the local fit stays.
+	tr = noisy(func(i int) r3.Vec { return r3.Vec{X: 0.3 * float64(min(i, 10)+max(i-20, 0)), Z: 6} })
+	w, res = fit(tr, 3, 1, 2, 0.005)
+	m, _ = modelFit(tr, w, res)
+	for i := range m {
+		if m[i] != w[i] {
+			t.Fatalf("stop-and-go frame %d: model %v replaced the local fit %v", i, m[i], w[i])
+		}
+	}
+}
+
+// Smoothing a dolly's noisy stored poses brings them closer to the true path.
+func TestSmoothCameraShrinksPoseNoise(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	g := func(s float64) r3.Vec {
+		return r3.Vec{X: s * rng.NormFloat64(), Y: s * rng.NormFloat64(), Z: s * rng.NormFloat64()}
+	}
+	truth, noisy := make([]geom.Rigid, 32), make([]geom.Rigid, 32)
+	for i := range truth {
+		x := float64(i)
+		truth[i] = geom.Rigid{R: geom.FromRotationVector(r3.Vec{Z: 0.02 * x}), T: r3.Vec{X: 0.3 * x, Y: 0.01 * x * x, Z: 1.5}}
+		noisy[i] = geom.Rigid{R: truth[i].R.Mul(geom.FromRotationVector(g(math.Pi / 180))), T: r3.Add(truth[i].T, g(0.02))}
+	}
+	errs := func(p []geom.Rigid) (a, d float64) {
+		for i := range p {
+			a += geom.RotationAngle(p[i].R.Mul(truth[i].R.T()))
+			d += r3.Norm(r3.Sub(p[i].T, truth[i].T))
+		}
+		return a, d
+	}
+	a0, d0 := errs(noisy)
+	a1, d1 := errs(smoothCamera(noisy, 4, 2))
+	if a1 > 0.7*a0 || d1 > 0.7*d0 {
+		t.Fatalf("rotation error %.4f → %.4f, position %.4f → %.4f: want both below 0.7×", a0, a1, d0, d1)
+	}
+}
