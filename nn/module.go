@@ -81,14 +81,15 @@ func read(src Source, p Param) (data []float32, bits []uint16, dtype DType, err 
 		}
 		switch info.DType {
 		case "F16":
-			if hs, ok := src.(halfSource); ok { // the stored bits, without a float32 copy
-				bits, _, err := hs.Half(p.Name, p.Shape...)
-				return nil, bits, F16, err
-			}
 			dtype = F16
 		case "BF16":
 			dtype = BF16
 		}
+	}
+	if bs, ok := src.(bitsSource); ok && dtype != F32 {
+		// The stored bits: no float32 copy (a 7B model's BF16 weights would need twice their size).
+		bits, _, err := bs.Bits(p.Name, p.Shape...)
+		return nil, bits, dtype, err
 	}
 	data, err = src.Float32(p.Name, p.Shape...)
 	if err != nil || dtype == F32 {
@@ -106,9 +107,9 @@ func read(src Source, p Param) (data []float32, bits []uint16, dtype DType, err 
 	return nil, bits, dtype, nil
 }
 
-// halfSource hands out F16 tensors as their bits (*safetensors.Set does).
-type halfSource interface {
-	Half(name string, shape ...int) (bits []uint16, ok bool, err error)
+// bitsSource hands out 16-bit tensors as their stored bits (*safetensors.Set does).
+type bitsSource interface {
+	Bits(name string, shape ...int) (bits []uint16, dtype string, err error)
 }
 
 func load(be Backend, src Source, p Param) ([]*Tensor, error) {

@@ -24,6 +24,7 @@ var commands = map[string]command{}
 var errUsage = errors.New("usage error")
 
 func main() {
+	setMemoryLimit()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -125,13 +125,13 @@ func (c convSource) Info(name string) (safetensors.Info, error) {
 	return safetensors.Info{DType: "F32"}, nil
 }
 
-func (c convSource) Half(name string, shape ...int) ([]uint16, bool, error) {
+func (c convSource) Bits(name string, shape ...int) ([]uint16, string, error) {
 	if s, ok := c.Source.(interface {
-		Half(string, ...int) ([]uint16, bool, error)
+		Bits(string, ...int) ([]uint16, string, error)
 	}); ok {
-		return s.Half(name, c.shapeOf(name, shape)...)
+		return s.Bits(name, c.shapeOf(name, shape)...)
 	}
-	return nil, false, fmt.Errorf("%s: no 16-bit source", name)
+	return nil, "", fmt.Errorf("%s: no 16-bit source", name)
 }
 
 // Tokens is the number of merged tokens the tower makes for grid (t, h, w) in patches.

@@ -330,27 +330,23 @@ func (s *Set) shaped(name string, shape []int) (*entry, error) {
 	return e, nil
 }
 
-// Half returns a 16-bit tensor as IEEE binary16 bits without widening it (ok false for other
-// dtypes). F16 is copied as stored; BF16 is converted, exactly for every value of binary16's
-// normal range (|x| in [6.1e-5, 65504]; smaller values lose low bits, larger become ±Inf).
-func (s *Set) Half(name string, shape ...int) (bits []uint16, ok bool, err error) {
+// Bits returns a 16-bit tensor's stored bits unchanged (dtype "F16" or "BF16"), so that 16-bit
+// weights load without a float32 copy and without loss; for other dtypes bits is nil and dtype
+// says what is stored. If shape is given, the stored shape must equal it.
+func (s *Set) Bits(name string, shape ...int) (bits []uint16, dtype string, err error) {
 	e, err := s.shaped(name, shape)
 	if err != nil {
-		return nil, false, err
+		return nil, "", err
 	}
-	b := e.data
 	switch e.info.DType {
 	case "F16", "BF16":
-		out := make([]uint16, len(b)/2)
-		for i := range out {
-			out[i] = binary.LittleEndian.Uint16(b[2*i:])
-			if e.info.DType == "BF16" {
-				out[i] = float16.FromFloat32(float16.BF16ToFloat32(out[i]))
-			}
+		b := e.data
+		bits = make([]uint16, len(b)/2)
+		for i := range bits {
+			bits[i] = binary.LittleEndian.Uint16(b[2*i:])
 		}
-		return out, true, nil
 	}
-	return nil, false, nil
+	return bits, e.info.DType, nil
 }
 
 // Float32 returns tensor name converted to float32. If shape is given, the stored shape must equal

@@ -39,7 +39,31 @@ func TestRoundTripDTypes(t *testing.T) {
 		require.InDelta(t, v, bf[i], math.Abs(float64(v))/128+1e-30, "bf16 %v", v)
 		require.InDelta(t, v, f16[i], math.Abs(float64(v))/1024+6e-8, "f16 %v", v)
 	}
-	// Exact known encodings.
+	// Bits hands out the stored 16-bit patterns unchanged (BF16 is not narrowed to F16, so 1e-30
+	// survives), and nil for other dtypes.
+	bits, dt, err := s.Bits("a.bf16", 7, 1)
+	require.NoError(t, err)
+	require.Equal(t, "BF16", dt)
+	for i, b := range bits {
+		require.Equal(t, bf[i], math.Float32frombits(uint32(b)<<16), "bf16 bits %d", i)
+	}
+	bits, dt, err = s.Bits("b.f16")
+	require.NoError(t, err)
+	require.Equal(t, "F16", dt)
+	require.Len(t, bits, 7)
+	bits, dt, err = s.Bits("a.f32")
+	require.NoError(t, err)
+	require.Equal(t, "F32", dt)
+	require.Nil(t, bits)
+	tiny := filepath.Join(dir, "tiny.safetensors")
+	require.NoError(t, safetensors.Write(tiny, []safetensors.Tensor{{Name: "w", Shape: []int{2}, Data: []float32{1e-30, -3e38}, DType: "BF16"}}, nil))
+	ts, err := safetensors.Open(tiny)
+	require.NoError(t, err)
+	defer ts.Close()
+	bits, _, err = ts.Bits("w")
+	require.NoError(t, err)
+	require.InEpsilon(t, 1e-30, math.Float32frombits(uint32(bits[0])<<16), 1e-2)
+	require.InEpsilon(t, -3e38, math.Float32frombits(uint32(bits[1])<<16), 1e-2)
 
 	p := s.Prefix("a.")
 	require.Equal(t, []string{"bf16", "f32"}, p.Names())
