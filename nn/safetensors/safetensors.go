@@ -345,6 +345,7 @@ func (s *Set) Bits(name string, shape ...int) (bits []uint16, dtype string, err 
 		for i := range bits {
 			bits[i] = binary.LittleEndian.Uint16(b[2*i:])
 		}
+		dropPages(b)
 	}
 	return bits, e.info.DType, nil
 }
@@ -357,6 +358,7 @@ func (s *Set) Float32(name string, shape ...int) ([]float32, error) {
 		return nil, err
 	}
 	b := e.data
+	defer dropPages(b)
 	switch e.info.DType {
 	case "F32":
 		out := make([]float32, len(b)/4)
