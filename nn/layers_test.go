@@ -1,6 +1,7 @@
 package nn_test
 
 import (
+	"github.com/dsr4d/dsr4d/nn/nntest"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -13,24 +14,7 @@ import (
 	"github.com/dsr4d/dsr4d/nn"
 	"github.com/dsr4d/dsr4d/nn/safetensors"
 	"github.com/dsr4d/dsr4d/vk/ops"
-	"github.com/dsr4d/dsr4d/vk/vktest"
 )
-
-func backends(t *testing.T) []nn.Backend {
-	d := vktest.Open(t)
-	g, err := nn.NewVulkan(d)
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, g.Close()) })
-	return []nn.Backend{nn.NewRef(), nn.NewCPU(), g}
-}
-
-func nmse(got, want []float32) float64 {
-	w := make([]float64, len(want))
-	for i, v := range want {
-		w[i] = float64(v)
-	}
-	return ops.NMSE(got, w)
-}
 
 // randomWeights writes seeded weights for every parameter of m (named by its walk) to a
 // safetensors file of dtype and opens it.
@@ -79,7 +63,7 @@ func TestBlockGolden(t *testing.T) {
 	}
 	cs, sn, err := nn.RoPE2DTable(pos, 12, 100)
 	require.NoError(t, err)
-	for _, be := range backends(t) {
+	for _, be := range nntest.Backends(t) {
 		blk := nn.NewBlock(nn.AttentionConfig{Dim: 48, Heads: 4, Fused: true, QKVBias: true, OBias: true, QKNorm: true}, 96, true)
 		require.NoError(t, nn.Load(be, set.Prefix("blk."), blk))
 		rope := nn.NewRotary(be, cs, sn, 12, 2)
@@ -98,7 +82,7 @@ func TestBlockGolden(t *testing.T) {
 			require.NoError(t, err)
 			out := blk.Forward(X, nn.AttnArgs{QRope: &rope, QLens: c.lens, KLens: c.lens})
 			got := read(t, be, out)
-			e := nmse(got, want)
+			e := nntest.NMSE(got, want)
 			t.Logf("%s %s attention: NMSE %.3g vs PyTorch", be.Name(), c.name, e)
 			require.LessOrEqual(t, e, 1e-6, "%s %s", be.Name(), c.name)
 			be.Release(out)
@@ -126,7 +110,7 @@ func TestKVCacheDecode(t *testing.T) {
 	}
 	cs, sn, err := nn.RoPETable(pos, 8, 1e4)
 	require.NoError(t, err)
-	for _, be := range backends(t) {
+	for _, be := range nntest.Backends(t) {
 		require.NoError(t, nn.Load(be, set, attn))
 		rope := nn.NewRotary(be, cs, sn, 8, 1)
 		full := read(t, be, attn.Forward(be.New(x, n, dim), nil, nn.AttnArgs{QRope: &rope, Causal: true, QLens: []int{n}, KLens: []int{n}}))
@@ -142,7 +126,7 @@ func TestKVCacheDecode(t *testing.T) {
 			be.Release(out, xs, r.Cos, r.Sin)
 		}
 		require.Equal(t, n, cache.Len())
-		e := nmse(steps, full)
+		e := nntest.NMSE(steps, full)
 		t.Logf("%s: decode vs prefill NMSE %.3g", be.Name(), e)
 		require.LessOrEqual(t, e, 1e-10, be.Name())
 		cache.Release(be)
@@ -173,7 +157,7 @@ func TestLinear16(t *testing.T) {
 		}
 		x := random(rng, m*k, 1)
 		want := ops.MatMulRef(x, wide, nil, m, n, k, true)
-		for _, be := range backends(t) {
+		for _, be := range nntest.Backends(t) {
 			W := be.New16(dtype, w, n, k)
 			got := read(t, be, be.Linear(be.New(x, m, k), W, nil))
 			for i, g := range got {
@@ -193,7 +177,7 @@ func TestLinear16(t *testing.T) {
 // TestScope: tensors made in a scope are released by Close, except those kept, which go to the
 // enclosing scope.
 func TestScope(t *testing.T) {
-	for _, be := range backends(t) {
+	for _, be := range nntest.Backends(t) {
 		w := be.New([]float32{1, 2}, 2)
 		outer := be.Scope()
 		a := be.Zeros(4, 4)

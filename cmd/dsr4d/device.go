@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync"
 
+	"github.com/dsr4d/dsr4d/nn"
 	"github.com/dsr4d/dsr4d/vk"
 )
 
@@ -58,6 +59,26 @@ func (d *deviceFlags) open(cmd, fallback string) (dev *vk.Device, close func(), 
 		addMessages(dev)
 		dev.Close()
 	}, nil
+}
+
+// backend opens the nn backend --device asks for command cmd (see open): the native CPU backend,
+// or Vulkan on the opened device. name is "cpu" or "vulkan: <device>", for logs and provenance;
+// close releases the backend, then the device.
+func (d *deviceFlags) backend(cmd, fallback string) (be nn.Backend, name string, close func(), err error) {
+	dev, closeDev, err := d.open(cmd, fallback)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if dev == nil {
+		c := nn.NewCPU()
+		return c, "cpu", func() { c.Close(); closeDev() }, nil
+	}
+	g, err := nn.NewVulkan(dev)
+	if err != nil {
+		closeDev()
+		return nil, "", nil, err
+	}
+	return g, "vulkan: " + dev.Info().Name, func() { g.Close(); closeDev() }, nil
 }
 
 // validation totals the validation messages of the devices a command opened.

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dsr4d/dsr4d/nn"
 	"github.com/dsr4d/dsr4d/nn/gsm"
 	"github.com/dsr4d/dsr4d/nn/safetensors"
 	"github.com/dsr4d/dsr4d/pipeline/scene/npy"
@@ -86,20 +85,11 @@ func runGSM(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	var be nn.Backend = nn.NewCPU()
-	d, closeDev, err := dev.open("gsm", "the GSM runs on the CPU")
+	be, _, closeBe, err := dev.backend("gsm", "the GSM runs on the CPU")
 	if err != nil {
 		return err
 	}
-	defer closeDev()
-	if d != nil {
-		g, err := nn.NewVulkan(d)
-		if err != nil {
-			return err
-		}
-		defer g.Close()
-		be = g
-	}
+	defer closeBe()
 	slog.Info("gsm: loading", "weights", *weights, "device", be.Name(), "hidden", cfg.Hidden)
 	start := time.Now()
 	m, err := gsm.Load(be, set, *prefix, cfg)

@@ -19,7 +19,6 @@ import (
 
 	"github.com/dsr4d/dsr4d/internal/atomicfile"
 	"github.com/dsr4d/dsr4d/internal/resample"
-	"github.com/dsr4d/dsr4d/nn"
 	"github.com/dsr4d/dsr4d/nn/orient"
 	"github.com/dsr4d/dsr4d/nn/torchfile"
 	"github.com/dsr4d/dsr4d/pipeline/qa"
@@ -123,21 +122,9 @@ func (o *orientFlags) open(dev *deviceFlags) (*orienter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.weights, err)
 	}
-	var be nn.Backend = nn.NewCPU()
-	d, closeBe, err := dev.open("orient", "Orient Anything on the CPU")
+	be, device, closeBe, err := dev.backend("orient", "Orient Anything on the CPU")
 	if err != nil {
 		return nil, err
-	}
-	device := "cpu"
-	if d != nil {
-		g, err := nn.NewVulkan(d)
-		if err != nil {
-			closeBe()
-			return nil, err
-		}
-		be, device = g, "vulkan: "+d.Info().Name
-		closeDev := closeBe
-		closeBe = func() { g.Close(); closeDev() }
 	}
 	start := time.Now()
 	m, err := orient.Load(be, f, cfg)

@@ -140,18 +140,9 @@ func openQwen(cmd, dir string, dev *deviceFlags) (*qwenLM, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "tokenizer.json"), err)
 	}
-	d, closeDev, err := dev.open(cmd, "the model runs on the CPU")
+	be, _, closeBe, err := dev.backend(cmd, "the model runs on the CPU")
 	if err != nil {
 		return nil, err
-	}
-	var be nn.Backend = nn.NewCPU()
-	if d != nil {
-		v, err := nn.NewVulkan(d)
-		if err != nil {
-			closeDev()
-			return nil, err
-		}
-		be = v
 	}
 	var m *qwen2.Model
 	var vl *qwenvl.Model
@@ -163,8 +154,7 @@ func openQwen(cmd, dir string, dev *deviceFlags) (*qwenLM, error) {
 		m, err = qwen2.Load(be, dir)
 	}
 	if err != nil {
-		be.Close()
-		closeDev()
+		closeBe()
 		return nil, err
 	}
 	stop := slices.Clone(m.Cfg.EOS)
@@ -179,8 +169,7 @@ func openQwen(cmd, dir string, dev *deviceFlags) (*qwenLM, error) {
 		} else {
 			m.Free()
 		}
-		be.Close()
-		closeDev()
+		closeBe()
 	}}, nil
 }
 

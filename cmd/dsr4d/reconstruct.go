@@ -103,21 +103,12 @@ func runReconstruct(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *weights, err)
 	}
-	var be nn.Backend = nn.NewCPU()
-	d, closeDev, err := dev.open("reconstruct", "π³ runs on the CPU")
+	be, device, closeBe, err := dev.backend("reconstruct", "π³ runs on the CPU")
 	if err != nil {
 		return err
 	}
-	defer closeDev()
-	if d != nil {
-		g, err := nn.NewVulkan(d)
-		if err != nil {
-			return err
-		}
-		defer g.Close()
-		be = g
-		slog.Info("reconstruct: device", "name", d.Info().Name)
-	}
+	defer closeBe()
+	slog.Info("reconstruct: device", "name", device)
 	start := time.Now()
 	m := pi3.New(cfg)
 	if err := nn.Load(be, set, m); err != nil {

@@ -3,6 +3,7 @@ package dinov2_test
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/dsr4d/dsr4d/nn/nntest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,7 +15,6 @@ import (
 	"github.com/dsr4d/dsr4d/nn/pi3"
 	"github.com/dsr4d/dsr4d/nn/safetensors"
 	"github.com/dsr4d/dsr4d/pipeline/scene/npy"
-	"github.com/dsr4d/dsr4d/vk/ops"
 	"github.com/dsr4d/dsr4d/vk/vktest"
 )
 
@@ -29,14 +29,6 @@ func readNPY(t *testing.T, name string) ([]float32, []int) {
 	v, err := npy.Values[float32](a)
 	require.NoError(t, err)
 	return v, a.Shape
-}
-
-func nmse(got, want []float32) float64 {
-	w := make([]float64, len(want))
-	for i, v := range want {
-		w[i] = float64(v)
-	}
-	return ops.NMSE(got, w)
 }
 
 func TestEncoderGolden(t *testing.T) {
@@ -65,7 +57,7 @@ func TestEncoderGolden(t *testing.T) {
 			require.NoError(t, err)
 			be.Release(out)
 			require.Len(t, got, len(want))
-			e := nmse(got, want)
+			e := nntest.NMSE(got, want)
 			t.Logf("%s %s: NMSE %.2e", be.Name(), c.out, e)
 			require.Less(t, e, 1e-6, "%s %s", be.Name(), c.out)
 		}

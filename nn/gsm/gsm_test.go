@@ -3,6 +3,7 @@ package gsm_test
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/dsr4d/dsr4d/nn/nntest"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -17,8 +18,6 @@ import (
 	"github.com/dsr4d/dsr4d/nn"
 	"github.com/dsr4d/dsr4d/nn/gsm"
 	"github.com/dsr4d/dsr4d/nn/safetensors"
-	"github.com/dsr4d/dsr4d/vk/ops"
-	"github.com/dsr4d/dsr4d/vk/vktest"
 )
 
 const tol = 1e-6 // NMSE, DESIGN.md (f32, tiny configs)
@@ -49,22 +48,6 @@ func readNPY(t *testing.T, name string) ([]float32, []int) {
 	return out, shape
 }
 
-func nmse(got, want []float32) float64 {
-	w := make([]float64, len(want))
-	for i, v := range want {
-		w[i] = float64(v)
-	}
-	return ops.NMSE(got, w)
-}
-
-func backends(t *testing.T) []nn.Backend {
-	d := vktest.Open(t)
-	g, err := nn.NewVulkan(d)
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, g.Close()) })
-	return []nn.Backend{nn.NewRef(), nn.NewCPU(), g}
-}
-
 // TestGolden compares every stage with PyTorch (testdata/golden.py) on both backends.
 func TestGolden(t *testing.T) {
 	set, err := safetensors.Open("testdata/tiny.safetensors")
@@ -79,7 +62,7 @@ func TestGolden(t *testing.T) {
 	grid := [3]int{3, 4, 6}
 	require.Equal(t, wantMerged, gsm.Merge222(feats, 6, 4, 6, 16), "2×2×2 merge")
 
-	for _, be := range backends(t) {
+	for _, be := range nntest.Backends(t) {
 		m, err := gsm.Load(be, set, "visual.", gsm.Tiny())
 		require.NoError(t, err)
 		p, err := m.Prepare([]gsm.Sample{{Text: text, Features: feats, Grid: grid, SecondPerGridT: 0.7}})
@@ -97,7 +80,7 @@ func TestGolden(t *testing.T) {
 		}{{"merger", tokens, wantMerger}, {"qformer1", q1, wantQ1}, {"out", out, wantOut}} {
 			got, err := be.Read(c.got)
 			require.NoError(t, err)
-			e := nmse(got, c.want)
+			e := nntest.NMSE(got, c.want)
 			t.Logf("%s %s: NMSE %.3g vs PyTorch", be.Name(), c.name, e)
 			require.LessOrEqual(t, e, tol, "%s %s", be.Name(), c.name)
 		}
@@ -130,7 +113,7 @@ func TestBatchVulkanVsCPU(t *testing.T) {
 		randomSample(rng, cfg, [3]int{4, 6, 2}, 33, 0.35),
 	}
 	var results [][][]float32
-	for _, be := range backends(t) {
+	for _, be := range nntest.Backends(t) {
 		m, err := gsm.LoadFrom(be, w, cfg)
 		require.NoError(t, err)
 		out, err := m.Forward(samples)
@@ -139,7 +122,7 @@ func TestBatchVulkanVsCPU(t *testing.T) {
 		for i, s := range samples {
 			alone, err := m.Forward([]gsm.Sample{s})
 			require.NoError(t, err)
-			e := nmse(out[i], alone[0])
+			e := nntest.NMSE(out[i], alone[0])
 			require.LessOrEqual(t, e, 1e-10, "%s sample %d: batch vs alone", be.Name(), i)
 		}
 		results = append(results, out)
@@ -147,7 +130,7 @@ func TestBatchVulkanVsCPU(t *testing.T) {
 	}
 	for i := range samples {
 		for b, name := range []string{"cpu", "vulkan"} {
-			e := nmse(results[b+1][i], results[0][i])
+			e := nntest.NMSE(results[b+1][i], results[0][i])
 			t.Logf("sample %d: %s vs ref NMSE %.3g", i, name, e)
 			require.LessOrEqual(t, e, tol)
 		}
@@ -245,7 +228,7 @@ func TestHalfWeights(t *testing.T) {
 		require.NoError(t, err)
 		var outs [][]float32
 		var sizes []int64
-		for _, be := range backends(t) {
+		for _, be := range nntest.Backends(t) {
 			var before int64
 			if v, ok := be.(*nn.Vulkan); ok {
 				before = v.Bytes()
@@ -261,7 +244,7 @@ func TestHalfWeights(t *testing.T) {
 			m.Close()
 		}
 		for b, name := range []string{"cpu", "vulkan"} {
-			e := nmse(outs[b+1], outs[0])
+			e := nntest.NMSE(outs[b+1], outs[0])
 			t.Logf("%s: %s (16-bit weights) vs ref NMSE %.3g", dtype, name, e)
 			require.LessOrEqual(t, e, tol, dtype)
 		}

@@ -1,6 +1,7 @@
 package pi3_test
 
 import (
+	"github.com/dsr4d/dsr4d/nn/nntest"
 	"hash/fnv"
 	"math"
 	"path/filepath"
@@ -105,7 +106,7 @@ func benchForward(b *testing.B, be nn.Backend) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if e := nmse(got, want); e > 1e-6 {
+		if e := nntest.NMSE(got, want); e > 1e-6 {
 			b.Fatalf("%s %s: NMSE %.2e against PyTorch", be.Name(), name, e)
 		} else {
 			b.Logf("%s %s: NMSE %.2e against PyTorch", be.Name(), name, e)

@@ -2,6 +2,7 @@ package pi3_test
 
 import (
 	"bufio"
+	"github.com/dsr4d/dsr4d/nn/nntest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,7 +16,6 @@ import (
 	"github.com/dsr4d/dsr4d/nn/pi3"
 	"github.com/dsr4d/dsr4d/nn/safetensors"
 	"github.com/dsr4d/dsr4d/pipeline/scene/npy"
-	"github.com/dsr4d/dsr4d/vk/ops"
 	"github.com/dsr4d/dsr4d/vk/vktest"
 )
 
@@ -25,14 +25,6 @@ func readNPY(t *testing.T, name string) ([]float32, []int) {
 	v, err := npy.Values[float32](a)
 	require.NoError(t, err)
 	return v, a.Shape
-}
-
-func nmse(got, want []float32) float64 {
-	w := make([]float64, len(want))
-	for i, v := range want {
-		w[i] = float64(v)
-	}
-	return ops.NMSE(got, w)
 }
 
 func tinyModel(t *testing.T) (*safetensors.Set, pi3.Config) {
@@ -67,7 +59,7 @@ func TestGolden(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []string{"encoder", "encoder", "decoder", "decoder", "heads", "heads"}, stages)
 		for k, got := range map[string][]float32{"local_points": out.LocalPoints, "conf": out.Conf, "camera_poses": out.Poses, "points": out.Points} {
-			e := nmse(got, want[k])
+			e := nntest.NMSE(got, want[k])
 			t.Logf("%s %s: NMSE %.2e", be.Name(), k, e)
 			require.Less(t, e, 1e-6, "%s %s", be.Name(), k)
 		}

@@ -2,6 +2,7 @@ package qwen2
 
 import (
 	"encoding/json"
+	"github.com/dsr4d/dsr4d/nn/nntest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,25 +13,7 @@ import (
 	"github.com/dsr4d/dsr4d/nn"
 	"github.com/dsr4d/dsr4d/nn/safetensors"
 	"github.com/dsr4d/dsr4d/nn/tokenizer"
-	"github.com/dsr4d/dsr4d/vk/ops"
-	"github.com/dsr4d/dsr4d/vk/vktest"
 )
-
-func backends(t *testing.T) []nn.Backend {
-	d := vktest.Open(t)
-	g, err := nn.NewVulkan(d)
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, g.Close()) })
-	return []nn.Backend{nn.NewRef(), nn.NewCPU(), g}
-}
-
-func nmse(got, want []float32) float64 {
-	w := make([]float64, len(want))
-	for i, v := range want {
-		w[i] = float64(v)
-	}
-	return ops.NMSE(got, w)
-}
 
 func ints(t *testing.T, set *safetensors.Set, name string) []int {
 	v, err := set.Float32(name)
@@ -86,17 +69,17 @@ func TestGolden(t *testing.T) {
 	}
 	require.Equal(t, 14, next)
 
-	for _, be := range backends(t) {
+	for _, be := range nntest.Backends(t) {
 		m, err := Load(be, "testdata/tiny")
 		require.NoError(t, err)
 		got, err := m.Logits(g.textIDs, nil)
 		require.NoError(t, err)
-		e := nmse(got, g.textLogits)
+		e := nntest.NMSE(got, g.textLogits)
 		t.Logf("%s: text logits NMSE %.3g", be.Name(), e)
 		require.LessOrEqual(t, e, 1e-6, be.Name())
 		got, err = m.Logits(g.videoIDs, pos)
 		require.NoError(t, err)
-		e = nmse(got, g.videoLogits)
+		e = nntest.NMSE(got, g.videoLogits)
 		t.Logf("%s: video-position logits NMSE %.3g", be.Name(), e)
 		require.LessOrEqual(t, e, 1e-6, be.Name())
 
@@ -117,11 +100,11 @@ func TestGolden(t *testing.T) {
 		s := m.NewSession()
 		last, err := s.Append(seq[:5], nil)
 		require.NoError(t, err)
-		require.Less(t, nmse(last, full[4*cfg.Vocab:5*cfg.Vocab]), 1e-9)
+		require.Less(t, nntest.NMSE(last, full[4*cfg.Vocab:5*cfg.Vocab]), 1e-9)
 		for i := 5; i < len(seq); i++ {
 			last, err = s.Append(seq[i:i+1], nil)
 			require.NoError(t, err)
-			e := nmse(last, full[i*cfg.Vocab:(i+1)*cfg.Vocab])
+			e := nntest.NMSE(last, full[i*cfg.Vocab:(i+1)*cfg.Vocab])
 			require.Less(t, e, 1e-9, "%s: step %d", be.Name(), i)
 		}
 		s.Close()

@@ -3,6 +3,7 @@ package qwenvit_test
 import (
 	"encoding/binary"
 	"encoding/json"
+	"github.com/dsr4d/dsr4d/nn/nntest"
 	"image/png"
 	"math"
 	"os"
@@ -16,8 +17,6 @@ import (
 	"github.com/dsr4d/dsr4d/nn"
 	"github.com/dsr4d/dsr4d/nn/qwenvit"
 	"github.com/dsr4d/dsr4d/nn/safetensors"
-	"github.com/dsr4d/dsr4d/vk/ops"
-	"github.com/dsr4d/dsr4d/vk/vktest"
 )
 
 // golden is testdata/golden.json, written by scripts/golden_qwenvit.py.
@@ -81,22 +80,6 @@ func readPNG(t *testing.T, name string) resample.Image {
 	return resample.FromImage(img)
 }
 
-func nmse(got, want []float32) float64 {
-	w := make([]float64, len(want))
-	for i, v := range want {
-		w[i] = float64(v)
-	}
-	return ops.NMSE(got, w)
-}
-
-func backends(t *testing.T) []nn.Backend {
-	d := vktest.Open(t)
-	g, err := nn.NewVulkan(d)
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, g.Close()) })
-	return []nn.Backend{nn.NewRef(), nn.NewCPU(), g}
-}
-
 // goldenInputs preprocesses the golden's PNG frames as the DSR Suite does for frames given as
 // images and checks the patches against the reference's byte layout.
 func goldenInputs(t *testing.T, g golden, c qwenvit.Config) (patches []float32, grids [][3]int) {
@@ -145,7 +128,7 @@ func TestGolden(t *testing.T) {
 	set, err := safetensors.Open("testdata/tiny.safetensors")
 	require.NoError(t, err)
 	defer set.Close()
-	for _, be := range backends(t) {
+	for _, be := range nntest.Backends(t) {
 		t.Run(be.Name(), func(t *testing.T) {
 			m, err := qwenvit.New(c)
 			require.NoError(t, err)
@@ -158,7 +141,7 @@ func TestGolden(t *testing.T) {
 			got, err := be.Read(y)
 			require.NoError(t, err)
 			be.Release(x, y)
-			e := nmse(got, want)
+			e := nntest.NMSE(got, want)
 			t.Logf("%s: NMSE %.3g", be.Name(), e)
 			require.Less(t, e, 1e-6)
 		})
@@ -321,7 +304,7 @@ func TestEncode(t *testing.T) {
 	require.Equal(t, [][3]int{g.Videos[0].Grid, g.Videos[1].Grid}, grids)
 	got, err := be.Read(y)
 	require.NoError(t, err)
-	require.Less(t, nmse(got, readF32(t, "tokens.f32")), 1e-6)
+	require.Less(t, nntest.NMSE(got, readF32(t, "tokens.f32")), 1e-6)
 	_, _, err = m.Encode(be, qwenvit.Clip{Patches: clips[0].Patches[1:], Grid: clips[0].Grid})
 	require.ErrorContains(t, err, "clip 0")
 }
@@ -348,7 +331,7 @@ func TestBF16(t *testing.T) {
 	g := readGolden(t)
 	patches, grids := goldenInputs(t, g, qwenvit.Tiny())
 	var want []float32
-	for _, be := range backends(t) {
+	for _, be := range nntest.Backends(t) {
 		m, err := qwenvit.New(qwenvit.Tiny())
 		require.NoError(t, err)
 		require.NoError(t, m.Load(be, set, qwenvit.Prefix))
@@ -361,11 +344,11 @@ func TestBF16(t *testing.T) {
 		be.Release(x, y)
 		nn.Free(be, m)
 		if want == nil {
-			want = got                                                 // the reference backend
-			require.Less(t, nmse(got, readF32(t, "tokens.f32")), 1e-3) // BF16 rounding of the weights
+			want = got                                                        // the reference backend
+			require.Less(t, nntest.NMSE(got, readF32(t, "tokens.f32")), 1e-3) // BF16 rounding of the weights
 			continue
 		}
-		e := nmse(got, want)
+		e := nntest.NMSE(got, want)
 		t.Logf("%s: NMSE vs ref %.3g", be.Name(), e)
 		require.Less(t, e, 1e-6)
 	}

@@ -2,6 +2,7 @@ package qwenvl
 
 import (
 	"fmt"
+	"github.com/dsr4d/dsr4d/nn/nntest"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -14,25 +15,7 @@ import (
 	"github.com/dsr4d/dsr4d/nn/qwen2"
 	"github.com/dsr4d/dsr4d/nn/qwenvit"
 	"github.com/dsr4d/dsr4d/nn/safetensors"
-	"github.com/dsr4d/dsr4d/vk/ops"
-	"github.com/dsr4d/dsr4d/vk/vktest"
 )
-
-func backends(t *testing.T) []nn.Backend {
-	d := vktest.Open(t)
-	g, err := nn.NewVulkan(d)
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, g.Close()) })
-	return []nn.Backend{nn.NewRef(), nn.NewCPU(), g}
-}
-
-func nmse(got, want []float32) float64 {
-	w := make([]float64, len(want))
-	for i, v := range want {
-		w[i] = float64(v)
-	}
-	return ops.NMSE(got, w)
-}
 
 func frames(t *testing.T) []resample.Image {
 	var out []resample.Image
@@ -71,7 +54,7 @@ func golden(t *testing.T) (ids, greedy []int, grid, pos, tokens, logits []float3
 // with those tokens in place of the video pads, and greedy decoding through the KV cache.
 func TestGolden(t *testing.T) {
 	ids, greedy, grid, gpos, gtokens, glogits := golden(t)
-	for _, be := range backends(t) {
+	for _, be := range nntest.Backends(t) {
 		t.Run(be.Name(), func(t *testing.T) {
 			m, err := Load(be, "testdata/tiny")
 			require.NoError(t, err)
@@ -86,7 +69,7 @@ func TestGolden(t *testing.T) {
 			tok, err := be.Read(vis)
 			be.Release(vis)
 			require.NoError(t, err)
-			require.Less(t, nmse(tok, gtokens), 1e-6, "vision tokens")
+			require.Less(t, nntest.NMSE(tok, gtokens), 1e-6, "vision tokens")
 			n := len(ids)
 			for i, p := range pos {
 				require.Equal(t, [3]float32{gpos[i], gpos[n+i], gpos[2*n+i]}, p, "position %d", i)
@@ -94,7 +77,7 @@ func TestGolden(t *testing.T) {
 
 			logits, err := m.Logits(ids, []qwenvit.Clip{clip})
 			require.NoError(t, err)
-			e := nmse(logits, glogits)
+			e := nntest.NMSE(logits, glogits)
 			t.Logf("%s: logits NMSE %.2e", be.Name(), e)
 			require.Less(t, e, 1e-6)
 
@@ -143,7 +126,7 @@ func TestRandomCheckpoint(t *testing.T) {
 	without, err := m.LM.Logits(ids, nil)
 	require.NoError(t, err)
 	v := m.LM.Cfg.Vocab
-	require.Greater(t, nmse(with[len(with)-v:], without[len(without)-v:]), 1e-4)
+	require.Greater(t, nntest.NMSE(with[len(with)-v:], without[len(without)-v:]), 1e-4)
 
 	// A config whose tower does not write the language model's width is named.
 	bad := TinyVision(lc)
@@ -172,7 +155,7 @@ func TestDSRGolden(t *testing.T) {
 	for _, v := range read("greedy") {
 		greedy = append(greedy, int(v))
 	}
-	for _, be := range backends(t) {
+	for _, be := range nntest.Backends(t) {
 		t.Run(be.Name(), func(t *testing.T) {
 			m, err := Load(be, "testdata/dsr")
 			require.NoError(t, err)
@@ -196,13 +179,13 @@ func TestDSRGolden(t *testing.T) {
 
 			geo, err := m.geometry(ids, clip)
 			require.NoError(t, err)
-			e := nmse(geo, read("geometry"))
+			e := nntest.NMSE(geo, read("geometry"))
 			t.Logf("%s: geometry NMSE %.2e", be.Name(), e)
 			require.Less(t, e, 1e-6)
 
 			logits, err := m.Logits(ids, []qwenvit.Clip{clip})
 			require.NoError(t, err)
-			e = nmse(logits, read("logits"))
+			e = nntest.NMSE(logits, read("logits"))
 			t.Logf("%s: logits NMSE %.2e", be.Name(), e)
 			require.Less(t, e, 1e-6)
 
