@@ -5,8 +5,9 @@ GO      ?= go
 BIN     := bin/dsr4d
 APT     := libvulkan1 libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-validationlayers \
            xvfb libx11-dev libxrandr-dev libxinerama-dev libxcursor-dev libxi-dev libxxf86vm-dev \
-           libgl1-mesa-dev ffmpeg strace
-# strace: the fault-injection tests of dsr4d qa and import (EIO on rename, ENOSPC on fsync).
+           libgl1-mesa-dev ffmpeg strace python3-numpy
+# strace: the fault-injection tests of dsr4d qa and import (EIO on rename, ENOSPC on fsync);
+# python3-numpy: numpy reads back the npy/npz files dsr4d writes.
 # Fuzz targets run briefly in `make test`: package:FuzzName.
 FUZZ    := ./geom:FuzzReadTrajectory ./pipeline/scene:FuzzParseMeta ./pipeline/scene:FuzzParseOrient \
            ./pipeline/scene/npy:FuzzReadNPY ./pipeline/scene/npy:FuzzReadNPZ ./pipeline/bench:FuzzExtract \
