@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dsr4d/dsr4d/nn/gsm"
+	"github.com/dsr4d/dsr4d/nn/qwenvl"
 	"github.com/dsr4d/dsr4d/nn/safetensors"
 	"github.com/dsr4d/dsr4d/pipeline/scene/npy"
 )
@@ -18,10 +19,16 @@ func init() {
 }
 
 const gsmSynopsis = `gsm --weights FILE|DIR --text T.npy --features F.npy --grid t,h,w --spgt S --out G.npy [flags]
+       dsr4d gsm --weights DIR --text T.npy --frames FRAMES --out G.npy [flags]
        dsr4d gsm init --config tiny|official --out W.safetensors [flags]
 
 Runs the GSM on one sample: text embeddings T (L, D), encoder patch tokens F (2t, h·w, C) or
-(2t, h, w, C) for Qwen's video grid (t, h, w); writes the geometry tokens G (32, D).`
+(2t, h, w, C) for Qwen's video grid (t, h, w); writes the geometry tokens G (32, D).
+With --frames the 3-D tokens come from pixels, in process, as the DSR model computes them: the
+frames (.png/.jpg in name order, 2 fps) become Qwen2.5-VL's video patches, which are
+un-normalised from CLIP's and re-normalised to ImageNet's statistics for the DSR checkpoint's
+DINOv2 (visual.spatial_encoder.*); --weights is then the DSR model's directory (config.json and
+its weights; only the spatial branch is read).`
 
 func runGSM(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "init" {
@@ -36,6 +43,7 @@ func runGSM(args []string, stdout, stderr io.Writer) error {
 	gridFlag := fs.String("grid", "", "video grid t,h,w (temporal steps of 2 frames, 14-px patch rows and columns)")
 	spgt := fs.Float64("spgt", 1, "seconds per temporal grid step (second_per_grid_ts)")
 	out := fs.String("out", "", "output .npy (32, D)")
+	framesDir := fs.String("frames", "", "instead of --features/--grid/--spgt: a directory of frames, encoded in process by the checkpoint's DINOv2")
 	var dev deviceFlags
 	dev.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -47,6 +55,18 @@ func runGSM(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return usage("unexpected argument %q", fs.Arg(0))
+	}
+	if *framesDir != "" {
+		if *featPath != "" || *gridFlag != "" {
+			return usage("--frames replaces --features and --grid")
+		}
+		if *weights == "" || *textPath == "" || *out == "" {
+			return usage("--weights, --text, --frames and --out are required")
+		}
+		if err := dev.check(); err != nil {
+			return usage("%v", err)
+		}
+		return runGSMFrames(*weights, *textPath, *framesDir, *out, &dev, stdout)
 	}
 	if *weights == "" || *textPath == "" || *featPath == "" || *gridFlag == "" || *out == "" {
 		return usage("--weights, --text, --features, --grid and --out are required")
@@ -109,6 +129,46 @@ func runGSM(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d, %d)\n", *out, cfg.Queries, cfg.Hidden)
+	return nil
+}
+
+// runGSMFrames is gsm --frames: the DSR model's spatial branch from pixels.
+func runGSMFrames(dir, textPath, framesDir, out string, dev *deviceFlags, stdout io.Writer) error {
+	frames, err := readFramesDir(framesDir)
+	if err != nil {
+		return err
+	}
+	be, device, closeBe, err := dev.backend("gsm", "the GSM runs on the CPU")
+	if err != nil {
+		return err
+	}
+	defer closeBe()
+	start := time.Now()
+	sp, vc, err := qwenvl.LoadSpatial(be, dir)
+	if err != nil {
+		return err
+	}
+	defer sp.Free(be)
+	cfg := sp.GSM.Config
+	slog.Info("gsm: loaded", "weights", dir, "device", device, "encoder_depth", sp.Encoder.Cfg.Depth, "elapsed", time.Since(start).Round(time.Millisecond))
+	text, err := readNPY(textPath, "text", func(s []int) bool { return len(s) == 2 && s[1] == cfg.Hidden }, fmt.Sprintf("(L, %d)", cfg.Hidden))
+	if err != nil {
+		return err
+	}
+	clip, err := vc.FramesClip(frames, 0, 0, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %w", framesDir, err)
+	}
+	start = time.Now()
+	res, err := sp.Geometry(be, vc, text, clip)
+	if err != nil {
+		return err
+	}
+	slog.Info("gsm: forward", "device", device, "frames", len(frames), "grid", fmt.Sprint(clip.Grid), "text", len(text)/cfg.Hidden, "elapsed", time.Since(start).Round(time.Millisecond))
+	if err := npy.WriteFile(out, npy.Of(res, cfg.Queries, cfg.Hidden)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d, %d)\n", out, cfg.Queries, cfg.Hidden)
 	return nil
 }
 

@@ -154,3 +154,53 @@ func TestGSMRejectsNonFinite(t *testing.T) {
 		t.Errorf("NaN weight: exit %d: %s", code, stderr)
 	}
 }
+
+// gsm --frames computes the 3-D tokens from pixels with the DSR checkpoint's own DINOv2 (the
+// spatial branch of 'dsr4d answer', whose numbers nn/qwenvl's goldens check): the CPU and Vulkan
+// backends agree, and bad combinations are usage errors.
+func TestGSMFrames(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "dsr")
+	if code, _, stderr := runCmd("qwen", "init", "--config", "tiny", "--dsr", "--out", dir, "--seed", "5"); code != 0 {
+		t.Fatalf("qwen init --dsr: exit %d: %s", code, stderr)
+	}
+	frames := writeFrames(t, 4, 56, 84)
+	text := filepath.Join(t.TempDir(), "t.npy")
+	rng := rand.New(rand.NewPCG(3, 4))
+	vals := make([]float32, 6*64)
+	for i := range vals {
+		vals[i] = float32(rng.NormFloat64())
+	}
+	if err := npy.WriteFile(text, npy.Of(vals, 6, 64)); err != nil {
+		t.Fatal(err)
+	}
+	outs := map[string][]float32{}
+	for _, dev := range []string{"cpu", "vulkan"} {
+		out := filepath.Join(t.TempDir(), dev+".npy")
+		code, stdout, stderr := runCmd("gsm", "--weights", dir, "--text", text, "--frames", frames, "--out", out, "--device", dev)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", dev, code, stderr)
+		}
+		if !strings.Contains(stdout, "(32, 64)") {
+			t.Errorf("%s: stdout %q", dev, stdout)
+		}
+		a, err := npy.ReadFile(out)
+		if err != nil || !a.HasShape(32, 64) {
+			t.Fatalf("%s output: %v %v", dev, err, a)
+		}
+		outs[dev], _ = a.Float32()
+	}
+	want := make([]float64, len(outs["cpu"]))
+	for i, v := range outs["cpu"] {
+		want[i] = float64(v)
+	}
+	if e := ops.NMSE(outs["vulkan"], want); !(e <= 1e-6) {
+		t.Errorf("vulkan vs cpu NMSE %.3g", e)
+	}
+	if code, _, _ := runCmd("gsm", "--weights", dir, "--text", text, "--frames", frames, "--grid", "1,2,2", "--out", "x.npy"); code != 2 {
+		t.Errorf("--frames with --grid: exit %d, want 2", code)
+	}
+	code, _, stderr := runCmd("gsm", "--weights", dir, "--text", text, "--frames", t.TempDir(), "--out", filepath.Join(t.TempDir(), "x.npy"), "--device", "cpu")
+	if code != 1 || !strings.Contains(stderr, "no .png or .jpg frames") {
+		t.Errorf("empty frames dir: exit %d: %s", code, stderr)
+	}
+}

@@ -78,7 +78,7 @@ func (m *Model) Free() {
 	m.LM.Free()
 	nn.Free(m.be, m.Vision)
 	if m.Spatial != nil {
-		m.Spatial.free(m.be)
+		m.Spatial.Free(m.be)
 	}
 }
 

@@ -3,6 +3,8 @@ package qwenvl
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/dsr4d/dsr4d/nn"
@@ -100,31 +102,63 @@ func loadSpatial(be nn.Backend, set *safetensors.Set, cfgData []byte, cfgPath st
 	return &Spatial{Encoder: enc, GSM: g, NonText: []int{base, base + 1, base + 2, base + 9, base + 10, base + 11, base + 12, base + 13}}, nil
 }
 
-func (s *Spatial) free(be nn.Backend) {
+// Free releases the branch's weights.
+func (s *Spatial) Free(be nn.Backend) {
 	nn.Free(be, s.Encoder)
 	s.GSM.Close()
 }
 
+// LoadSpatial loads only the DSR model's spatial branch of the checkpoint in dir (config.json
+// and the visual.spatial_encoder.* and GSM weights; the language model and vision tower are not
+// read), with the vision config whose patches it takes: what `dsr4d gsm --frames` runs.
+func LoadSpatial(be nn.Backend, dir string) (*Spatial, qwenvit.Config, error) {
+	cfgPath := filepath.Join(dir, "config.json")
+	cfgData, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return nil, qwenvit.Config{}, fmt.Errorf("qwenvl: %w", err)
+	}
+	lc, err := qwen2.ParseConfig(cfgData)
+	if err != nil {
+		return nil, qwenvit.Config{}, fmt.Errorf("qwen2: %s: %w", cfgPath, err)
+	}
+	vc, err := qwenvit.ParseConfig(cfgData, cfgPath)
+	if err != nil {
+		return nil, vc, err
+	}
+	set, err := safetensors.Open(dir)
+	if err != nil {
+		return nil, vc, fmt.Errorf("qwenvl: %w", err)
+	}
+	defer set.Close()
+	s, err := loadSpatial(be, set, cfgData, cfgPath, lc, vc)
+	return s, vc, err
+}
+
 // geometry runs the branch for one clip and the prompt ids: the text states are the
-// embed_tokens rows of ids without NonText, the features DINOv2's patch tokens of the clip's
-// frames (dinov2.FromQwenPatches), and the result the (Queries, Hidden) geometry tokens.
+// embed_tokens rows of ids without NonText.
 func (m *Model) geometry(ids []int, clip qwenvit.Clip) ([]float32, error) {
-	s, be, vc := m.Spatial, m.be, m.VisionCfg
 	var text []int
 	for _, id := range ids {
-		if !slices.Contains(s.NonText, id) {
+		if !slices.Contains(m.Spatial.NonText, id) {
 			text = append(text, id)
 		}
 	}
 	if len(text) == 0 {
 		return nil, fmt.Errorf("qwenvl: the prompt has no text tokens for the spatial branch")
 	}
-	emb := be.Embedding(m.LM.Embed, text)
-	states, err := be.Read(emb)
-	be.Release(emb)
+	emb := m.be.Embedding(m.LM.Embed, text)
+	states, err := m.be.Read(emb)
+	m.be.Release(emb)
 	if err != nil {
 		return nil, err
 	}
+	return m.Spatial.Geometry(m.be, m.VisionCfg, states, clip)
+}
+
+// Geometry runs the branch on one clip (prepared by vc) and the text states (L, Hidden): the
+// features are DINOv2's patch tokens of the clip's frames (dinov2.FromQwenPatches), the result
+// the (Queries, Hidden) geometry tokens.
+func (s *Spatial) Geometry(be nn.Backend, vc qwenvit.Config, states []float32, clip qwenvit.Clip) ([]float32, error) {
 	g := clip.Grid
 	imgs, err := dinov2.FromQwenPatches(clip.Patches, dinov2.QwenGrid{T: g[0], H: g[1], W: g[2], Merge: vc.MergeSize,
 		TemporalPatch: vc.TemporalPatchSize, Patch: vc.PatchSize})
