@@ -96,17 +96,6 @@ func TestCurateCaptions(t *testing.T) {
 	}
 }
 
-// needFFmpeg skips without ffmpeg (make deps installs it), failing under CI.
-func needFFmpeg(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI without ffmpeg: run make deps")
-		}
-		t.Skip("ffmpeg not installed")
-	}
-}
-
 // lavfiVideo writes a small testsrc video of n frames.
 func lavfiVideo(t *testing.T, path string, n int) {
 	t.Helper()
@@ -119,7 +108,7 @@ func lavfiVideo(t *testing.T, path string, n int) {
 
 // TestVideosThroughFFmpeg runs eval --endpoint --videos and curate --videos on real videos.
 func TestVideosThroughFFmpeg(t *testing.T) {
-	needFFmpeg(t)
+	needTool(t, "ffmpeg")
 	benchPath, _, answers := endpointBench(t, 4)
 	vids := t.TempDir()
 	lavfiVideo(t, filepath.Join(vids, "vid0.mp4"), 30)

@@ -129,10 +129,7 @@ func TestImportDefaultTimestamps(t *testing.T) {
 // defect 4: an EIO on the 3rd rename left a new scene.json with the old masks.npz).
 func TestImportRenameFaults(t *testing.T) {
 	t.Parallel()
-	strace, err := exec.LookPath("strace")
-	if err != nil {
-		t.Skip("no strace")
-	}
+	strace := needStrace(t)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -142,9 +139,6 @@ func TestImportRenameFaults(t *testing.T) {
 	out := filepath.Join(parent, "room")
 	if code, _, stderr := runCmd("import", "depth", "--out", out, "--fps", "10", in); code != 0 {
 		t.Fatal(stderr)
-	}
-	if err := exec.Command(strace, "-f", "-o", "/dev/null", "true").Run(); err != nil {
-		t.Skipf("strace cannot trace here: %v", err)
 	}
 	injected := 0
 	for when := 1; when <= 5; when++ {

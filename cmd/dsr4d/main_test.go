@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -142,4 +143,29 @@ func TestBareUsageAndLogLevel(t *testing.T) {
 	if code != 0 || !strings.Contains(errOut, "level=INFO msg=synth") || !strings.Contains(errOut, "elapsed=") {
 		t.Errorf("default level: exit %d: %s", code, errOut)
 	}
+}
+
+// needTool returns the path of a command the test runs (make deps installs it): the test skips
+// without it, but fails under CI, where a skip would hide that the test never ran.
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI without %s: run make deps", name)
+		}
+		t.Skipf("%s not installed", name)
+	}
+	return path
+}
+
+// needStrace is needTool("strace") that can also trace here (a container may forbid ptrace:
+// then the fault-injection tests skip, saying why).
+func needStrace(t *testing.T) string {
+	t.Helper()
+	strace := needTool(t, "strace")
+	if err := exec.Command(strace, "-f", "-o", "/dev/null", "true").Run(); err != nil {
+		t.Skipf("strace cannot trace here: %v", err)
+	}
+	return strace
 }

@@ -422,13 +422,7 @@ func TestQAKill9(t *testing.T) {
 // finishes the job.
 func TestQAFullDisk(t *testing.T) {
 	t.Parallel()
-	strace, err := exec.LookPath("strace")
-	if err != nil {
-		t.Skip("no strace")
-	}
-	if err := exec.Command(strace, "-f", "-o", "/dev/null", "true").Run(); err != nil {
-		t.Skipf("strace cannot trace here: %v", err)
-	}
+	strace := needStrace(t)
 	scenes := qaScenes(t)
 	base := []string{"qa", "--device", "cpu", "--per-video", "6", "--workers", "1"}
 	ref := t.TempDir()

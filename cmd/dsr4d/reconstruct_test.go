@@ -181,10 +181,7 @@ func TestReconstructErrors(t *testing.T) {
 // TestReconstructVideo samples 4 of a 25-frame 10 fps clip as sample_uniform_frames does:
 // round(linspace(0, 24, 4)) = 0, 8, 16, 24 → 0.0, 0.8, 1.6, 2.4 s.
 func TestReconstructVideo(t *testing.T) {
-	ffmpeg, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		t.Skip("ffmpeg not installed")
-	}
+	ffmpeg := needTool(t, "ffmpeg")
 	clip := filepath.Join(t.TempDir(), "clip.mp4")
 	cmd := exec.Command(ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=96x64:rate=10:duration=2.5", "-pix_fmt", "yuv420p", clip)
 	if b, err := cmd.CombinedOutput(); err != nil {

@@ -409,12 +409,7 @@ func TestGenerateStops(t *testing.T) {
 // at 4 fps: 2 s → 4 frames at 2 fps; 64×48 scaled up past the 128·28² pixel minimum, 280×392: a
 // 2×10×14 merged grid of 280 pads) and answers.
 func TestAnswerVideo(t *testing.T) {
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI without ffmpeg: run make deps")
-		}
-		t.Skip("ffmpeg not installed")
-	}
+	needTool(t, "ffmpeg")
 	dir := tinyQwen(t)
 	vid := filepath.Join(t.TempDir(), "clip.mp4")
 	if out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=4",
