@@ -42,21 +42,50 @@ func icp(src, dst []r3.Vec) (geom.Rigid, bool) {
 	if len(src) < minCloud || len(dst) < minCloud {
 		return g, false
 	}
+	g, ok := icpFrom(src, g, bruteNearest(dst), rigidFit)
+	return g, ok && geom.RotationAngle(g.R) <= icpMaxAngle
+}
+
+// nearestFunc returns the point nearest to q that may be paired with it and its squared
+// distance (+Inf: none).
+type nearestFunc func(q r3.Vec) (r3.Vec, float64)
+
+func bruteNearest(dst []r3.Vec) nearestFunc {
+	return func(q r3.Vec) (r3.Vec, float64) {
+		best, bd := r3.Vec{}, math.Inf(1)
+		for _, c := range dst {
+			if d := r3.Norm2(r3.Sub(c, q)); d < bd {
+				best, bd = c, d
+			}
+		}
+		return best, bd
+	}
+}
+
+// rigidFit is the least-squares rigid motion of s onto t (Umeyama, no scale).
+func rigidFit(s, t []r3.Vec) (geom.Rigid, error) {
+	sim, err := geom.Umeyama(s, t, false)
+	return geom.Rigid{R: sim.R, T: sim.T}, err
+}
+
+// icpFrom refines g, which maps src into the space nearest searches, by trimmed ICP: the
+// closest icpKeep of the pairs refitted by solve, up to icpIters times. It reports false
+// when a fit fails or too few points find a partner.
+func icpFrom(src []r3.Vec, g geom.Rigid, nearest nearestFunc, solve func(s, t []r3.Vec) (geom.Rigid, error)) (geom.Rigid, bool) {
 	type pair struct {
 		d    float64
 		s, t r3.Vec
 	}
-	pairs := make([]pair, len(src))
+	pairs := make([]pair, 0, len(src))
 	for range icpIters {
-		for k, p := range src {
-			q := g.Apply(p)
-			best, bd := dst[0], math.Inf(1)
-			for _, c := range dst {
-				if d := r3.Norm2(r3.Sub(c, q)); d < bd {
-					best, bd = c, d
-				}
+		pairs = pairs[:0]
+		for _, p := range src {
+			if best, bd := nearest(g.Apply(p)); !math.IsInf(bd, 1) {
+				pairs = append(pairs, pair{bd, p, best})
 			}
-			pairs[k] = pair{bd, p, best}
+		}
+		if len(pairs) < minCloud/2 {
+			return g, false
 		}
 		slices.SortFunc(pairs, func(a, b pair) int {
 			if a.d < b.d {
@@ -72,18 +101,17 @@ func icp(src, dst []r3.Vec) (geom.Rigid, bool) {
 		for k := range m {
 			s[k], t[k] = pairs[k].s, pairs[k].t
 		}
-		sim, err := geom.Umeyama(s, t, false)
+		next, err := solve(s, t)
 		if err != nil {
 			return g, false
 		}
-		next := geom.Rigid{R: sim.R, T: sim.T}
 		step := r3.Norm(r3.Sub(next.T, g.T)) + geom.RotationAngle(next.R.Mul(g.R.T()))
 		g = next
 		if step < 1e-5 {
 			break
 		}
 	}
-	return g, geom.RotationAngle(g.R) <= icpMaxAngle
+	return g, true
 }
 
 func mean(p []r3.Vec) r3.Vec {
@@ -94,14 +122,14 @@ func mean(p []r3.Vec) r3.Vec {
 	return r3.Scale(1/float64(len(p)), c)
 }
 
-// registered replaces a track's per-frame centres by O_i·c₀ (see above): clouds are each
-// frame's points in world coordinates (nil where not visible). Steps where ICP fails keep
-// the translation of the measured centres.
-func registered(t track, clouds [][]r3.Vec) track {
-	n := len(t.P)
-	poses := make([]geom.Rigid, n)
+// chain returns the object's pose O_i (object frame → world at frame i) in every frame of
+// t, chained from trimmed-ICP fits of each frame's cloud (world coordinates) onto the
+// previous visible frame's, with O = identity at the first; a step whose ICP fails is the
+// translation of the measured centres. Frames without a measurement keep the zero value.
+func chain(t track, clouds [][]r3.Vec) []geom.Rigid {
+	poses := make([]geom.Rigid, len(t.P))
 	prev := -1
-	for i := range n {
+	for i := range t.P {
 		if !t.OK[i] {
 			continue
 		}
@@ -118,22 +146,42 @@ func registered(t track, clouds [][]r3.Vec) track {
 		poses[i] = m.Inverse().Compose(poses[prev])
 		prev = i
 	}
+	return poses
+}
+
+// registered replaces a track's per-frame centres by O_i·c₀ (see above): clouds are each
+// frame's points in world coordinates (nil where not visible).
+func registered(t track, clouds [][]r3.Vec) track {
+	poses := chain(t, clouds)
+	c0, ok := meanCentre(t, poses)
+	if !ok {
+		return t
+	}
+	return moved(t, poses, c0)
+}
+
+// meanCentre is c₀: the weighted mean of the measured centres mapped into the object frame.
+func meanCentre(t track, poses []geom.Rigid) (r3.Vec, bool) {
 	var c0 r3.Vec
 	var wsum float64
-	for i := range n {
+	for i := range t.P {
 		if t.OK[i] {
 			c0 = r3.Add(c0, r3.Scale(t.W[i], poses[i].Inverse().Apply(t.P[i])))
 			wsum += t.W[i]
 		}
 	}
 	if wsum == 0 {
-		return t
+		return c0, false
 	}
-	c0 = r3.Scale(1/wsum, c0)
-	out := track{P: make([]r3.Vec, n), OK: t.OK, W: t.W}
-	for i := range n {
+	return r3.Scale(1/wsum, c0), true
+}
+
+// moved is the track of the object-frame point c under the poses.
+func moved(t track, poses []geom.Rigid, c r3.Vec) track {
+	out := track{P: make([]r3.Vec, len(t.P)), OK: t.OK, W: t.W}
+	for i := range t.P {
 		if t.OK[i] {
-			out.P[i] = poses[i].Apply(c0)
+			out.P[i] = poses[i].Apply(c)
 		}
 	}
 	return out
