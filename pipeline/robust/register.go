@@ -37,12 +37,12 @@ func thin(p []r3.Vec) []r3.Vec {
 
 // icp returns the rigid motion that maps src onto dst (trimmed point-to-point ICP from the
 // translation of the means) and whether it converged to a plausible step.
-func icp(src, dst []r3.Vec) (geom.Rigid, bool) {
+func icp(src, dst []r3.Vec, solve solver) (geom.Rigid, bool) {
 	g := geom.Rigid{R: geom.Identity3(), T: r3.Sub(mean(dst), mean(src))}
 	if len(src) < minCloud || len(dst) < minCloud {
 		return g, false
 	}
-	g, ok := icpFrom(src, g, bruteNearest(dst), rigidFit)
+	g, ok := icpFrom(src, g, bruteNearest(dst), solve)
 	return g, ok && geom.RotationAngle(g.R) <= icpMaxAngle
 }
 
@@ -62,6 +62,9 @@ func bruteNearest(dst []r3.Vec) nearestFunc {
 	}
 }
 
+// solver is the least-squares motion of paired points s onto t.
+type solver func(s, t []r3.Vec) (geom.Rigid, error)
+
 // rigidFit is the least-squares rigid motion of s onto t (Umeyama, no scale).
 func rigidFit(s, t []r3.Vec) (geom.Rigid, error) {
 	sim, err := geom.Umeyama(s, t, false)
@@ -71,7 +74,7 @@ func rigidFit(s, t []r3.Vec) (geom.Rigid, error) {
 // icpFrom refines g, which maps src into the space nearest searches, by trimmed ICP: the
 // closest icpKeep of the pairs refitted by solve, up to icpIters times. It reports false
 // when a fit fails or too few points find a partner.
-func icpFrom(src []r3.Vec, g geom.Rigid, nearest nearestFunc, solve func(s, t []r3.Vec) (geom.Rigid, error)) (geom.Rigid, bool) {
+func icpFrom(src []r3.Vec, g geom.Rigid, nearest nearestFunc, solve solver) (geom.Rigid, bool) {
 	type pair struct {
 		d    float64
 		s, t r3.Vec
@@ -126,7 +129,7 @@ func mean(p []r3.Vec) r3.Vec {
 // t, chained from trimmed-ICP fits of each frame's cloud (world coordinates) onto the
 // previous visible frame's, with O = identity at the first; a step whose ICP fails is the
 // translation of the measured centres. Frames without a measurement keep the zero value.
-func chain(t track, clouds [][]r3.Vec) []geom.Rigid {
+func chain(t track, clouds [][]r3.Vec, solve solver) []geom.Rigid {
 	poses := make([]geom.Rigid, len(t.P))
 	prev := -1
 	for i := range t.P {
@@ -139,7 +142,7 @@ func chain(t track, clouds [][]r3.Vec) []geom.Rigid {
 			continue
 		}
 		// m maps frame i's points onto frame prev's; O_i = m⁻¹ ∘ O_prev.
-		m, ok := icp(clouds[i], clouds[prev])
+		m, ok := icp(clouds[i], clouds[prev], solve)
 		if !ok {
 			m = geom.Rigid{R: geom.Identity3(), T: r3.Sub(t.P[prev], t.P[i])}
 		}
@@ -152,7 +155,7 @@ func chain(t track, clouds [][]r3.Vec) []geom.Rigid {
 // registered replaces a track's per-frame centres by O_i·c₀ (see above): clouds are each
 // frame's points in world coordinates (nil where not visible).
 func registered(t track, clouds [][]r3.Vec) track {
-	poses := chain(t, clouds)
+	poses := chain(t, clouds, rigidFit)
 	c0, ok := meanCentre(t, poses)
 	if !ok {
 		return t
@@ -185,4 +188,19 @@ func moved(t track, poses []geom.Rigid, c r3.Vec) track {
 		}
 	}
 	return out
+}
+
+// registerTrack is the registered track (Options.Register, Options.Shape) of measured
+// track t with clouds in world coordinates.
+func registerTrack(t track, clouds [][]r3.Vec, opt Options) track {
+	if opt.Shape {
+		if reg, _, ok := shaped(t, clouds, shapeRefine); ok {
+			switch shapeDrift {
+			case 1:
+				return dedrift(t, reg)
+			}
+			return reg
+		}
+	}
+	return dedrift(t, registered(t, clouds))
 }

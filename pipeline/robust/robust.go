@@ -37,6 +37,9 @@ type Options struct {
 	// trimmed-ICP fits of consecutive frames' points (register.go), its drift removed by a
 	// wide linear fit of the residual to the measured centres.
 	Register bool
+	// Shape takes the registered centre from the shape of the frames' clouds added up in the
+	// object frame (shape.go) instead of the mean of the per-frame centres.
+	Shape bool
 	// Still gives a camera and objects that do not move one pose and one world position
 	// for the whole clip (static.go).
 	Still bool
@@ -52,7 +55,7 @@ type Options struct {
 }
 
 // Default are the components the audit on the tuning scenes kept.
-var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Still: true, Model: true, Level: true, Camera: 4}
+var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Shape: true, Still: true, Model: true, Level: true, Camera: 4}
 
 // Estimate are a scene's cues by the robust estimator. It implements qa.Cues (Centre,
 // Rotation, Pose) with the reference's availability — an object has a centre exactly where
@@ -130,7 +133,7 @@ func New(s *scene.Scene, opt Options) *Estimate {
 			occlusionWeights(samples[k], border[k], t.W)
 		}
 		if opt.Register {
-			t = dedrift(t, registered(t, worldClouds(samples[k], e.poses)))
+			t = registerTrack(t, worldClouds(samples[k], e.poses), opt)
 		}
 		e.meas = append(e.meas, t)
 		d := make([]float64, s.N)
