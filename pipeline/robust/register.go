@@ -37,12 +37,12 @@ func thin(p []r3.Vec) []r3.Vec {
 
 // icp returns the rigid motion that maps src onto dst (trimmed point-to-point ICP from the
 // translation of the means) and whether it converged to a plausible step.
-func icp(src, dst []r3.Vec, solve solver) (geom.Rigid, bool) {
+func icp(src, dst []r3.Vec, solve solver, keep float64) (geom.Rigid, bool) {
 	g := geom.Rigid{R: geom.Identity3(), T: r3.Sub(mean(dst), mean(src))}
 	if len(src) < minCloud || len(dst) < minCloud {
 		return g, false
 	}
-	g, ok := icpFrom(src, g, bruteNearest(dst), solve)
+	g, ok := icpFrom(src, g, bruteNearest(dst), solve, keep)
 	return g, ok && geom.RotationAngle(g.R) <= icpMaxAngle
 }
 
@@ -74,13 +74,17 @@ func rigidFit(s, t []r3.Vec) (geom.Rigid, error) {
 // icpFrom refines g, which maps src into the space nearest searches, by trimmed ICP: the
 // closest icpKeep of the pairs refitted by solve, up to icpIters times. It reports false
 // when a fit fails or too few points find a partner.
-func icpFrom(src []r3.Vec, g geom.Rigid, nearest nearestFunc, solve solver) (geom.Rigid, bool) {
+func icpFrom(src []r3.Vec, g geom.Rigid, nearest nearestFunc, solve solver, keep float64) (geom.Rigid, bool) {
 	type pair struct {
 		d    float64
 		s, t r3.Vec
 	}
 	pairs := make([]pair, 0, len(src))
-	for range icpIters {
+	iters := icpIters
+	if keep != icpKeep {
+		iters = shapeIters
+	}
+	for range iters {
 		pairs = pairs[:0]
 		for _, p := range src {
 			if best, bd := nearest(g.Apply(p)); !math.IsInf(bd, 1) {
@@ -99,7 +103,7 @@ func icpFrom(src []r3.Vec, g geom.Rigid, nearest nearestFunc, solve solver) (geo
 			}
 			return 0
 		})
-		m := max(int(icpKeep*float64(len(pairs))), 3)
+		m := max(int(keep*float64(len(pairs))), 3)
 		s, t := make([]r3.Vec, m), make([]r3.Vec, m)
 		for k := range m {
 			s[k], t[k] = pairs[k].s, pairs[k].t
@@ -129,7 +133,7 @@ func mean(p []r3.Vec) r3.Vec {
 // t, chained from trimmed-ICP fits of each frame's cloud (world coordinates) onto the
 // previous visible frame's, with O = identity at the first; a step whose ICP fails is the
 // translation of the measured centres. Frames without a measurement keep the zero value.
-func chain(t track, clouds [][]r3.Vec, solve solver) []geom.Rigid {
+func chain(t track, clouds [][]r3.Vec, solve solver, keep float64) []geom.Rigid {
 	poses := make([]geom.Rigid, len(t.P))
 	prev := -1
 	for i := range t.P {
@@ -142,7 +146,7 @@ func chain(t track, clouds [][]r3.Vec, solve solver) []geom.Rigid {
 			continue
 		}
 		// m maps frame i's points onto frame prev's; O_i = m⁻¹ ∘ O_prev.
-		m, ok := icp(clouds[i], clouds[prev], solve)
+		m, ok := icp(clouds[i], clouds[prev], solve, keep)
 		if !ok {
 			m = geom.Rigid{R: geom.Identity3(), T: r3.Sub(t.P[prev], t.P[i])}
 		}
@@ -155,7 +159,7 @@ func chain(t track, clouds [][]r3.Vec, solve solver) []geom.Rigid {
 // registered replaces a track's per-frame centres by O_i·c₀ (see above): clouds are each
 // frame's points in world coordinates (nil where not visible).
 func registered(t track, clouds [][]r3.Vec) track {
-	poses := chain(t, clouds, rigidFit)
+	poses := chain(t, clouds, rigidFit, icpKeep)
 	c0, ok := meanCentre(t, poses)
 	if !ok {
 		return t

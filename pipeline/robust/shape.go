@@ -31,6 +31,7 @@ const (
 	wallBand   = 0.6  // walls: points within this share of the half-height of the middle
 	gridCell   = 0.1  // metres: nearest-neighbour grid cell of the model
 	flatShare  = 0.15 // a footprint rectangle side below this share of the other (or 5 cm): not observed
+	rectPoints = 1000 // footprint points scored per rectangle orientation
 	minShape   = 30   // fewer model points: keep the mean centre
 	maxArcSpan = 0.8  // a circle's radius at most this times the footprint's extent (an arc, not a line)
 )
@@ -38,7 +39,7 @@ const (
 // shaped returns the track of the model's shape centre (see above), with its poses; ok
 // false when the model is too small (then t and the chained poses).
 func shaped(t track, clouds [][]r3.Vec, refine bool) (track, []geom.Rigid, bool) {
-	poses := chain(t, clouds, planarFit)
+	poses := track2model(t, clouds)
 	c0, ok := meanCentre(t, poses)
 	if !ok {
 		return t, poses, false
@@ -53,6 +54,43 @@ func shaped(t track, clouds [][]r3.Vec, refine bool) (track, []geom.Rigid, bool)
 		return t, poses, false
 	}
 	return moved(t, poses, shapeCentre(model, c0)), poses, true
+}
+
+// track2model returns the object's pose in every visible frame: a step from the previous
+// visible frame (ICP of the clouds, else the translation of the measured centres), then
+// corrected by aligning the frame's cloud with the model of all earlier frames, so that an
+// error in one step (a partial view) is not carried on.
+func track2model(t track, clouds [][]r3.Vec) []geom.Rigid {
+	poses := make([]geom.Rigid, len(t.P))
+	g := newGrid(nil, nil)
+	prev := -1
+	for i := range t.P {
+		if !t.OK[i] {
+			continue
+		}
+		if prev < 0 {
+			poses[i] = geom.IdentityRigid()
+		} else {
+			m, ok := icp(clouds[i], clouds[prev], planarFit, shapeKeep)
+			if !ok {
+				m = geom.Rigid{R: geom.Identity3(), T: r3.Sub(t.P[prev], t.P[i])}
+			}
+			poses[i] = m.Inverse().Compose(poses[prev])
+			if shapeIncr && len(clouds[i]) >= minCloud {
+				near := func(q r3.Vec) (r3.Vec, float64) { return g.nearest(q, -1) }
+				inv, ok := icpFrom(clouds[i], poses[i].Inverse(), near, planarFit, shapeKeep)
+				if ok && geom.RotationAngle(inv.R.Mul(poses[i].R)) <= icpMaxAngle {
+					poses[i] = inv.Inverse()
+				}
+			}
+		}
+		inv := poses[i].Inverse()
+		for _, p := range clouds[i] {
+			g.add(inv.Apply(p), i)
+		}
+		prev = i
+	}
+	return poses
 }
 
 // objectModel maps every visible frame's cloud into the object frame; frame[k] is the frame
@@ -82,7 +120,7 @@ func refinePoses(t track, clouds [][]r3.Vec, poses []geom.Rigid) []geom.Rigid {
 			continue
 		}
 		near := func(q r3.Vec) (r3.Vec, float64) { return g.nearest(q, i) }
-		inv, ok := icpFrom(c, poses[i].Inverse(), near, planarFit)
+		inv, ok := icpFrom(c, poses[i].Inverse(), near, planarFit, shapeKeep)
 		if ok && geom.RotationAngle(inv.R.Mul(poses[i].R)) <= icpMaxAngle {
 			out[i] = inv.Inverse()
 		}
@@ -120,12 +158,19 @@ func cellOf(p r3.Vec) [3]int32 {
 }
 
 func newGrid(pts []r3.Vec, frame []int) *grid {
-	g := &grid{cells: map[[3]int32][]int32{}, pts: pts, frame: frame}
+	g := &grid{cells: map[[3]int32][]int32{}}
 	for k, p := range pts {
-		c := cellOf(p)
-		g.cells[c] = append(g.cells[c], int32(k))
+		g.add(p, frame[k])
 	}
 	return g
+}
+
+// add puts point p of frame i into the grid.
+func (g *grid) add(p r3.Vec, i int) {
+	c := cellOf(p)
+	g.cells[c] = append(g.cells[c], int32(len(g.pts)))
+	g.pts = append(g.pts, p)
+	g.frame = append(g.frame, i)
 }
 
 // nearest is the model point nearest q among the 27 cells around it, skipping frame skip's.
@@ -173,9 +218,15 @@ func shapeCentre(model []r3.Vec, fallback r3.Vec) r3.Vec {
 			wall = append(wall, [2]float64{p.X, p.Y})
 		}
 	}
-	rc, rr, rect := minAreaRect(wall)
+	rc, rr, rect := boundingRect(wall)
 	cc, rad, cres, cok := fitCircle(wall)
 	if shapeDebug {
+		if f, err := os.Create("/tmp/shape/wall.txt"); err == nil {
+			for _, p := range model {
+				fmt.Fprintf(f, "%.4f %.4f %.4f\n", p.X, p.Y, p.Z)
+			}
+			f.Close()
+		}
 		fmt.Printf("shape: n=%d wall=%d z %.3f..%.3f rect c=%.3f,%.3f half=%.3f,%.3f rms=%.4f circle c=%.3f,%.3f r=%.3f rms=%.4f ok=%v fb=%.3f,%.3f,%.3f\n", len(model), len(wall), lo, hi, rc[0], rc[1], rect.half[0], rect.half[1], rr, cc[0], cc[1], rad, cres, cok, fallback.X, fallback.Y, fallback.Z)
 	}
 	if cok && cres < rr && rad <= maxArcSpan*rect.extent() {
@@ -220,45 +271,53 @@ type rect struct {
 
 func (r rect) extent() float64 { return 2 * math.Hypot(r.half[0], r.half[1]) }
 
-// minAreaRect returns the centre of the minimum-area rectangle around p (its sides along
-// an edge of p's convex hull), the rms distance of the points from the rectangle's nearest
-// side, and the rectangle.
-func minAreaRect(p [][2]float64) (c [2]float64, rms float64, best rect) {
+// boundingRect returns the rectangle around p whose sides the points lie on best: over
+// orientations in 1° steps (then 0.05° about the best), the bounding rectangle with the
+// least rms distance of the points from its nearest side, its centre and that rms. (The
+// minimum-area rectangle is ambiguous for the L a box's two seen walls make: the one along
+// the hull's hypotenuse has the same area.)
+func boundingRect(p [][2]float64) (c [2]float64, rms float64, best rect) {
 	h := hull(p)
-	bestA := math.Inf(1)
-	for k := range h {
-		a, b := h[k], h[(k+1)%len(h)]
-		ux, uy := b[0]-a[0], b[1]-a[1]
-		n := math.Hypot(ux, uy)
-		if n == 0 {
-			continue
+	q := p
+	if len(q) > rectPoints {
+		q = make([][2]float64, 0, rectPoints)
+		for k := range rectPoints {
+			q = append(q, p[k*len(p)/rectPoints])
 		}
-		ux, uy = ux/n, uy/n
+	}
+	at := func(th float64) (c [2]float64, rms float64, r rect) {
+		ux, uy := math.Cos(th), math.Sin(th)
 		lo, hi := [2]float64{math.Inf(1), math.Inf(1)}, [2]float64{math.Inf(-1), math.Inf(-1)}
-		for _, q := range h {
-			s, t := q[0]*ux+q[1]*uy, -q[0]*uy+q[1]*ux
+		for _, v := range h {
+			s, t := v[0]*ux+v[1]*uy, -v[0]*uy+v[1]*ux
 			lo[0], hi[0] = min(lo[0], s), max(hi[0], s)
 			lo[1], hi[1] = min(lo[1], t), max(hi[1], t)
 		}
-		if area := (hi[0] - lo[0]) * (hi[1] - lo[1]); area < bestA {
-			bestA = area
-			s, t := (lo[0]+hi[0])/2, (lo[1]+hi[1])/2
-			c = [2]float64{s*ux - t*uy, s*uy + t*ux}
-			best = rect{axis: [2][2]float64{{ux, uy}, {-uy, ux}}, half: [2]float64{(hi[0] - lo[0]) / 2, (hi[1] - lo[1]) / 2}}
+		var ss float64
+		for _, v := range q {
+			s, t := v[0]*ux+v[1]*uy, -v[0]*uy+v[1]*ux
+			e := min(s-lo[0], hi[0]-s, t-lo[1], hi[1]-t)
+			ss += e * e
+		}
+		s, t := (lo[0]+hi[0])/2, (lo[1]+hi[1])/2
+		return [2]float64{s*ux - t*uy, s*uy + t*ux}, math.Sqrt(ss / float64(len(q))),
+			rect{axis: [2][2]float64{{ux, uy}, {-uy, ux}}, half: [2]float64{(hi[0] - lo[0]) / 2, (hi[1] - lo[1]) / 2}}
+	}
+	bestTh := 0.0
+	rms = math.Inf(1)
+	for k := range 90 {
+		th := float64(k) * math.Pi / 180
+		if cc, e, r := at(th); e < rms {
+			c, rms, best, bestTh = cc, e, r, th
 		}
 	}
-	if math.IsInf(bestA, 1) {
-		return mean2(p), math.Inf(1), rect{axis: [2][2]float64{{1, 0}, {0, 1}}}
+	for k := -20; k <= 20; k++ {
+		th := bestTh + float64(k)*0.05*math.Pi/180
+		if cc, e, r := at(th); e < rms {
+			c, rms, best = cc, e, r
+		}
 	}
-	var ss float64
-	for _, q := range p {
-		d := [2]float64{q[0] - c[0], q[1] - c[1]}
-		s := math.Abs(d[0]*best.axis[0][0] + d[1]*best.axis[0][1])
-		t := math.Abs(d[0]*best.axis[1][0] + d[1]*best.axis[1][1])
-		e := min(math.Abs(best.half[0]-s), math.Abs(best.half[1]-t))
-		ss += e * e
-	}
-	return c, math.Sqrt(ss / float64(len(p))), best
+	return c, rms, best
 }
 
 func mean2(p [][2]float64) [2]float64 {
@@ -372,5 +431,8 @@ func fitCircle(p [][2]float64) (c [2]float64, r, rms float64, ok bool) {
 }
 
 var shapeDebug = os.Getenv("SHAPE_DEBUG") != ""
+var shapeKeep, _ = strconv.ParseFloat(os.Getenv("SHAPE_KEEP"), 64)
+var shapeIters, _ = strconv.Atoi(os.Getenv("SHAPE_ITERS"))
+var shapeIncr = os.Getenv("SHAPE_INCR") != "0"
 var shapeRefine = os.Getenv("SHAPE_REFINE") != "0"
 var shapeDrift, _ = strconv.Atoi(os.Getenv("SHAPE_DRIFT"))
