@@ -24,25 +24,28 @@ const (
 )
 
 // thin returns at most maxCloud points of p, evenly strided.
-func thin(p []r3.Vec) []r3.Vec {
-	if len(p) <= maxCloud {
+func thin(p []r3.Vec) []r3.Vec { return evenly(p, maxCloud) }
+
+// evenly returns at most n of p, evenly strided.
+func evenly[T any](p []T, n int) []T {
+	if len(p) <= n {
 		return p
 	}
-	out := make([]r3.Vec, 0, maxCloud)
-	for k := range maxCloud {
-		out = append(out, p[k*len(p)/maxCloud])
+	out := make([]T, 0, n)
+	for k := range n {
+		out = append(out, p[k*len(p)/n])
 	}
 	return out
 }
 
 // icp returns the rigid motion that maps src onto dst (trimmed point-to-point ICP from the
 // translation of the means) and whether it converged to a plausible step.
-func icp(src, dst []r3.Vec, solve solver, keep float64) (geom.Rigid, bool) {
+func icp(src, dst []r3.Vec, solve solver, par icpParams) (geom.Rigid, bool) {
 	g := geom.Rigid{R: geom.Identity3(), T: r3.Sub(mean(dst), mean(src))}
 	if len(src) < minCloud || len(dst) < minCloud {
 		return g, false
 	}
-	g, ok := icpFrom(src, g, bruteNearest(dst), solve, keep)
+	g, ok := icpFrom(src, g, bruteNearest(dst), solve, par)
 	return g, ok && geom.RotationAngle(g.R) <= icpMaxAngle
 }
 
@@ -71,20 +74,25 @@ func rigidFit(s, t []r3.Vec) (geom.Rigid, error) {
 	return geom.Rigid{R: sim.R, T: sim.T}, err
 }
 
+// icpParams are a trimmed ICP's share of pairs kept and its most iterations.
+type icpParams struct {
+	keep  float64
+	iters int
+}
+
+// chainICP are the chained registration's (Options.Shape off).
+var chainICP = icpParams{icpKeep, icpIters}
+
 // icpFrom refines g, which maps src into the space nearest searches, by trimmed ICP: the
-// closest icpKeep of the pairs refitted by solve, up to icpIters times. It reports false
+// closest par.keep of the pairs refitted by solve, up to par.iters times. It reports false
 // when a fit fails or too few points find a partner.
-func icpFrom(src []r3.Vec, g geom.Rigid, nearest nearestFunc, solve solver, keep float64) (geom.Rigid, bool) {
+func icpFrom(src []r3.Vec, g geom.Rigid, nearest nearestFunc, solve solver, par icpParams) (geom.Rigid, bool) {
 	type pair struct {
 		d    float64
 		s, t r3.Vec
 	}
 	pairs := make([]pair, 0, len(src))
-	iters := icpIters
-	if keep != icpKeep {
-		iters = shapeIters
-	}
-	for range iters {
+	for range par.iters {
 		pairs = pairs[:0]
 		for _, p := range src {
 			if best, bd := nearest(g.Apply(p)); !math.IsInf(bd, 1) {
@@ -103,7 +111,7 @@ func icpFrom(src []r3.Vec, g geom.Rigid, nearest nearestFunc, solve solver, keep
 			}
 			return 0
 		})
-		m := max(int(keep*float64(len(pairs))), 3)
+		m := max(int(par.keep*float64(len(pairs))), 3)
 		s, t := make([]r3.Vec, m), make([]r3.Vec, m)
 		for k := range m {
 			s[k], t[k] = pairs[k].s, pairs[k].t
@@ -133,7 +141,7 @@ func mean(p []r3.Vec) r3.Vec {
 // t, chained from trimmed-ICP fits of each frame's cloud (world coordinates) onto the
 // previous visible frame's, with O = identity at the first; a step whose ICP fails is the
 // translation of the measured centres. Frames without a measurement keep the zero value.
-func chain(t track, clouds [][]r3.Vec, solve solver, keep float64) []geom.Rigid {
+func chain(t track, clouds [][]r3.Vec) []geom.Rigid {
 	poses := make([]geom.Rigid, len(t.P))
 	prev := -1
 	for i := range t.P {
@@ -146,7 +154,7 @@ func chain(t track, clouds [][]r3.Vec, solve solver, keep float64) []geom.Rigid 
 			continue
 		}
 		// m maps frame i's points onto frame prev's; O_i = m⁻¹ ∘ O_prev.
-		m, ok := icp(clouds[i], clouds[prev], solve, keep)
+		m, ok := icp(clouds[i], clouds[prev], rigidFit, chainICP)
 		if !ok {
 			m = geom.Rigid{R: geom.Identity3(), T: r3.Sub(t.P[prev], t.P[i])}
 		}
@@ -159,7 +167,7 @@ func chain(t track, clouds [][]r3.Vec, solve solver, keep float64) []geom.Rigid 
 // registered replaces a track's per-frame centres by O_i·c₀ (see above): clouds are each
 // frame's points in world coordinates (nil where not visible).
 func registered(t track, clouds [][]r3.Vec) track {
-	poses := chain(t, clouds, rigidFit, icpKeep)
+	poses := chain(t, clouds)
 	c0, ok := meanCentre(t, poses)
 	if !ok {
 		return t
@@ -195,14 +203,13 @@ func moved(t track, poses []geom.Rigid, c r3.Vec) track {
 }
 
 // registerTrack is the registered track (Options.Register, Options.Shape) of measured
-// track t with clouds in world coordinates.
+// track t with clouds in world coordinates: with Shape, the shape centre moved by the
+// model-tracked poses (no drift correction: the poses come from the model, and pulling
+// them towards the measured centres would bring back the view bias); else, or when the
+// shape cannot be told, O_i·c₀ with its drift taken out (dedrift).
 func registerTrack(t track, clouds [][]r3.Vec, opt Options) track {
 	if opt.Shape {
-		if reg, _, ok := shaped(t, clouds, shapeRefine); ok {
-			switch shapeDrift {
-			case 1:
-				return dedrift(t, reg)
-			}
+		if reg, ok := shaped(t, clouds); ok {
 			return reg
 		}
 	}

@@ -41,7 +41,7 @@ func TestICPRecoversRigidStep(t *testing.T) {
 	a := r3.Vec{X: 2, Y: 0.7, Z: 0.9}
 	src := visibleBox(a, 0.3, r3.Vec{X: 0.3, Z: 6})
 	dst := visibleBox(a, 0.4, r3.Vec{X: 0.5, Z: 6.1})
-	g, ok := icp(thin(src), thin(dst), rigidFit, icpKeep)
+	g, ok := icp(thin(src), thin(dst), rigidFit, chainICP)
 	if !ok {
 		t.Fatal("icp failed")
 	}

@@ -1,68 +1,78 @@
 package robust
 
 import (
-	"fmt"
 	"math"
-	"os"
 	"slices"
-	"strconv"
 
 	"github.com/dsr4d/dsr4d/geom"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
-// Shape-aware centre: every frame sees a different part of an object's surface, and a
-// centre made from one view's surface (its mean, pushed back by a guessed half-thickness)
-// carries a bias that changes as the view does. Registration gives each frame's pose O_i, so
-// the frames' clouds mapped by O_i⁻¹ add up to one model of the object (object frame); the
-// centre of that model's shape — the objects stand upright and are centrally symmetric —
-// is the volume centroid, fixed in the object, and O_i moves it. The model's frame is the
-// world's at the first visible frame, so its z axis is the world's up: the vertical centre
-// is the middle of the model's height, the horizontal one the centre of a circle fitted to
-// the walls' footprint (round objects) or of their minimum-area bounding rectangle (boxes),
-// whichever fits the footprint better. The poses are then refined by aligning each frame's
-// cloud with the model made of the other frames (yaw and translation only: objects stay
-// upright), which takes out the chain's drift.
+// Shape-aware centre (Options.Shape): every frame sees a different part of an object's
+// surface, and a centre made from one view's surface (its mean pushed back by a guessed
+// half-thickness) carries a bias that changes with the view. The frames' clouds mapped into
+// the object frame by their poses add up to one model of the object, and the centre of the
+// model's shape — the objects stand upright and are centrally symmetric — is the volume
+// centroid, fixed in the object, which the poses then move.
+//
+// Poses: each frame's step from the previous one (trimmed ICP of the two clouds), then
+// corrected by aligning the frame's cloud with the model of all earlier frames, so that a
+// poor step (a partial view, an occluder passing) is not carried on as the chain's drift.
+// Both fits are a rotation about the vertical and a horizontal translation: objects move
+// upright on the ground, and a free fit would slide along a wall seen without its top or
+// bottom. The model's frame is the world's at the first visible frame, so its z is up.
+//
+// Centre: vertically the middle of the model's height; horizontally the centre of the
+// circle (round objects) or of the rectangle (boxes) fitted to the walls' footprint,
+// whichever fits better — a circle only when its radius fits the footprint (an arc, not a
+// straight wall). Along a rectangle side the model does not span (one face seen: the depth
+// is not observed) the mean centre c₀'s coordinate is kept. A fit whose rms is above a fifth
+// of the object's size means the clouds did not register into one rigid shape (a turning
+// object's views): then the mean centre with its drift correction (registered, dedrift).
 
 const (
-	modelMax   = 4000 // model points kept for the centre (evenly strided)
-	shapePass  = 2    // rounds of refining the poses against the model
-	zQuant     = 0.01 // robust ends of the model's height
-	wallBand   = 0.6  // walls: points within this share of the half-height of the middle
-	gridCell   = 0.1  // metres: nearest-neighbour grid cell of the model
-	flatShare  = 0.15 // a footprint rectangle side below this share of the other (or 5 cm): not observed
-	rectPoints = 1000 // footprint points scored per rectangle orientation
-	minShape   = 30   // fewer model points: keep the mean centre
-	maxArcSpan = 0.8  // a circle's radius at most this times the footprint's extent (an arc, not a line)
+	modelMax  = 4000 // model points kept for the centre (evenly strided)
+	zQuant    = 0.01 // robust ends of the model's height
+	wallBand  = 0.6  // walls: points within this share of the half-height of the middle
+	gridCell  = 0.1  // metres: nearest-neighbour grid cell of the model
+	flatShare = 0.15 // a footprint rectangle half-side below this share of the other (or 2.5 cm): not observed
+	minShape  = 30   // fewer model points: no shape
+	arcRadius = 1.3  // a circle's radius at most this times the footprint's longer half-side
+	misfit    = 0.2  // a fit's rms above this share of the object's size: not one rigid shape
+	rectPts   = 1000 // footprint points scored per rectangle orientation
 )
 
-// shaped returns the track of the model's shape centre (see above), with its poses; ok
-// false when the model is too small (then t and the chained poses).
-func shaped(t track, clouds [][]r3.Vec, refine bool) (track, []geom.Rigid, bool) {
-	poses := track2model(t, clouds)
+// shapeICP are the model tracking's ICP parameters: the clouds of consecutive frames, and a
+// frame and the model, overlap nearly wholly, so nearly all pairs are kept (keeping 70%
+// let a wall slide by 30% of its length).
+var shapeICP = icpParams{keep: 0.9, iters: 30}
+
+// shaped returns the track of the model's shape centre (see above); false when the model
+// is too small or its shape cannot be told.
+func shaped(t track, clouds [][]r3.Vec) (track, bool) {
+	poses := modelPoses(t, clouds)
 	c0, ok := meanCentre(t, poses)
 	if !ok {
-		return t, poses, false
+		return t, false
 	}
-	if refine {
-		for range shapePass {
-			poses = refinePoses(t, clouds, poses)
-		}
-	}
-	model, _ := objectModel(t, clouds, poses)
+	model := objectModel(t, clouds, poses)
 	if len(model) < minShape {
-		return t, poses, false
+		return t, false
 	}
-	return moved(t, poses, shapeCentre(model, c0)), poses, true
+	c, ok := shapeCentre(model, c0)
+	if !ok {
+		return t, false
+	}
+	return moved(t, poses, c), true
 }
 
-// track2model returns the object's pose in every visible frame: a step from the previous
-// visible frame (ICP of the clouds, else the translation of the measured centres), then
-// corrected by aligning the frame's cloud with the model of all earlier frames, so that an
-// error in one step (a partial view) is not carried on.
-func track2model(t track, clouds [][]r3.Vec) []geom.Rigid {
+// modelPoses returns the object's pose (object frame → world) in every visible frame, the
+// first visible frame's the identity: the step from the previous visible frame (ICP of the
+// clouds, else the translation of the measured centres), then corrected by aligning the
+// frame's cloud with the model of all earlier frames.
+func modelPoses(t track, clouds [][]r3.Vec) []geom.Rigid {
 	poses := make([]geom.Rigid, len(t.P))
-	g := newGrid(nil, nil)
+	g := grid{cells: map[[3]int32][]r3.Vec{}}
 	prev := -1
 	for i := range t.P {
 		if !t.OK[i] {
@@ -71,14 +81,13 @@ func track2model(t track, clouds [][]r3.Vec) []geom.Rigid {
 		if prev < 0 {
 			poses[i] = geom.IdentityRigid()
 		} else {
-			m, ok := icp(clouds[i], clouds[prev], planarFit, shapeKeep)
+			m, ok := icp(clouds[i], clouds[prev], planarFit, shapeICP)
 			if !ok {
 				m = geom.Rigid{R: geom.Identity3(), T: r3.Sub(t.P[prev], t.P[i])}
 			}
 			poses[i] = m.Inverse().Compose(poses[prev])
-			if shapeIncr && len(clouds[i]) >= minCloud {
-				near := func(q r3.Vec) (r3.Vec, float64) { return g.nearest(q, -1) }
-				inv, ok := icpFrom(clouds[i], poses[i].Inverse(), near, planarFit, shapeKeep)
+			if len(clouds[i]) >= minCloud {
+				inv, ok := icpFrom(clouds[i], poses[i].Inverse(), g.nearest, planarFit, shapeICP)
 				if ok && geom.RotationAngle(inv.R.Mul(poses[i].R)) <= icpMaxAngle {
 					poses[i] = inv.Inverse()
 				}
@@ -86,16 +95,16 @@ func track2model(t track, clouds [][]r3.Vec) []geom.Rigid {
 		}
 		inv := poses[i].Inverse()
 		for _, p := range clouds[i] {
-			g.add(inv.Apply(p), i)
+			g.add(inv.Apply(p))
 		}
 		prev = i
 	}
 	return poses
 }
 
-// objectModel maps every visible frame's cloud into the object frame; frame[k] is the frame
-// model[k] came from.
-func objectModel(t track, clouds [][]r3.Vec, poses []geom.Rigid) (model []r3.Vec, frame []int) {
+// objectModel maps every visible frame's cloud into the object frame.
+func objectModel(t track, clouds [][]r3.Vec, poses []geom.Rigid) []r3.Vec {
+	var model []r3.Vec
 	for i, c := range clouds {
 		if !t.OK[i] {
 			continue
@@ -103,29 +112,9 @@ func objectModel(t track, clouds [][]r3.Vec, poses []geom.Rigid) (model []r3.Vec
 		inv := poses[i].Inverse()
 		for _, p := range c {
 			model = append(model, inv.Apply(p))
-			frame = append(frame, i)
 		}
 	}
-	return model, frame
-}
-
-// refinePoses aligns each frame's cloud with the model made of the other frames' (yaw and
-// translation, from the current pose); a frame whose alignment fails keeps its pose.
-func refinePoses(t track, clouds [][]r3.Vec, poses []geom.Rigid) []geom.Rigid {
-	model, frame := objectModel(t, clouds, poses)
-	g := newGrid(model, frame)
-	out := slices.Clone(poses)
-	for i, c := range clouds {
-		if !t.OK[i] || len(c) < minCloud {
-			continue
-		}
-		near := func(q r3.Vec) (r3.Vec, float64) { return g.nearest(q, i) }
-		inv, ok := icpFrom(c, poses[i].Inverse(), near, planarFit, shapeKeep)
-		if ok && geom.RotationAngle(inv.R.Mul(poses[i].R)) <= icpMaxAngle {
-			out[i] = inv.Inverse()
-		}
-	}
-	return out
+	return model
 }
 
 // planarFit is the least-squares motion of s onto t by a rotation about z and a horizontal
@@ -148,44 +137,28 @@ func planarFit(s, t []r3.Vec) (geom.Rigid, error) {
 // grid is a uniform hash grid over model points for nearest-neighbour search within one
 // cell's reach (pairs farther apart are not made: the poses are close already).
 type grid struct {
-	cells map[[3]int32][]int32
-	pts   []r3.Vec
-	frame []int
+	cells map[[3]int32][]r3.Vec
 }
 
 func cellOf(p r3.Vec) [3]int32 {
 	return [3]int32{int32(math.Floor(p.X / gridCell)), int32(math.Floor(p.Y / gridCell)), int32(math.Floor(p.Z / gridCell))}
 }
 
-func newGrid(pts []r3.Vec, frame []int) *grid {
-	g := &grid{cells: map[[3]int32][]int32{}}
-	for k, p := range pts {
-		g.add(p, frame[k])
-	}
-	return g
-}
-
-// add puts point p of frame i into the grid.
-func (g *grid) add(p r3.Vec, i int) {
+func (g grid) add(p r3.Vec) {
 	c := cellOf(p)
-	g.cells[c] = append(g.cells[c], int32(len(g.pts)))
-	g.pts = append(g.pts, p)
-	g.frame = append(g.frame, i)
+	g.cells[c] = append(g.cells[c], p)
 }
 
-// nearest is the model point nearest q among the 27 cells around it, skipping frame skip's.
-func (g *grid) nearest(q r3.Vec, skip int) (r3.Vec, float64) {
+// nearest is the point nearest q among the 27 cells around it (a nearestFunc).
+func (g grid) nearest(q r3.Vec) (r3.Vec, float64) {
 	c := cellOf(q)
 	best, bd := r3.Vec{}, math.Inf(1)
 	for dx := int32(-1); dx <= 1; dx++ {
 		for dy := int32(-1); dy <= 1; dy++ {
 			for dz := int32(-1); dz <= 1; dz++ {
-				for _, k := range g.cells[[3]int32{c[0] + dx, c[1] + dy, c[2] + dz}] {
-					if g.frame[k] == skip {
-						continue
-					}
-					if d := r3.Norm2(r3.Sub(g.pts[k], q)); d < bd {
-						best, bd = g.pts[k], d
+				for _, p := range g.cells[[3]int32{c[0] + dx, c[1] + dy, c[2] + dz}] {
+					if d := r3.Norm2(r3.Sub(p, q)); d < bd {
+						best, bd = p, d
 					}
 				}
 			}
@@ -195,10 +168,11 @@ func (g *grid) nearest(q r3.Vec, skip int) (r3.Vec, float64) {
 }
 
 // shapeCentre is the centre of an upright, centrally symmetric object from points of its
-// surface (z up): the middle of the robust height range, and horizontally the centre of a
-// circle or of the minimum-area rectangle fitted to the walls' footprint (see above). Along
-// a rectangle side that the points do not span (one face seen), fallback's coordinate.
-func shapeCentre(model []r3.Vec, fallback r3.Vec) r3.Vec {
+// surface in the object frame (z up): the middle of the robust height range, and
+// horizontally the centre of the circle or the rectangle fitted to the walls' footprint (see
+// above); along a rectangle side the points do not span (one face seen), fallback's
+// coordinate. False when neither fits (the points are not one rigid shape).
+func shapeCentre(model []r3.Vec, fallback r3.Vec) (r3.Vec, bool) {
 	model = evenly(model, modelMax)
 	zs := make([]float64, len(model))
 	for k, p := range model {
@@ -220,22 +194,19 @@ func shapeCentre(model []r3.Vec, fallback r3.Vec) r3.Vec {
 	}
 	rc, rr, rect := boundingRect(wall)
 	cc, rad, cres, cok := fitCircle(wall)
-	if shapeDebug {
-		if f, err := os.Create("/tmp/shape/wall.txt"); err == nil {
-			for _, p := range model {
-				fmt.Fprintf(f, "%.4f %.4f %.4f\n", p.X, p.Y, p.Z)
-			}
-			f.Close()
+	long := max(rect.half[0], rect.half[1])
+	if cok && cres < rr && rad <= arcRadius*long {
+		if cres > misfit*rad {
+			return fallback, false
 		}
-		fmt.Printf("shape: n=%d wall=%d z %.3f..%.3f rect c=%.3f,%.3f half=%.3f,%.3f rms=%.4f circle c=%.3f,%.3f r=%.3f rms=%.4f ok=%v fb=%.3f,%.3f,%.3f\n", len(model), len(wall), lo, hi, rc[0], rc[1], rect.half[0], rect.half[1], rr, cc[0], cc[1], rad, cres, cok, fallback.X, fallback.Y, fallback.Z)
+		return r3.Vec{X: cc[0], Y: cc[1], Z: zc}, true
 	}
-	if cok && cres < rr && rad <= maxArcSpan*rect.extent() {
-		return r3.Vec{X: cc[0], Y: cc[1], Z: zc}
+	if rr > misfit*long {
+		return fallback, false
 	}
 	// Along each rectangle axis: its middle where the footprint spans it, else fallback's.
 	fb := [2]float64{fallback.X - rc[0], fallback.Y - rc[1]}
 	c := rc
-	long := max(rect.half[0], rect.half[1])
 	for a := range 2 {
 		if rect.half[a] < max(0.025, flatShare*long) {
 			d := fb[0]*rect.axis[a][0] + fb[1]*rect.axis[a][1]
@@ -243,19 +214,7 @@ func shapeCentre(model []r3.Vec, fallback r3.Vec) r3.Vec {
 			c[1] += d * rect.axis[a][1]
 		}
 	}
-	return r3.Vec{X: c[0], Y: c[1], Z: zc}
-}
-
-// evenly returns at most n of p, evenly strided.
-func evenly(p []r3.Vec, n int) []r3.Vec {
-	if len(p) <= n {
-		return p
-	}
-	out := make([]r3.Vec, 0, n)
-	for k := range n {
-		out = append(out, p[k*len(p)/n])
-	}
-	return out
+	return r3.Vec{X: c[0], Y: c[1], Z: zc}, true
 }
 
 // quantile of sorted v at share q (nearest rank).
@@ -269,22 +228,14 @@ type rect struct {
 	half [2]float64
 }
 
-func (r rect) extent() float64 { return 2 * math.Hypot(r.half[0], r.half[1]) }
-
-// boundingRect returns the rectangle around p whose sides the points lie on best: over
-// orientations in 1° steps (then 0.05° about the best), the bounding rectangle with the
-// least rms distance of the points from its nearest side, its centre and that rms. (The
-// minimum-area rectangle is ambiguous for the L a box's two seen walls make: the one along
-// the hull's hypotenuse has the same area.)
+// boundingRect returns the rectangle around p whose sides the points lie on best — over
+// orientations in 1° steps, then 0.05° about the best, the bounding rectangle with the least
+// rms distance of the points from its nearest side — its centre and that rms. (The
+// minimum-area rectangle is ambiguous for the L that a box's two seen walls make: the one
+// along the hull's hypotenuse has the same area.)
 func boundingRect(p [][2]float64) (c [2]float64, rms float64, best rect) {
 	h := hull(p)
-	q := p
-	if len(q) > rectPoints {
-		q = make([][2]float64, 0, rectPoints)
-		for k := range rectPoints {
-			q = append(q, p[k*len(p)/rectPoints])
-		}
-	}
+	q := evenly(p, rectPts)
 	at := func(th float64) (c [2]float64, rms float64, r rect) {
 		ux, uy := math.Cos(th), math.Sin(th)
 		lo, hi := [2]float64{math.Inf(1), math.Inf(1)}, [2]float64{math.Inf(-1), math.Inf(-1)}
@@ -293,14 +244,14 @@ func boundingRect(p [][2]float64) (c [2]float64, rms float64, best rect) {
 			lo[0], hi[0] = min(lo[0], s), max(hi[0], s)
 			lo[1], hi[1] = min(lo[1], t), max(hi[1], t)
 		}
-		var ss float64
+		var sum float64
 		for _, v := range q {
 			s, t := v[0]*ux+v[1]*uy, -v[0]*uy+v[1]*ux
 			e := min(s-lo[0], hi[0]-s, t-lo[1], hi[1]-t)
-			ss += e * e
+			sum += e * e
 		}
 		s, t := (lo[0]+hi[0])/2, (lo[1]+hi[1])/2
-		return [2]float64{s*ux - t*uy, s*uy + t*ux}, math.Sqrt(ss / float64(len(q))),
+		return [2]float64{s*ux - t*uy, s*uy + t*ux}, math.Sqrt(sum / float64(len(q))),
 			rect{axis: [2][2]float64{{ux, uy}, {-uy, ux}}, half: [2]float64{(hi[0] - lo[0]) / 2, (hi[1] - lo[1]) / 2}}
 	}
 	bestTh := 0.0
@@ -429,10 +380,3 @@ func fitCircle(p [][2]float64) (c [2]float64, r, rms float64, ok bool) {
 	rms = math.Sqrt(ss / float64(len(p)))
 	return [2]float64{m[0] + a, m[1] + b}, r, rms, r > 0 && !math.IsNaN(rms)
 }
-
-var shapeDebug = os.Getenv("SHAPE_DEBUG") != ""
-var shapeKeep, _ = strconv.ParseFloat(os.Getenv("SHAPE_KEEP"), 64)
-var shapeIters, _ = strconv.Atoi(os.Getenv("SHAPE_ITERS"))
-var shapeIncr = os.Getenv("SHAPE_INCR") != "0"
-var shapeRefine = os.Getenv("SHAPE_REFINE") != "0"
-var shapeDrift, _ = strconv.Atoi(os.Getenv("SHAPE_DRIFT"))
