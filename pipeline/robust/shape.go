@@ -26,7 +26,7 @@ import (
 // circle (round objects) or of the rectangle (boxes) fitted to the walls' footprint,
 // whichever fits better — a circle only when its radius fits the footprint (an arc, not a
 // straight wall). Along a rectangle side the model does not span (one face seen: the depth
-// is not observed) the mean centre c₀'s coordinate is kept. A fit whose rms is above a fifth
+// is not observed) the mean centre c₀'s coordinate is kept. A fit whose rms is above 15%
 // of the object's size means the clouds did not register into one rigid shape (a turning
 // object's views): then the mean centre with its drift correction (registered, dedrift).
 
@@ -38,7 +38,7 @@ const (
 	flatShare = 0.15 // a footprint rectangle half-side below this share of the other (or 2.5 cm): not observed
 	minShape  = 30   // fewer model points: no shape
 	arcRadius = 1.3  // a circle's radius at most this times the footprint's longer half-side
-	misfit    = 0.2  // a fit's rms above this share of the object's size: not one rigid shape
+	misfit    = 0.15 // a fit's rms above this share of the object's size: not one rigid shape
 	rectPts   = 1000 // footprint points scored per rectangle orientation
 )
 
