@@ -36,6 +36,7 @@ const (
 	wallBand  = 0.6  // walls: points within this share of the half-height of the middle
 	gridCell  = 0.1  // metres: nearest-neighbour grid cell of the model
 	flatShare = 0.15 // a footprint rectangle half-side below this share of the other (or 2.5 cm): not observed
+	flatNoise = 2    // nor one below this many times the walls' rms distance from the sides (a noisy face)
 	minShape  = 30   // fewer model points: no shape
 	arcRadius = 1.3  // a circle's radius at most this times the footprint's longer half-side
 	misfit    = 0.15 // a fit's rms above this share of the object's size: not one rigid shape
@@ -208,7 +209,7 @@ func shapeCentre(model []r3.Vec, fallback r3.Vec) (r3.Vec, bool) {
 	fb := [2]float64{fallback.X - rc[0], fallback.Y - rc[1]}
 	c := rc
 	for a := range 2 {
-		if rect.half[a] < max(0.025, flatShare*long) {
+		if rect.half[a] < max(0.025, flatShare*long, flatNoise*rr) {
 			d := fb[0]*rect.axis[a][0] + fb[1]*rect.axis[a][1]
 			c[0] += d * rect.axis[a][0]
 			c[1] += d * rect.axis[a][1]
