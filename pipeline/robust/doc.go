@@ -20,7 +20,14 @@
 //  3. Registration (register.go): consecutive frames' points are aligned by trimmed ICP;
 //     one centre fixed in the object's frame moves with the chained rigid motion, so a
 //     turning object's sliding visible surface adds no spurious motion; its drift is taken
-//     out by a wide robust linear fit towards the measured centres.
+//     out by a wide robust linear fit towards the measured centres. Shape (shape.go), on by
+//     default: the poses are tracked against the model that the frames' clouds add up to in
+//     the object frame (upright motion: yaw and a horizontal shift), and the fixed centre is
+//     that model's shape centre — the middle of its height, and of the circle (round
+//     objects) or rectangle (boxes) fitted to its walls' footprint — rather than the mean of
+//     the per-frame centres, which keeps every view's bias; no drift correction pulls it
+//     back towards the measured centres. Its limit: a depth no view shows (a car seen only
+//     from behind) stays the mean centre's guess.
 //  4. Trajectory fit (fit.go): in world coordinates (the camera path), a robust (Huber)
 //     local-linear fit over ±Window frames, each frame weighted by how complete its view is
 //     (Occlusion: visible pixels against nearby frames', masks cut by the image border), so

@@ -38,7 +38,7 @@ type Options struct {
 	// wide linear fit of the residual to the measured centres.
 	Register bool
 	// Shape takes the registered centre from the shape of the frames' clouds added up in the
-	// object frame (shape.go) instead of the mean of the per-frame centres.
+	// object frame (shape.go) instead of the mean of the per-frame centres (with Register).
 	Shape bool
 	// Still gives a camera and objects that do not move one pose and one world position
 	// for the whole clip (static.go).
