@@ -27,6 +27,13 @@ func BenchmarkEstimate(b *testing.B) {
 			robust.New(s, robust.Default)
 		}
 	})
+	noShape := robust.Default
+	noShape.Shape = false
+	b.Run("robust,shape=off", func(b *testing.B) {
+		for b.Loop() {
+			robust.New(s, noShape)
+		}
+	})
 	b.Run("robust+replicates", func(b *testing.B) {
 		for b.Loop() {
 			e := robust.New(s, robust.Default)
