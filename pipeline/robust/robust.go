@@ -433,3 +433,10 @@ func smoothFacing(f []r3.Vec, conf []float64, hw int) []r3.Vec {
 func angle(a, b r3.Vec) float64 {
 	return math.Acos(math.Max(-1, math.Min(1, r3.Dot(r3.Unit(a), r3.Unit(b)))))
 }
+
+// Resolution implements qa.Resolver: a displacement between two fitted centres shorter than
+// minMotion is within their noise (a still object's fit wanders by about a centimetre when a
+// border or an occluder cuts it), so it has no direction.
+func (e *Estimate) Resolution() float64 { return minMotion }
+
+const minMotion = 0.02
