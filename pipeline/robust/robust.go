@@ -49,10 +49,13 @@ type Options struct {
 	// Level makes agents' facings horizontal (world z removed): they move on the ground, and
 	// a pitched facing tilts the rebuilt up axis, so heights in an agent's frame swing.
 	Level bool
+	// Yaw replaces an agent's smoothed facings by a whole-clip constant heading or constant
+	// turn when it explains them nearly as well (model.go); needs Level.
+	Yaw bool
 }
 
 // Default are the components the audit on the tuning scenes kept.
-var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Still: true, Model: true, Level: true, Camera: 4}
+var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Still: true, Model: true, Level: true, Camera: 4, Yaw: true}
 
 // Estimate are a scene's cues by the robust estimator. It implements qa.Cues (Centre,
 // Rotation, Pose) with the reference's availability — an object has a centre exactly where
@@ -194,6 +197,9 @@ func (e *Estimate) solve(meas []track, face [][]r3.Vec) {
 		e.fitF[a] = smoothFacing(f, e.fconf[a], e.opt.OrientWindow)
 		if e.opt.Level {
 			level(e.fitF[a])
+			if e.opt.Yaw {
+				e.fitF[a] = yawModel(f, e.fconf[a], e.fitF[a])
+			}
 		}
 		r := make([]geom.Mat3, e.n)
 		for i := range e.n {
