@@ -110,7 +110,7 @@ func New(s *scene.Scene, opt Options) *Estimate {
 			for i := range next {
 				s.ValidMask(i, valid)
 				for k, o := range s.Objects {
-					samples[k][i] = measure(s, o.ID, i, valid, opt)
+					samples[k][i] = measure(s, o.ID, i, valid, e.poses[i].R.T().MulVec(r3.Vec{Z: 1}), opt)
 					border[k][i] = touchesBorder(s.Mask(o.ID, i), s.ImageSize[0], s.ImageSize[1])
 				}
 			}
