@@ -49,13 +49,16 @@ type Options struct {
 	// Level makes agents' facings horizontal (world z removed): they move on the ground, and
 	// a pitched facing tilts the rebuilt up axis, so heights in an agent's frame swing.
 	Level bool
+	// Path corrects each frame's camera pose by the rigid motion, about the camera, that best
+	// explains every object's residual from its fitted track in that frame (pathfix.go).
+	Path bool
 	// Yaw replaces an agent's smoothed facings by a whole-clip constant heading or constant
 	// turn when it explains them nearly as well (model.go); needs Level.
 	Yaw bool
 }
 
 // Default are the components the audit on the tuning scenes kept.
-var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Still: true, Model: true, Level: true, Camera: 4, Yaw: true}
+var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Still: true, Model: true, Level: true, Camera: 4, Yaw: true, Path: true}
 
 // Estimate are a scene's cues by the robust estimator. It implements qa.Cues (Centre,
 // Rotation, Pose) with the reference's availability — an object has a centre exactly where
@@ -86,7 +89,22 @@ type Estimate struct {
 
 // New estimates the cues of s with opt, frames spread over GOMAXPROCS goroutines.
 func New(s *scene.Scene, opt Options) *Estimate {
-	e := &Estimate{opt: opt, n: s.N, poses: s.CameraPath(), index: map[int]int{}, agents: map[int]int{}}
+	e := estimate(s, opt, s.CameraPath())
+	if opt.Path {
+		for range 1 {
+			p, ok := e.correctedPath()
+			if !ok {
+				break
+			}
+			e = estimate(s, opt, p)
+		}
+	}
+	return e
+}
+
+// estimate estimates the cues of s with opt on the camera path poses.
+func estimate(s *scene.Scene, opt Options, poses []geom.Rigid) *Estimate {
+	e := &Estimate{opt: opt, n: s.N, poses: poses, index: map[int]int{}, agents: map[int]int{}}
 	if !opt.Still || !stillCamera(e.poses) {
 		e.sigT, e.sigR = poseNoise(e.poses)
 		if e.sigT > cameraJitter {
