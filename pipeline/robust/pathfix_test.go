@@ -34,7 +34,9 @@ func TestCorrectedPath(t *testing.T) {
 	run := func(sigR, sigT, noise float64) (before, after float64) {
 		stored := make([]geom.Rigid, n)
 		for i, p := range truePath {
-			g := func(s float64) r3.Vec { return r3.Vec{X: s * rng.NormFloat64(), Y: s * rng.NormFloat64(), Z: s * rng.NormFloat64()} }
+			g := func(s float64) r3.Vec {
+				return r3.Vec{X: s * rng.NormFloat64(), Y: s * rng.NormFloat64(), Z: s * rng.NormFloat64()}
+			}
 			stored[i] = geom.Rigid{R: p.R.Mul(geom.FromRotationVector(g(sigR))), T: r3.Add(p.T, g(sigT))}
 		}
 		e := &Estimate{opt: Default, n: n, poses: stored}
