@@ -39,6 +39,9 @@ func Audit(qs []Question, truth Cues) []Check {
 		switch {
 		case !ok:
 			c.TruthAnswer = "error: no true cue"
+		case Family(q.Type) == "dir_pred" && displacement(s) < StillTol:
+			c.TruthSeries = s
+			c.TruthAnswer = "error: the object does not move (no direction to predict)"
 		default:
 			c.TruthSeries = s
 			a, err := Answer(q.Type, s)

@@ -1,7 +1,10 @@
 package qa_test
 
 import (
+	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/spatial/r3"
 
 	"github.com/dsr4d/dsr4d/pipeline/fuse"
 	"github.com/dsr4d/dsr4d/pipeline/qa"
@@ -35,4 +38,56 @@ func TestOracleAgreesWithTruth(t *testing.T) {
 	b.Tally(qa.Audit(qe, truth))
 	a.Group = "oracle"
 	t.Logf("\n%s", qa.AgreementTable([]qa.Agreement{a, b}))
+}
+
+// resolving wraps cues with a qa.Resolver of resolution r.
+type resolving struct {
+	qa.Cues
+	r float64
+}
+
+func (c resolving) Resolution() float64 { return c.r }
+
+// TestStillObjectsHaveNoDirection: a dir_pred question about an object that does not move has
+// no true answer (the displacement is rounding), and cues that know their resolution reject
+// the questions whose displacement is below it, counting the reason.
+func TestStillObjectsHaveNoDirection(t *testing.T) {
+	t.Parallel()
+	r := small(t)
+	s := r.Scene
+	truth, err := qa.NewTruth(s.GT, s.N)
+	if err != nil {
+		t.Fatal(err)
+	}
+	still := 0
+	for _, o := range s.Objects {
+		sp := qa.Spec{Type: "abs_dir_pred", Objects: []int{o.ID}, Viewpoint: qa.Camera, V: 0, Start: s.N - 3, End: s.N - 1}
+		c := qa.Audit([]qa.Question{{Spec: sp, Correct: "A"}}, truth)[0]
+		d := r3.Norm(r3.Sub(r3.Vec{X: c.TruthSeries[1][0], Y: c.TruthSeries[1][1], Z: c.TruthSeries[1][2]},
+			r3.Vec{X: c.TruthSeries[0][0], Y: c.TruthSeries[0][1], Z: c.TruthSeries[0][2]}))
+		if moves := !strings.HasPrefix(c.TruthAnswer, "error: the object does not move"); moves != (d >= qa.StillTol) {
+			t.Errorf("object %d: |Δ| = %.3g m, truth answer %q", o.ID, d, c.TruthAnswer)
+		}
+		if d < qa.StillTol {
+			still++
+		}
+	}
+	if still == 0 {
+		t.Fatal("no still object in the scene: the test needs one")
+	}
+	est := &qa.Estimated{S: s, Centres: fuse.CPU(s, 0)}
+	opt := qa.Options{PerVideo: 150, Seed: 11}
+	count := func(qs []qa.Question) (n int) {
+		for _, q := range qs {
+			if qa.Family(q.Type) == "dir_pred" {
+				n++
+			}
+		}
+		return n
+	}
+	qs, _ := qa.Generate(s, resolving{est, 0}, opt)
+	none, st := qa.Generate(s, resolving{est, 1e9}, opt)
+	if count(qs) == 0 || count(none) != 0 || st.Rejected[qa.RejectStill] == 0 {
+		t.Fatalf("dir_pred questions: %d at resolution 0, %d at 1e9 (rejected as still: %d)", count(qs), count(none), st.Rejected[qa.RejectStill])
+	}
 }

@@ -57,3 +57,14 @@ func (e *Estimated) Pose(i int) geom.Rigid { return e.S.Pose(i) }
 
 // norm is the reference's cal_dis: sqrt(x² + y² + z²) summed in that order.
 func norm(v r3.Vec) float64 { return math.Sqrt(v.X*v.X + v.Y*v.Y + v.Z*v.Z) }
+
+// Resolver is implemented by cues that know the shortest displacement they resolve (package
+// robust: its fitted centres). A dir_pred question whose displacement is shorter has no
+// direction the cues can tell: Generate rejects it (RejectStill), where the reference answers
+// it from noise (or, for an object that does not move at all, from rounding in the pose
+// arithmetic). The audit's truth has no direction below StillTol.
+type Resolver interface{ Resolution() float64 }
+
+// StillTol is the true displacement (m) below which a dir_pred question has no true answer:
+// rounding, not motion.
+const StillTol = 1e-9

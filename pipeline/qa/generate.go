@@ -25,6 +25,7 @@ const (
 	RejectSame        = "object_is_viewpoint"  // rel_dir_pred: object and viewpoint coincide
 	RejectRedrawBug   = "reference_redraw_bug" // rel_spd_comp: a distractor redraw hits the reference's np.random_uniform typo
 	RejectDistractors = "distractors"          // no distinct distractors found
+	RejectStill       = "object_still"         // dir_pred: a displacement shorter than the cues resolve (Resolver)
 )
 
 // Options control Generate.
@@ -431,6 +432,9 @@ func (g *gen) dirPred(typ string) (Question, error) {
 			}
 		}
 		return Question{}, rejectErr(RejectObject)
+	}
+	if r, ok := g.c.(Resolver); ok && displacement(series) < r.Resolution() {
+		return Question{}, rejectErr(RejectStill)
 	}
 	answer, err := Answer(typ, series)
 	if err != nil {

@@ -2,6 +2,7 @@ package qa
 
 import (
 	"fmt"
+	"math"
 
 	"gonum.org/v1/gonum/spatial/r3"
 
@@ -82,6 +83,14 @@ func Steps(typ string, frames int) int {
 		return frames - 1
 	}
 	return frames
+}
+
+// displacement is the length of a dir_pred series' displacement.
+func displacement(s Series) float64 {
+	if len(s) != 2 {
+		return math.Inf(1)
+	}
+	return r3.Norm(r3.Sub(vec(s[1]), vec(s[0])))
 }
 
 // Compute computes the series of sp from cues, frame by frame from sp.Start, stopping before

@@ -111,3 +111,6 @@ func (o Oracle) Rotation(id, i int) (geom.Mat3, bool) {
 
 // Pose implements Cues.
 func (o Oracle) Pose(i int) geom.Rigid { return o.Truth.Pose(i) }
+
+// Resolution implements Resolver: the truth resolves any displacement beyond rounding.
+func (o Oracle) Resolution() float64 { return StillTol }

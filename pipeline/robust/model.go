@@ -167,3 +167,67 @@ func level(f []r3.Vec) {
 // paths stay below 0.015 m (hand-held shake included), and smoothing them cost agreement;
 // heavy pose noise gives 0.02–0.03 m, where smoothing gains.
 const cameraJitter = 0.018
+
+// yawModel replaces an agent's locally smoothed facings (level, world coordinates) by a
+// whole-clip robust line of its heading angle in the frame number — a constant heading, or
+// a constant turn (a walker or car on a circle, an agent turning in place) — when its median
+// angular residual from the measured facings is within modelGain of the local smoothing's
+// (plus yawFloor). An agent's viewpoint turns with its facing, so relative speeds and
+// directions need the facing's change from frame to frame, which per-frame orientation
+// noise swamps and a truncated local window biases at the clip's ends. Measured facings are
+// taken in the turn nearest the local smoothing's, so a flipped estimate is an outlier rather
+// than a wrap-around.
+func yawModel(meas []r3.Vec, conf []float64, local []r3.Vec) []r3.Vec {
+	n := len(meas)
+	t := track{P: make([]r3.Vec, n), OK: make([]bool, n), W: make([]float64, n)}
+	var lres []float64
+	prev, have := 0.0, false
+	for j := range n {
+		if local[j] == (r3.Vec{}) {
+			continue
+		}
+		l := math.Atan2(local[j].Y, local[j].X)
+		if have {
+			l += 2 * math.Pi * math.Round((prev-l)/(2*math.Pi))
+		}
+		prev, have = l, true
+		if meas[j] == (r3.Vec{}) || conf[j] <= 0 {
+			continue
+		}
+		m := math.Atan2(meas[j].Y, meas[j].X)
+		m += 2 * math.Pi * math.Round((l-m)/(2*math.Pi))
+		t.P[j], t.OK[j], t.W[j] = r3.Vec{X: m}, true, conf[j]
+		lres = append(lres, math.Abs(m-l))
+	}
+	if len(lres) < 6 {
+		return local
+	}
+	yf, res := fit(t, 4*n, 1, 3, yawFloor)
+	if r, _ := medianOK(res, t.OK); r > modelGain*median(lres)+yawFloor {
+		return local
+	}
+	// The line at every frame, also those without a measurement: extrapolated from the two
+	// fitted ends.
+	var i0, i1 = -1, -1
+	for j := range n {
+		if t.OK[j] {
+			if i0 < 0 {
+				i0 = j
+			}
+			i1 = j
+		}
+	}
+	rate := 0.0
+	if i1 > i0 {
+		rate = (yf[i1].X - yf[i0].X) / float64(i1-i0)
+	}
+	out := make([]r3.Vec, n)
+	for j := range n {
+		y := yf[i0].X + rate*float64(j-i0)
+		out[j] = r3.Vec{X: math.Cos(y), Y: math.Sin(y)}
+	}
+	return out
+}
+
+// yawFloor (rad) is the smallest robust scale of a heading fit and the slack of its choice.
+const yawFloor = 1 * math.Pi / 180

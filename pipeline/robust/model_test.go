@@ -79,3 +79,50 @@ func TestSmoothCameraShrinksPoseNoise(t *testing.T) {
 		t.Fatalf("rotation error %.4f → %.4f, position %.4f → %.4f: want both below 0.7×", a0, a1, d0, d1)
 	}
 }
+
+// A constant turn measured with 10° noise, weights of 0.5–1 and one flipped estimate gets
+// the whole-clip heading line: every step's turn within half a degree of the true 9°, where
+// the local smoothing's steps are off by several degrees; a heading that turns once, by 90°,
+// keeps the local smoothing.
+func TestYawModel(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	const n = 32
+	measure := func(yaw func(i int) float64) ([]r3.Vec, []float64, []r3.Vec) {
+		f, c := make([]r3.Vec, n), make([]float64, n)
+		for i := range n {
+			y := yaw(i) + 10*math.Pi/180*rng.NormFloat64()
+			if i == 11 {
+				y += math.Pi
+			}
+			f[i], c[i] = r3.Vec{X: math.Cos(y), Y: math.Sin(y)}, 0.5+0.5*rng.Float64()
+		}
+		l := smoothFacing(f, c, 2)
+		level(l)
+		return f, c, l
+	}
+	deg := func(a, b r3.Vec) float64 { return math.Atan2(r3.Cross(a, b).Z, r3.Dot(a, b)) * 180 / math.Pi }
+	turn := func(i int) float64 { return 9 * math.Pi / 180 * float64(i) }
+	f, c, l := measure(turn)
+	m := yawModel(f, c, l)
+	worst, worstLocal := 0.0, 0.0
+	for i := 1; i < n; i++ {
+		worst = math.Max(worst, math.Abs(deg(m[i-1], m[i])-9))
+		worstLocal = math.Max(worstLocal, math.Abs(deg(l[i-1], l[i])-9))
+	}
+	if worst > 0.5 || worstLocal < 2 {
+		t.Fatalf("constant turn: worst step error %.2f° (local smoothing: %.2f°), want ≤ 0.5° (and the local one worse than 2°)", worst, worstLocal)
+	}
+	f, c, l = measure(func(i int) float64 {
+		if i < n/2 {
+			return 0
+		}
+		return math.Pi / 2
+	})
+	m = yawModel(f, c, l)
+	for i := range n {
+		if m[i] != l[i] {
+			t.Fatalf("a single 90° turn: frame %d facing %v, want the local smoothing's %v", i, m[i], l[i])
+		}
+	}
+}

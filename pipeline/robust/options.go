@@ -9,7 +9,7 @@ import (
 // Parse reads an estimator variant: "robust" (Default) or "robust:" followed by
 // comma-separated key=value changes to Default — erode (pixels), trim (MADs, 0 off), centre
 // (mean, median, solid), window (frames, 0 off), degree, occlusion (on/off), orient (frames,
-// 0 off), upright (on/off), register (on/off), shape (on/off), still, model, level (on/off), camera (frames, 0 off) — e.g. "robust:window=0,centre=mean" for an ablation row.
+// 0 off), upright (on/off), register (on/off), shape (on/off), still, model, level (on/off), camera (frames, 0 off), yaw (on/off), path (on/off) — e.g. "robust:window=0,centre=mean" for an ablation row.
 func Parse(s string) (Options, error) {
 	name, rest, _ := strings.Cut(s, ":")
 	if name != "robust" {
@@ -76,9 +76,13 @@ func Parse(s string) (Options, error) {
 			o.Level = onoff()
 		case "model":
 			o.Model = onoff()
+		case "yaw":
+			o.Yaw = onoff()
+		case "path":
+			o.Path = onoff()
 
 		default:
-			return o, fmt.Errorf("robust: unknown key %q (have erode, trim, centre, window, degree, occlusion, orient, upright, register, shape, still, model, level, camera)", k)
+			return o, fmt.Errorf("robust: unknown key %q (have erode, trim, centre, window, degree, occlusion, orient, upright, register, shape, still, model, level, camera, yaw, path)", k)
 		}
 		if err != nil {
 			return o, fmt.Errorf("robust: %s=%q: %v", k, v, err)

@@ -63,7 +63,7 @@ type sample struct {
 // measure estimates object id's centre at frame i from its valid points under its mask
 // (eroded by opt.Erode mask pixels when that leaves points; the reference's mask otherwise),
 // with valid from scene.ValidMask. See Options for the statistics.
-func measure(s *scene.Scene, id, i int, valid []bool, opt Options) sample {
+func measure(s *scene.Scene, id, i int, valid []bool, up r3.Vec, opt Options) sample {
 	m := s.Mask(id, i)
 	if m == nil {
 		return sample{}
@@ -87,8 +87,8 @@ func measure(s *scene.Scene, id, i int, valid []bool, opt Options) sample {
 	if opt.Register {
 		sm.Cloud = thin(pts)
 	}
-	sm.C = centre(pts, opt.Centre)
-	sm.Extent = halfWidth(pts, mean(pts))
+	sm.C = centre(pts, opt.Centre, up)
+	sm.Extent = halfWidth(pts, mean(pts), up)
 	return sm
 }
 
@@ -169,13 +169,13 @@ const (
 	// Median is the coordinate-wise median of the visible surface points.
 	Median = "median"
 	// Solid is the mean of the visible surface points moved away from the camera along the
-	// viewing ray by half the object's apparent thickness, estimated as the median distance
-	// of its points from their mean across the ray: the visible surface is the object's
-	// near half, so its mean sits in front of the volume centroid.
+	// viewing ray by solidDepth times the object's apparent horizontal half-width
+	// (halfWidth): the visible surface is the object's near half, so its mean sits in front
+	// of the volume centroid.
 	Solid = "solid"
 )
 
-func centre(p []r3.Vec, stat string) r3.Vec {
+func centre(p []r3.Vec, stat string, up r3.Vec) r3.Vec {
 	var c r3.Vec
 	for _, v := range p {
 		c = r3.Add(c, v)
@@ -193,25 +193,42 @@ func centre(p []r3.Vec, stat string) r3.Vec {
 		if !finite(u) {
 			return c
 		}
-		return r3.Add(c, r3.Scale(halfWidth(p, c), u))
+		return r3.Add(c, r3.Scale(solidDepth*halfWidth(p, c, up), u))
 	}
 	return c
 }
 
-// halfWidth is the median distance of the points p from c across the viewing ray through c:
-// the object's apparent half-width.
-func halfWidth(p []r3.Vec, c r3.Vec) float64 {
+// halfWidth is the object's apparent horizontal half-width: how far its points p reach from
+// c across the viewing ray through c and across up (the world's up in camera coordinates;
+// zero: any direction across the ray), as the 90th percentile of those distances over 0.9
+// (points spread evenly over a width reach that far). Objects stand upright and turn about
+// the vertical, so their depth goes with their horizontal size, not their height: a tall tree
+// or a standing person is as deep as it is wide.
+func halfWidth(p []r3.Vec, c, up r3.Vec) float64 {
 	u := r3.Unit(c)
-	if !finite(u) {
+	if !finite(u) || len(p) == 0 {
 		return 0
 	}
+	h := r3.Cross(u, up)
+	horizontal := r3.Norm(h) > 0.1
+	h = r3.Unit(h)
 	d := make([]float64, len(p))
 	for i, v := range p {
 		q := r3.Sub(v, c)
-		d[i] = r3.Norm(r3.Sub(q, r3.Scale(r3.Dot(q, u), u)))
+		if horizontal {
+			d[i] = math.Abs(r3.Dot(q, h))
+		} else {
+			d[i] = r3.Norm(r3.Sub(q, r3.Scale(r3.Dot(q, u), u)))
+		}
 	}
-	return median(d)
+	slices.Sort(d)
+	return d[int(0.9*float64(len(d)-1))] / 0.9
 }
+
+// solidDepth is how far behind its visible surface's mean an object's centre lies, in
+// half-widths: 2/3 for a sphere and π/4 for an upright cylinder seen evenly over their
+// silhouettes, ½–1 for a box depending on the side seen.
+const solidDepth = 0.75
 
 // median returns the median of v (reordering v); NaN when empty.
 func median(v []float64) float64 {

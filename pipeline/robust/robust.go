@@ -52,10 +52,16 @@ type Options struct {
 	// Level makes agents' facings horizontal (world z removed): they move on the ground, and
 	// a pitched facing tilts the rebuilt up axis, so heights in an agent's frame swing.
 	Level bool
+	// Path corrects each frame's camera pose by the rigid motion, about the camera, that best
+	// explains every object's residual from its fitted track in that frame (pathfix.go).
+	Path bool
+	// Yaw replaces an agent's smoothed facings by a whole-clip constant heading or constant
+	// turn when it explains them nearly as well (model.go); needs Level.
+	Yaw bool
 }
 
 // Default are the components the audit on the tuning scenes kept.
-var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Shape: true, Still: true, Model: true, Level: true, Camera: 4}
+var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Shape: true, Still: true, Model: true, Level: true, Camera: 4, Yaw: true, Path: true}
 
 // Estimate are a scene's cues by the robust estimator. It implements qa.Cues (Centre,
 // Rotation, Pose) with the reference's availability — an object has a centre exactly where
@@ -86,7 +92,22 @@ type Estimate struct {
 
 // New estimates the cues of s with opt, frames spread over GOMAXPROCS goroutines.
 func New(s *scene.Scene, opt Options) *Estimate {
-	e := &Estimate{opt: opt, n: s.N, poses: s.CameraPath(), index: map[int]int{}, agents: map[int]int{}}
+	e := estimate(s, opt, s.CameraPath())
+	if opt.Path {
+		for range 1 {
+			p, ok := e.correctedPath()
+			if !ok {
+				break
+			}
+			e = estimate(s, opt, p)
+		}
+	}
+	return e
+}
+
+// estimate estimates the cues of s with opt on the camera path poses.
+func estimate(s *scene.Scene, opt Options, poses []geom.Rigid) *Estimate {
+	e := &Estimate{opt: opt, n: s.N, poses: poses, index: map[int]int{}, agents: map[int]int{}}
 	if !opt.Still || !stillCamera(e.poses) {
 		e.sigT, e.sigR = poseNoise(e.poses)
 		if e.sigT > cameraJitter {
@@ -110,7 +131,7 @@ func New(s *scene.Scene, opt Options) *Estimate {
 			for i := range next {
 				s.ValidMask(i, valid)
 				for k, o := range s.Objects {
-					samples[k][i] = measure(s, o.ID, i, valid, opt)
+					samples[k][i] = measure(s, o.ID, i, valid, e.poses[i].R.T().MulVec(r3.Vec{Z: 1}), opt)
 					border[k][i] = touchesBorder(s.Mask(o.ID, i), s.ImageSize[0], s.ImageSize[1])
 				}
 			}
@@ -197,6 +218,9 @@ func (e *Estimate) solve(meas []track, face [][]r3.Vec) {
 		e.fitF[a] = smoothFacing(f, e.fconf[a], e.opt.OrientWindow)
 		if e.opt.Level {
 			level(e.fitF[a])
+			if e.opt.Yaw {
+				e.fitF[a] = yawModel(f, e.fconf[a], e.fitF[a])
+			}
 		}
 		r := make([]geom.Mat3, e.n)
 		for i := range e.n {
@@ -436,3 +460,10 @@ func smoothFacing(f []r3.Vec, conf []float64, hw int) []r3.Vec {
 func angle(a, b r3.Vec) float64 {
 	return math.Acos(math.Max(-1, math.Min(1, r3.Dot(r3.Unit(a), r3.Unit(b)))))
 }
+
+// Resolution implements qa.Resolver: a displacement between two fitted centres shorter than
+// minMotion is within their noise (a still object's fit wanders by about a centimetre when a
+// border or an occluder cuts it), so it has no direction.
+func (e *Estimate) Resolution() float64 { return minMotion }
+
+const minMotion = 0.02
