@@ -88,25 +88,27 @@ type Estimate struct {
 	rawRot [][]geom.Mat3 // [agent][frame] the estimate's own rotation
 	rots   [][]geom.Mat3
 	fitF   [][]r3.Vec // [agent][frame] smoothed facing, world coordinates
+
+	samples [][]sample // [object][frame] the points under the mask (camera coordinates)
+	border  [][]bool   // [object][frame] the mask touches the image border
 }
 
 // New estimates the cues of s with opt, frames spread over GOMAXPROCS goroutines.
 func New(s *scene.Scene, opt Options) *Estimate {
-	e := estimate(s, opt, s.CameraPath())
+	e := estimate(s, opt, s.CameraPath(), nil)
 	if opt.Path {
-		for range 1 {
-			p, ok := e.correctedPath()
-			if !ok {
-				break
-			}
-			e = estimate(s, opt, p)
+		if p, ok := e.correctedPath(); ok {
+			// The points under each mask are in camera coordinates and stay as measured; only
+			// their way into the world changes.
+			e = estimate(s, opt, p, e)
 		}
 	}
 	return e
 }
 
-// estimate estimates the cues of s with opt on the camera path poses.
-func estimate(s *scene.Scene, opt Options, poses []geom.Rigid) *Estimate {
+// estimate estimates the cues of s with opt on the camera path poses, taking the per-frame
+// point samples from prev when it is not nil.
+func estimate(s *scene.Scene, opt Options, poses []geom.Rigid, prev *Estimate) *Estimate {
 	e := &Estimate{opt: opt, n: s.N, poses: poses, index: map[int]int{}, agents: map[int]int{}}
 	if !opt.Still || !stillCamera(e.poses) {
 		e.sigT, e.sigR = poseNoise(e.poses)
@@ -114,35 +116,19 @@ func estimate(s *scene.Scene, opt Options, poses []geom.Rigid) *Estimate {
 			e.poses = smoothCamera(e.poses, opt.Camera, 2)
 		}
 	}
-	samples := make([][]sample, len(s.Objects))
-	border := make([][]bool, len(s.Objects))
 	for k, o := range s.Objects {
 		e.index[o.ID] = k
-		samples[k] = make([]sample, s.N)
-		border[k] = make([]bool, s.N)
 	}
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), max(s.N, 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			valid := make([]bool, s.H*s.W)
-			for i := range next {
-				s.ValidMask(i, valid)
-				for k, o := range s.Objects {
-					samples[k][i] = measure(s, o.ID, i, valid, e.poses[i].R.T().MulVec(r3.Vec{Z: 1}), opt)
-					border[k][i] = touchesBorder(s.Mask(o.ID, i), s.ImageSize[0], s.ImageSize[1])
-				}
-			}
-		}()
+	if prev != nil {
+		e.samples, e.border = prev.samples, prev.border
+	} else {
+		e.measure(s)
 	}
-	for i := range s.N {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for k := range s.Objects {
+	samples, border := e.samples, e.border
+	// Objects register independently (the costliest step with Shape): one goroutine each,
+	// GOMAXPROCS at a time.
+	e.meas, e.doubt = make([]track, len(s.Objects)), make([][]float64, len(s.Objects))
+	parallel(len(s.Objects), func(k int) {
 		t := track{P: make([]r3.Vec, s.N), OK: make([]bool, s.N), W: make([]float64, s.N)}
 		for i, sm := range samples[k] {
 			if sm.Pixels == 0 || !finite(sm.C) {
@@ -156,15 +142,14 @@ func estimate(s *scene.Scene, opt Options, poses []geom.Rigid) *Estimate {
 		if opt.Register {
 			t = registerTrack(t, worldClouds(samples[k], e.poses), opt)
 		}
-		e.meas = append(e.meas, t)
 		d := make([]float64, s.N)
 		for i, sm := range samples[k] {
 			if t.OK[i] {
 				d[i] = (1 - t.W[i]) * sm.Extent
 			}
 		}
-		e.doubt = append(e.doubt, d)
-	}
+		e.meas[k], e.doubt[k] = t, d
+	})
 
 	for _, o := range s.Objects {
 		if !o.Agent {
@@ -187,6 +172,37 @@ func estimate(s *scene.Scene, opt Options, poses []geom.Rigid) *Estimate {
 	}
 	e.solve(e.meas, e.face)
 	return e
+}
+
+// measure takes every object's point sample and border flag in every frame (samples,
+// border), frames spread over GOMAXPROCS goroutines.
+func (e *Estimate) measure(s *scene.Scene) {
+	e.samples, e.border = make([][]sample, len(s.Objects)), make([][]bool, len(s.Objects))
+	for k := range s.Objects {
+		e.samples[k], e.border[k] = make([]sample, s.N), make([]bool, s.N)
+	}
+	samples, border := e.samples, e.border
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), max(s.N, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			valid := make([]bool, s.H*s.W)
+			for i := range next {
+				s.ValidMask(i, valid)
+				for k, o := range s.Objects {
+					samples[k][i] = measure(s, o.ID, i, valid, e.poses[i].R.T().MulVec(r3.Vec{Z: 1}), e.opt)
+					border[k][i] = touchesBorder(s.Mask(o.ID, i), s.ImageSize[0], s.ImageSize[1])
+				}
+			}
+		}()
+	}
+	for i := range s.N {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // solve fits the tracks and facings and fills the outputs.
@@ -467,3 +483,23 @@ func angle(a, b r3.Vec) float64 {
 func (e *Estimate) Resolution() float64 { return minMotion }
 
 const minMotion = 0.02
+
+// parallel calls f(0) … f(n−1) on at most GOMAXPROCS goroutines.
+func parallel(n int, f func(int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), max(n, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
