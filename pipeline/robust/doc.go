@@ -69,7 +69,7 @@
 //     that frame — a pose's rotation error turns everything seen in it about the camera,
 //     while the fits follow the neighbouring frames — as a MAP estimate with the path's own
 //     noise (posenoise.go) as prior, then estimates the cues again on the corrected path (the
-//     estimate's cost doubles). Light noise: pose noise cost more agreement than depth,
+//     same point samples; registration and fits run twice). Light noise: pose noise cost more agreement than depth,
 //     mask, orientation and occlusion noise together (removing it: +5.4 points on the tuning
 //     scenes); the correction wins back about half.
 //  9. Resolution (qa.Resolver): a direction question about an object whose displacement is
