@@ -102,4 +102,9 @@
 // An object cut by the image border, or hidden at its foot by another, for many frames
 // keeps a biased centre (the hidden part is not observed); its questions get low label
 // confidence instead.
+//
+// The world's z axis is taken as up (facings made level, viewer rotations rebuilt, shapes
+// fitted upright), as in synthetic scenes and gravity-aligned reconstructions; π³'s world is
+// its first camera's frame (y down), so a real π³ scene needs aligning to gravity before
+// this estimator's uprightness assumptions hold.
 package robust
