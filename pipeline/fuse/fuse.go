@@ -1,9 +1,7 @@
 package fuse
 
 import (
-	"runtime"
-	"sync"
-
+	"github.com/dsr4d/dsr4d/internal/par"
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -43,29 +41,12 @@ func newCentres(s *scene.Scene) *Centres {
 // (GOMAXPROCS when ≤ 0).
 func CPU(s *scene.Scene, workers int) *Centres {
 	c := newCentres(s)
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(workers, max(s.N, 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			valid := make([]bool, s.H*s.W)
-			for i := range next {
-				s.ValidMask(i, valid)
-				for k, id := range c.IDs {
-					c.Count[k][i], c.Sum[k][i] = s.VisiblePixels(id, i, valid)
-				}
-			}
-		}()
-	}
-	for i := range s.N {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	par.For(s.N, workers, func(i int) {
+		valid := s.ValidMask(i, nil)
+		for k, id := range c.IDs {
+			c.Count[k][i], c.Sum[k][i] = s.VisiblePixels(id, i, valid)
+		}
+	})
 	return c
 }
 

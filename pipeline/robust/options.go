@@ -2,6 +2,8 @@ package robust
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -9,7 +11,8 @@ import (
 // Parse reads an estimator variant: "robust" (Default) or "robust:" followed by
 // comma-separated key=value changes to Default — erode (pixels), trim (MADs, 0 off), centre
 // (mean, median, solid), window (frames, 0 off), degree, occlusion (on/off), orient (frames,
-// 0 off), upright (on/off), register (on/off), shape (on/off), still, model, level (on/off), camera (frames, 0 off), yaw (on/off), path (on/off) — e.g. "robust:window=0,centre=mean" for an ablation row.
+// 0 off), camera (frames, 0 off), and on/off: upright, register, shape, still, model, level,
+// yaw, path — e.g. "robust:window=0,centre=mean" for an ablation row.
 func Parse(s string) (Options, error) {
 	name, rest, _ := strings.Cut(s, ":")
 	if name != "robust" {
@@ -32,15 +35,19 @@ func Parse(s string) (Options, error) {
 			}
 			return n
 		}
-		onoff := func() bool {
+		if b, ok := o.switches()[k]; ok {
 			switch v {
 			case "on", "true", "1":
-				return true
+				*b = true
 			case "off", "false", "0":
-				return false
+				*b = false
+			default:
+				err = fmt.Errorf("want on or off")
 			}
-			err = fmt.Errorf("want on or off")
-			return false
+			if err != nil {
+				return o, fmt.Errorf("robust: %s=%q: %v", k, v, err)
+			}
+			continue
 		}
 		switch k {
 		case "erode":
@@ -58,35 +65,26 @@ func Parse(s string) (Options, error) {
 			if o.Degree = atoi(); err == nil && o.Degree > 2 {
 				err = fmt.Errorf("want 0, 1 or 2")
 			}
-		case "occlusion":
-			o.Occlusion = onoff()
 		case "orient":
 			o.OrientWindow = atoi()
-		case "upright":
-			o.Upright = onoff()
-		case "register":
-			o.Register = onoff()
-		case "shape":
-			o.Shape = onoff()
-		case "still":
-			o.Still = onoff()
 		case "camera":
 			o.Camera = atoi()
-		case "level":
-			o.Level = onoff()
-		case "model":
-			o.Model = onoff()
-		case "yaw":
-			o.Yaw = onoff()
-		case "path":
-			o.Path = onoff()
-
 		default:
-			return o, fmt.Errorf("robust: unknown key %q (have erode, trim, centre, window, degree, occlusion, orient, upright, register, shape, still, model, level, camera, yaw, path)", k)
+			keys := []string{"erode", "trim", "centre", "window", "degree", "orient", "camera"}
+			keys = append(keys, slices.Sorted(maps.Keys(o.switches()))...)
+			return o, fmt.Errorf("robust: unknown key %q (have %s)", k, strings.Join(keys, ", "))
 		}
 		if err != nil {
 			return o, fmt.Errorf("robust: %s=%q: %v", k, v, err)
 		}
 	}
 	return o, nil
+}
+
+// switches are the on/off components by their Parse key.
+func (o *Options) switches() map[string]*bool {
+	return map[string]*bool{
+		"occlusion": &o.Occlusion, "upright": &o.Upright, "register": &o.Register, "shape": &o.Shape,
+		"still": &o.Still, "model": &o.Model, "level": &o.Level, "yaw": &o.Yaw, "path": &o.Path,
+	}
 }

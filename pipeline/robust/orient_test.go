@@ -58,9 +58,22 @@ func TestParse(t *testing.T) {
 	if err != nil || o.Window != 0 || o.Centre != Mean || o.Register || o.Erode != Default.Erode {
 		t.Fatalf("Parse = %+v, %v", o, err)
 	}
-	for _, bad := range []string{"robustx", "robust:window", "robust:window=-1", "robust:centre=mode", "robust:foo=1", "robust:degree=3"} {
+	for _, bad := range []string{"robustx", "robust:window", "robust:window=-1", "robust:centre=mode", "robust:foo=1", "robust:degree=3", "robust:shape=maybe"} {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("Parse(%q): no error", bad)
+		}
+	}
+	// Every on/off key reaches its own field (all are on by default).
+	d := Default
+	for k := range d.switches() {
+		o, err := Parse("robust:" + k + "=off")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k2, b := range o.switches() {
+			if *b == (k2 == k) {
+				t.Errorf("robust:%s=off: %s is %v", k, k2, *b)
+			}
 		}
 	}
 }

@@ -3,10 +3,9 @@ package robust
 import (
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync"
 
 	"github.com/dsr4d/dsr4d/geom"
+	"github.com/dsr4d/dsr4d/internal/par"
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -125,10 +124,9 @@ func estimate(s *scene.Scene, opt Options, poses []geom.Rigid, prev *Estimate) *
 		e.measure(s)
 	}
 	samples, border := e.samples, e.border
-	// Objects register independently (the costliest step with Shape): one goroutine each,
-	// GOMAXPROCS at a time.
+	// Objects register independently (the costliest step with Shape).
 	e.meas, e.doubt = make([]track, len(s.Objects)), make([][]float64, len(s.Objects))
-	parallel(len(s.Objects), func(k int) {
+	par.For(len(s.Objects), 0, func(k int) {
 		t := track{P: make([]r3.Vec, s.N), OK: make([]bool, s.N), W: make([]float64, s.N)}
 		for i, sm := range samples[k] {
 			if sm.Pixels == 0 || !finite(sm.C) {
@@ -181,28 +179,14 @@ func (e *Estimate) measure(s *scene.Scene) {
 	for k := range s.Objects {
 		e.samples[k], e.border[k] = make([]sample, s.N), make([]bool, s.N)
 	}
-	samples, border := e.samples, e.border
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), max(s.N, 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			valid := make([]bool, s.H*s.W)
-			for i := range next {
-				s.ValidMask(i, valid)
-				for k, o := range s.Objects {
-					samples[k][i] = measure(s, o.ID, i, valid, e.poses[i].R.T().MulVec(r3.Vec{Z: 1}), e.opt)
-					border[k][i] = touchesBorder(s.Mask(o.ID, i), s.ImageSize[0], s.ImageSize[1])
-				}
-			}
-		}()
-	}
-	for i := range s.N {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	par.For(s.N, 0, func(i int) {
+		valid := s.ValidMask(i, nil)
+		up := e.poses[i].R.T().MulVec(r3.Vec{Z: 1})
+		for k, o := range s.Objects {
+			e.samples[k][i] = measure(s, o.ID, i, valid, up, e.opt)
+			e.border[k][i] = touchesBorder(s.Mask(o.ID, i), s.ImageSize[0], s.ImageSize[1])
+		}
+	})
 }
 
 // solve fits the tracks and facings and fills the outputs.
@@ -483,23 +467,3 @@ func angle(a, b r3.Vec) float64 {
 func (e *Estimate) Resolution() float64 { return minMotion }
 
 const minMotion = 0.02
-
-// parallel calls f(0) … f(n−1) on at most GOMAXPROCS goroutines.
-func parallel(n int, f func(int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), max(n, 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				f(i)
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-}

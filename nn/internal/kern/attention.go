@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sync"
+
+	"github.com/dsr4d/dsr4d/internal/par"
 )
 
 // Attention describes softmax(q·kᵀ·Scale + mask)·v for one sequence. q is [Lq×H×D], k and v
@@ -53,7 +55,7 @@ func Attend(out, q, k, v []float32, p Attention) {
 	qb := max(1, attnRows/group)
 	chunks := (p.Lq + qb - 1) / qb
 	bufs := sync.Pool{New: func() any { return new(attnScratch) }}
-	parallelFor(p.Hkv*chunks, func(t int) {
+	par.For(p.Hkv*chunks, 0, func(t int) {
 		s := bufs.Get().(*attnScratch)
 		defer bufs.Put(s)
 		p.task(out, q, k, v, t/chunks, (t%chunks)*qb, qb, group, s)

@@ -3,6 +3,8 @@ package kern
 import (
 	"fmt"
 	"math"
+
+	"github.com/dsr4d/dsr4d/internal/par"
 )
 
 // applyEpilogue applies ep to rows [i0,i1) × columns [j0,j1) of c (row length n).
@@ -51,7 +53,7 @@ func chunks(n, unit int, f func(lo, hi int)) {
 		return
 	}
 	step := max(unit, chunk/unit*unit)
-	parallelFor((n+step-1)/step, func(i int) { f(i*step, min(i*step+step, n)) })
+	par.For((n+step-1)/step, 0, func(i int) { f(i*step, min(i*step+step, n)) })
 }
 
 // Activate sets dst = act(x) elementwise (dst may be x).

@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/dsr4d/dsr4d/internal/float16"
+	"github.com/dsr4d/dsr4d/internal/par"
 )
 
 // Register tile of the micro-kernel and cache blocking. A packed A block (mcMax×kc floats,
@@ -84,7 +85,7 @@ func checkB(l, k, n int) {
 }
 
 func packPanels[T float32 | uint16](dst, b []T, k, n int, transB bool) {
-	parallelFor(panels(n), func(p int) {
+	par.For(panels(n), 0, func(p int) {
 		d := dst[p*k*NR : (p+1)*k*NR]
 		j0, j1 := p*NR, min(p*NR+NR, n)
 		if transB {
@@ -207,7 +208,7 @@ func gemvRows(c, a []float32, m int, b *PackedB, ep Epilogue, accumulate bool, g
 	k, n := b.K, b.N
 	const step = 8 // panels per task
 	np := panels(n)
-	parallelFor((np+step-1)/step, func(t int) {
+	par.For((np+step-1)/step, 0, func(t int) {
 		p0, p1 := t*step, min(t*step+step, np)
 		for p := p0; p < p1; p++ {
 			var bp unsafe.Pointer
@@ -262,7 +263,7 @@ func packAll(a []float32, m, k int) *[]float32 {
 	*buf = (*buf)[:mp*k]
 	dst := *buf
 	slices, rowPanels := (k+kc-1)/kc, mp/MR
-	parallelFor(slices*rowPanels, func(t int) {
+	par.For(slices*rowPanels, 0, func(t int) {
 		pc, q := t/rowPanels*kc, t%rowPanels*MR
 		kb := min(kc, k-pc)
 		packA(dst[pc*mp+q*kb:], a, k, q, min(q+MR, m), pc, kb)
@@ -434,21 +435,4 @@ func kernelGo(k int, a, b, c *float32, ldc int, load bool) {
 // call; pack weights once with PackB and call Gemm instead.
 func Sgemm(transB bool, m, n, k int, a, b, c []float32) {
 	Gemm(c, a, m, PackB(b, k, n, transB), Epilogue{})
-}
-
-// parallelFor runs f(0..n-1) on up to GOMAXPROCS goroutines.
-func parallelFor(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	var next atomic.Int64
-	run := func() {
-		for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-			f(i)
-		}
-	}
-	var wg sync.WaitGroup
-	for w := 1; w < workers; w++ {
-		wg.Go(run)
-	}
-	run()
-	wg.Wait()
 }
