@@ -15,7 +15,7 @@ accumulated shape, robust trajectory and facing fits, whole-clip motion and head
 still camera/object model, camera path correction, label confidence); robust:key=value,...
 changes one component (the audit's ablations): erode=N, trim=MADs, centre=mean|median|solid,
 window=N, degree=0..2, occlusion=on|off, orient=N, upright=on|off, register=on|off,
-shape=on|off, still=on|off, model=on|off, level=on|off, camera=N, yaw=on|off, path=on|off`
+shape=on|off, still=on|off, model=on|off, level=on|off, camera=N, yaw=on|off, path=on|off, resolve=on|off`
 
 // estimatorFlags are --estimator and --min-confidence.
 type estimatorFlags struct {

@@ -54,13 +54,16 @@ type Options struct {
 	// Path corrects each frame's camera pose by the rigid motion, about the camera, that best
 	// explains every object's residual from its fitted track in that frame (pathfix.go).
 	Path bool
+	// Resolve rejects direction questions about objects whose displacement is below minMotion
+	// (qa.Resolver).
+	Resolve bool
 	// Yaw replaces an agent's smoothed facings by a whole-clip constant heading or constant
 	// turn when it explains them nearly as well (model.go); needs Level.
 	Yaw bool
 }
 
 // Default are the components the audit on the tuning scenes kept.
-var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Shape: true, Still: true, Model: true, Level: true, Camera: 4, Yaw: true, Path: true}
+var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Shape: true, Still: true, Model: true, Level: true, Camera: 4, Yaw: true, Path: true, Resolve: true}
 
 // Estimate are a scene's cues by the robust estimator. It implements qa.Cues (Centre,
 // Rotation, Pose) with the reference's availability — an object has a centre exactly where
@@ -464,6 +467,11 @@ func angle(a, b r3.Vec) float64 {
 // Resolution implements qa.Resolver: a displacement between two fitted centres shorter than
 // minMotion is within their noise (a still object's fit wanders by about a centimetre when a
 // border or an occluder cuts it), so it has no direction.
-func (e *Estimate) Resolution() float64 { return minMotion }
+func (e *Estimate) Resolution() float64 {
+	if !e.opt.Resolve {
+		return 0
+	}
+	return minMotion
+}
 
 const minMotion = 0.02
