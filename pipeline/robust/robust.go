@@ -57,13 +57,16 @@ type Options struct {
 	// Resolve rejects direction questions about objects whose displacement is below minMotion
 	// (qa.Resolver).
 	Resolve bool
+	// Gravity turns the world so that the ground's normal is z (gravity.go): π³'s world is
+	// its first camera's frame, and every upright assumption here needs z up.
+	Gravity bool
 	// Yaw replaces an agent's smoothed facings by a whole-clip constant heading or constant
 	// turn when it explains them nearly as well (model.go); needs Level.
 	Yaw bool
 }
 
 // Default are the components the audit on the tuning scenes kept.
-var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Shape: true, Still: true, Model: true, Level: true, Camera: 4, Yaw: true, Path: true, Resolve: true}
+var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Shape: true, Still: true, Model: true, Level: true, Camera: 4, Yaw: true, Path: true, Resolve: true, Gravity: true}
 
 // Estimate are a scene's cues by the robust estimator. It implements qa.Cues (Centre,
 // Rotation, Pose) with the reference's availability — an object has a centre exactly where
@@ -97,7 +100,13 @@ type Estimate struct {
 
 // New estimates the cues of s with opt, frames spread over GOMAXPROCS goroutines.
 func New(s *scene.Scene, opt Options) *Estimate {
-	e := estimate(s, opt, s.CameraPath(), nil)
+	poses := s.CameraPath()
+	if opt.Gravity {
+		if up, ok := groundUp(s, poses); ok {
+			poses = levelled(poses, up)
+		}
+	}
+	e := estimate(s, opt, poses, nil)
 	if opt.Path {
 		if p, ok := e.correctedPath(); ok {
 			// The points under each mask are in camera coordinates and stay as measured; only
