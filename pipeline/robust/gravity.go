@@ -17,12 +17,12 @@ import (
 // for π³'s, whose world is its first camera's frame (y down, tilted by that camera's pitch
 // and roll). The ground is the one plane every outdoor or indoor clip shows under the
 // cameras, so its normal is up. Each frame gets its own plane (a pose's rotation error
-// tilts all of a frame's points together, so frames are not pooled): its valid points off
-// the objects' masks, a RANSAC plane whose normal is within groundTilt of the cameras' mean
-// up (−y; hand-held and mounted cameras roll little), then a Tukey refit. The frames'
-// normals' median is up, and the world is turned so that it is z. A scene without such a
-// plane keeps its world, and so does one whose z is up already within what the frames'
-// planes can tell (their spread, at least levelTol).
+// tilts all of a frame's points together, so frames are not pooled): RANSAC over its
+// confident, locally planar points off the objects' masks, the normal within groundTilt of
+// the cameras' mean up (−y: hand-held and mounted cameras roll little), then a Tukey refit.
+// The frames' normals' median is up, and the world is turned so that it is z. A scene
+// without such a plane keeps its world, and so does one whose z is up already within what
+// the frames' planes can tell.
 
 const (
 	groundPoints = 4096               // about the most pixels sampled per frame (a regular grid)
@@ -30,8 +30,7 @@ const (
 	groundTilt   = 45 * math.Pi / 180 // largest angle between the plane's normal and the cameras' up
 	groundBand   = 0.01               // RANSAC's inlier distance: this share of the points' median distance from their camera
 	groundShare  = 0.1                // fewest inliers, as a share of the points
-	levelTol     = 2 * math.Pi / 180  // a world whose z is this close to the ground's normal is level
-	belowCost    = 4
+	levelTol     = 2 * math.Pi / 180  // a world whose z is this close to the ground's normal is level: grounds slope that much
 )
 
 // groundUp returns the ground's unit normal in the world of poses (see above) and whether
@@ -66,14 +65,14 @@ func groundUp(s *scene.Scene, poses []geom.Rigid) (r3.Vec, bool) {
 		return r3.Vec{}, false
 	}
 	up := r3.Unit(medianPoint(normals))
-	// A world whose z is up within what the frames can tell is kept as it is (synthetic
-	// scenes, gravity-aligned reconstructions): levelling it would only add the estimate's
-	// own error.
+	// A world whose z is up within what the frames can tell — three standard errors of
+	// their median, near enough, and levelTol — is kept as it is (synthetic scenes,
+	// gravity-aligned reconstructions): levelling it would only add the estimate's own error.
 	var dev []float64
 	for _, n := range normals {
 		dev = append(dev, angle(n, up))
 	}
-	if angle(up, r3.Vec{Z: 1}) <= max(levelTol, 3*median(dev)) {
+	if angle(up, r3.Vec{Z: 1}) <= max(levelTol, 3*median(dev)/math.Sqrt(float64(len(normals)))) {
 		return r3.Vec{Z: 1}, true
 	}
 	return up, true
@@ -184,13 +183,10 @@ func framePlane(pts []r3.Vec, dist []float64, prior r3.Vec, seed uint64) (r3.Vec
 		cost, in := 0.0, 0
 		for j, p := range pts {
 			u := r3.Dot(m, r3.Sub(p, a)) * inv[j]
-			switch {
-			case u*u < 1:
+			if u*u < 1 {
 				cost += u * u
 				in++
-			case u < 0:
-				cost += belowCost
-			default:
+			} else {
 				cost++
 			}
 		}
@@ -270,7 +266,11 @@ func weightedPlane(p []r3.Vec, w []float64) (r3.Vec, r3.Vec, bool) {
 // levelled returns poses with the world turned so that up becomes z (the least rotation).
 func levelled(poses []geom.Rigid, up r3.Vec) []geom.Rigid {
 	z := r3.Vec{Z: 1}
-	g := geom.Rigid{R: geom.AxisAngle(r3.Cross(up, z), angle(up, z))}
+	axis := r3.Cross(up, z)
+	if r3.Norm(axis) < 1e-12 { // up is ±z
+		axis = r3.Vec{X: 1}
+	}
+	g := geom.Rigid{R: geom.AxisAngle(axis, angle(up, z))}
 	out := slices.Clone(poses)
 	for i, p := range poses {
 		out[i] = g.Compose(p)
