@@ -10,12 +10,13 @@ import (
 )
 
 const estimatorHelp = `cues from: reference (the reference's mean of the visible surface, per frame) or robust
-(eroded, depth-trimmed masks, thickness-corrected centres, ICP registration onto each object's
+(the world levelled on the ground, eroded, depth-trimmed masks, thickness-corrected centres, ICP registration onto each object's
 accumulated shape, robust trajectory and facing fits, whole-clip motion and heading models, a
 still camera/object model, camera path correction, label confidence); robust:key=value,...
 changes one component (the audit's ablations): erode=N, trim=MADs, centre=mean|median|solid,
 window=N, degree=0..2, occlusion=on|off, orient=N, upright=on|off, register=on|off,
-shape=on|off, still=on|off, model=on|off, level=on|off, camera=N, yaw=on|off, path=on|off, resolve=on|off`
+shape=on|off, still=on|off, model=on|off, level=on|off, camera=N, yaw=on|off, path=on|off, resolve=on|off,
+gravity=on|off`
 
 // estimatorFlags are --estimator and --min-confidence.
 type estimatorFlags struct {

@@ -77,6 +77,16 @@
 //     that much when a border or an occluder cuts it); it is rejected as object_still, where
 //     the reference answers it from noise. The audit's truth has no direction either when an
 //     object does not move (its displacement is rounding in the pose arithmetic).
+//  10. Gravity (gravity.go), before everything else: the ground's normal becomes the world's
+//     z (every pose left-multiplied by one rotation). Each frame's ground is a RANSAC plane
+//     through its confident points off the objects' masks — on locally planar surfaces
+//     rather than the reference's depth-edge rule, which drops the ground seen at a grazing
+//     angle (beyond ~2.5 camera heights on a 192×108 point map) and leaves a strip whose
+//     tilt the points cannot tell — refitted with Tukey weights; up is the frames' median
+//     normal. A world whose z is already up within three standard errors of that median
+//     (at least 2°, as grounds slope) is kept exactly, so synthetic scenes do not change.
+//     Levelling error of a tilted copy, tuning scenes: 0.000° noise-free, ≤ 0.06° light,
+//     ≤ 0.33° heavy (each frame's plane is off by its pose's rotation error, ~0.3° and ~1.3°).
 //
 // # Label confidence
 //
@@ -104,7 +114,8 @@
 // confidence instead.
 //
 // The world's z axis is taken as up (facings made level, viewer rotations rebuilt, shapes
-// fitted upright), as in synthetic scenes and gravity-aligned reconstructions; π³'s world is
-// its first camera's frame (y down), so a real π³ scene needs aligning to gravity before
-// this estimator's uprightness assumptions hold.
+// fitted upright); Gravity (component 10) makes it so for π³'s world, its first camera's
+// frame (y down). It levels on the ground, not on gravity: a clip whose ground slopes, or
+// that shows no ground under its cameras (a camera looking straight down, no plane within
+// 45° of the cameras' up), is levelled on that slope or kept as it is.
 package robust

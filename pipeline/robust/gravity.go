@@ -28,13 +28,13 @@ const (
 	groundPoints = 4096               // about the most pixels sampled per frame (a regular grid)
 	groundTries  = 256                // RANSAC samples per frame
 	groundTilt   = 45 * math.Pi / 180 // largest angle between the plane's normal and the cameras' up
-	groundBand   = 0.01               // RANSAC's inlier distance: this share of the points' median distance from their camera
+	groundBand   = 0.01               // RANSAC's inlier distance: this share of the point's distance from its camera (depth errors scale with it)
 	groundShare  = 0.1                // fewest inliers, as a share of the points
 	levelTol     = 2 * math.Pi / 180  // a world whose z is this close to the ground's normal is level: grounds slope that much
 )
 
-// groundUp returns the ground's unit normal in the world of poses (see above) and whether
-// a ground was found.
+// groundUp returns the ground's unit normal in the world of poses (see above; exactly z
+// when the world is level already) and whether a ground was found.
 func groundUp(s *scene.Scene, poses []geom.Rigid) (r3.Vec, bool) {
 	var prior r3.Vec
 	for _, p := range poses {
@@ -78,12 +78,12 @@ func groundUp(s *scene.Scene, poses []geom.Rigid) (r3.Vec, bool) {
 	return up, true
 }
 
-// groundCandidates are frame i's valid points on a regular grid of about groundPoints
-// pixels, in the world of pose, that no object's mask covers (objects are not the ground,
-// and a moving one's points are where it is, not where the ground is), with their
-// distances from the camera.
+// groundCandidates are frame i's confident, locally planar points (planar) on a regular
+// grid of about groundPoints pixels, in the world of pose, that no object's mask covers
+// (objects are not the ground, and a moving one's points are where it is, not where the
+// ground is), with their distances from the camera.
 func groundCandidates(s *scene.Scene, i int, pose geom.Rigid) (pts []r3.Vec, dist []float64) {
-	valid := planarMask(s, i)
+	object := make([]bool, s.W*s.H)
 	w, h := s.ImageSize[0], s.ImageSize[1]
 	cols := make([]int, w)
 	for x := range w {
@@ -98,20 +98,20 @@ func groundCandidates(s *scene.Scene, i int, pose geom.Rigid) (pts []r3.Vec, dis
 			row := scene.NearestSrc(y, s.H, h) * s.W
 			for x, in := range m[y*w : (y+1)*w] {
 				if in {
-					valid[row+cols[x]] = false
+					object[row+cols[x]] = true
 				}
 			}
 		}
 	}
 	step := max(1, int(math.Ceil(math.Sqrt(float64(s.W*s.H)/groundPoints))))
-	pix := s.PointMap(i).Pix
+	pm, conf := s.PointMap(i), s.ConfFrame(i)
 	for y := step / 2; y < s.H; y += step {
 		for x := step / 2; x < s.W; x += step {
 			k := y*s.W + x
-			if !valid[k] {
+			if object[k] || !(1/(1+math.Exp(-float64(conf[k]))) > float64(scene.ConfThreshold)) || !planar(pm, x, y) {
 				continue
 			}
-			p := r3.Vec{X: float64(pix[3*k]), Y: float64(pix[3*k+1]), Z: float64(pix[3*k+2])}
+			p := r3.Vec{X: float64(pm.Pix[3*k]), Y: float64(pm.Pix[3*k+1]), Z: float64(pm.Pix[3*k+2])}
 			if finite(p) {
 				pts, dist = append(pts, pose.Apply(p)), append(dist, r3.Norm(p))
 			}
@@ -120,46 +120,33 @@ func groundCandidates(s *scene.Scene, i int, pose geom.Rigid) (pts []r3.Vec, dis
 	return pts, dist
 }
 
-// planarMask is frame i's pixels that are confident (the reference's rule) and lie on a
-// locally planar surface: their 3×3 neighbourhood's inverse depth is affine in the pixel
-// coordinates (as it is on any plane) within scene.EdgeRTol of their own inverse depth.
-// The reference's depth-edge rule (scene.ValidMask) compares the depths themselves, so it
-// also drops the ground wherever it is seen at a grazing angle — beyond about 2.5 camera
-// heights on a 192-pixel-wide point map — and leaves a thin strip whose tilt about its
-// own length the points cannot tell.
-func planarMask(s *scene.Scene, i int) []bool {
-	w, h := s.W, s.H
-	conf := s.ConfFrame(i)
-	pix := s.PointMap(i).Pix
-	inv := func(x, y int) float64 { return 1 / float64(pix[3*(y*w+x)+2]) }
-	out := make([]bool, w*h)
-	for y := 1; y < h-1; y++ {
-		for x := 1; x < w-1; x++ {
-			k := y*w + x
-			if !(1/(1+math.Exp(-float64(conf[k]))) > float64(scene.ConfThreshold)) {
-				continue
-			}
-			c := inv(x, y)
-			tol := float64(scene.EdgeRTol) * math.Abs(c)
-			dx := math.Abs(inv(x-1, y) + inv(x+1, y) - 2*c)
-			dy := math.Abs(inv(x, y-1) + inv(x, y+1) - 2*c)
-			out[k] = c > 0 && dx <= tol && dy <= tol
-		}
+// planar reports whether point-map pixel (x, y) lies on a locally planar surface: the
+// inverse depth of its 3×3 neighbourhood is affine in the pixel coordinates (as it is on
+// any plane) within scene.EdgeRTol of its own. The reference's validity rule
+// (scene.ValidMask: the reference's confidence cut, used above, and a depth-edge test)
+// compares the depths themselves, so it also drops the ground wherever it is seen at a
+// grazing angle — beyond about 2.5 camera heights on a 192-pixel-wide point map — and
+// leaves a thin strip whose tilt about its own length the points cannot tell.
+func planar(pm geom.PointMap, x, y int) bool {
+	if x < 1 || y < 1 || x >= pm.W-1 || y >= pm.H-1 {
+		return false
 	}
-	return out
+	inv := func(x, y int) float64 { return 1 / float64(pm.Pix[3*(y*pm.W+x)+2]) }
+	c := inv(x, y)
+	tol := float64(scene.EdgeRTol) * c
+	return c > 0 && math.Abs(inv(x-1, y)+inv(x+1, y)-2*c) <= tol && math.Abs(inv(x, y-1)+inv(x, y+1)-2*c) <= tol
 }
 
-// framePlane is the ground plane of one frame's points pts, as a unit normal oriented with
-// prior and a point on it. RANSAC scores a plane by its points' distances truncated at band
-// (MSAC): counting the points within band instead let a plane tilted across the ground and
-// the feet of walls and objects beat the ground itself, by a few degrees. Then a Tukey
-// biweight refit, its scale the median distance of the points within band, settles on the
-// ground's own points.
+// framePlane is the ground plane of one frame's points pts (dist: their distances from the
+// camera), as a unit normal oriented with prior and a point on it. RANSAC scores a plane by
+// its points' distances in units of their bands (groundBand of dist), truncated at 1
+// (MSAC): a count of the points within band let a plane through the ground and a row of a
+// distant wall beat the ground itself. A Tukey biweight refit, its scale the median of
+// those distances within band, then settles on the ground's own points.
 func framePlane(pts []r3.Vec, dist []float64, prior r3.Vec, seed uint64) (r3.Vec, r3.Vec, bool) {
 	if len(pts) < 30 {
 		return r3.Vec{}, r3.Vec{}, false
 	}
-	// Each point's residual in units of its own band: depth errors grow with distance.
 	inv := make([]float64, len(pts))
 	for j, d := range dist {
 		inv[j] = 1 / (groundBand * d)

@@ -102,7 +102,7 @@ type Estimate struct {
 func New(s *scene.Scene, opt Options) *Estimate {
 	poses := s.CameraPath()
 	if opt.Gravity {
-		if up, ok := groundUp(s, poses); ok {
+		if up, ok := groundUp(s, poses); ok && up != (r3.Vec{Z: 1}) {
 			poses = levelled(poses, up)
 		}
 	}
