@@ -64,9 +64,8 @@ func checkLevelled(t *testing.T, noise string, seed uint64, tol float64) {
 	if e := angle(up, trueUp) * 180 / math.Pi; !ok || e > tol {
 		t.Errorf("tilted world: ground found %v, %.3f° off the true up, want ≤ %g°", ok, e, tol)
 	}
-	// The reference: the tilted world levelled on the true up. It is the upright world
-	// turned about z, not the upright world itself: Shape's and Register's answers depend a
-	// little on the world's heading (up to 5% of them on the light scenes).
+	// The reference: the tilted world levelled on the true up (the upright world turned
+	// about z, which changes no answer: TestHeadingInvariant).
 	exact := withPoses(levelled(tilted.CameraPath(), trueUp))
 	qs, _ := qa.Generate(exact, New(exact, Default), qa.Options{PerVideo: 200, Seed: 3})
 	if len(qs) < 40 {
@@ -91,5 +90,38 @@ func checkLevelled(t *testing.T, noise string, seed uint64, tol float64) {
 	}
 	if fOff > 0.9 {
 		t.Errorf("tilted world, gravity off: %.0f%% of answers unchanged; the test wants a world tilted enough to matter", 100*fOff)
+	}
+}
+
+// The world's heading is arbitrary (π³'s is its first camera's): turning an upright world
+// about z changes no answer.
+func TestHeadingInvariant(t *testing.T) {
+	t.Parallel()
+	cfg := synth.DefaultConfig()
+	cfg.Frames, cfg.Size, cfg.PointsSize = 24, [2]int{384, 216}, [2]int{192, 108}
+	cfg.Preset, cfg.Seed, cfg.Noise = "default", 20, synth.NoiseLevels["light"]
+	r, err := synth.Generate(cfg, synth.CPU{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.Scene
+	turned := *s
+	turned.Poses = append([]float32(nil), s.Poses...)
+	w := geom.Rigid{R: geom.AxisAngle(r3.Vec{Z: 1}, 1.1), T: r3.Vec{X: 3, Y: -2}}
+	for i := range s.N {
+		turned.SetPose(i, w.Compose(s.Pose(i)))
+	}
+	qs, _ := qa.Generate(s, New(s, Default), qa.Options{PerVideo: 200, Seed: 3})
+	if len(qs) < 40 {
+		t.Fatalf("only %d questions", len(qs))
+	}
+	n := 0
+	for _, c := range qa.Audit(qs, New(&turned, Default)) {
+		if c.Agree {
+			n++
+		}
+	}
+	if n < len(qs) {
+		t.Errorf("world turned about z: %d of %d answers alike, want all", n, len(qs))
 	}
 }

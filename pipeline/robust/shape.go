@@ -150,15 +150,18 @@ func (g grid) add(p r3.Vec) {
 	g.cells[c] = append(g.cells[c], p)
 }
 
-// nearest is the point nearest q among the 27 cells around it (a nearestFunc).
+// nearest is the point nearest q within gridCell (a nearestFunc): all such points lie in the
+// 27 cells around q's, and a fixed reach, unlike "whatever those cells hold", does not depend
+// on where the world's axes put the cell boundaries.
 func (g grid) nearest(q r3.Vec) (r3.Vec, float64) {
 	c := cellOf(q)
 	best, bd := r3.Vec{}, math.Inf(1)
+	reach := gridCell * gridCell
 	for dx := int32(-1); dx <= 1; dx++ {
 		for dy := int32(-1); dy <= 1; dy++ {
 			for dz := int32(-1); dz <= 1; dz++ {
 				for _, p := range g.cells[[3]int32{c[0] + dx, c[1] + dy, c[2] + dz}] {
-					if d := r3.Norm2(r3.Sub(p, q)); d < bd {
+					if d := r3.Norm2(r3.Sub(p, q)); d < bd && d <= reach {
 						best, bd = p, d
 					}
 				}
@@ -255,10 +258,20 @@ func boundingRect(p [][2]float64) (c [2]float64, rms float64, best rect) {
 		return [2]float64{s*ux - t*uy, s*uy + t*ux}, math.Sqrt(sum / float64(len(q))),
 			rect{axis: [2][2]float64{{ux, uy}, {-uy, ux}}, half: [2]float64{(hi[0] - lo[0]) / 2, (hi[1] - lo[1]) / 2}}
 	}
-	bestTh := 0.0
+	// Orientations are taken from the footprint's principal axis, not the world's x: the
+	// world's heading is arbitrary (π³'s is its first camera's), and the fit must not
+	// depend on it.
+	var sxx, sxy, syy float64
+	m := mean2(q)
+	for _, v := range q {
+		dx, dy := v[0]-m[0], v[1]-m[1]
+		sxx, sxy, syy = sxx+dx*dx, sxy+dx*dy, syy+dy*dy
+	}
+	th0 := math.Atan2(2*sxy, sxx-syy) / 2
+	bestTh := th0
 	rms = math.Inf(1)
 	for k := range 90 {
-		th := float64(k) * math.Pi / 180
+		th := th0 + float64(k)*math.Pi/180
 		if cc, e, r := at(th); e < rms {
 			c, rms, best, bestTh = cc, e, r, th
 		}
