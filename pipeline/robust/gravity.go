@@ -264,12 +264,3 @@ func levelled(poses []geom.Rigid, up r3.Vec) []geom.Rigid {
 	}
 	return out
 }
-
-// medianPoint is the coordinate-wise median of p.
-func medianPoint(p []r3.Vec) r3.Vec {
-	xs, ys, zs := make([]float64, len(p)), make([]float64, len(p)), make([]float64, len(p))
-	for i, v := range p {
-		xs[i], ys[i], zs[i] = v.X, v.Y, v.Z
-	}
-	return r3.Vec{X: median(xs), Y: median(ys), Z: median(zs)}
-}

@@ -183,11 +183,7 @@ func centre(p []r3.Vec, stat string, up r3.Vec) r3.Vec {
 	c = r3.Scale(1/float64(len(p)), c)
 	switch stat {
 	case Median:
-		xs, ys, zs := make([]float64, len(p)), make([]float64, len(p)), make([]float64, len(p))
-		for i, v := range p {
-			xs[i], ys[i], zs[i] = v.X, v.Y, v.Z
-		}
-		return r3.Vec{X: median(xs), Y: median(ys), Z: median(zs)}
+		return medianPoint(p)
 	case Solid:
 		u := r3.Unit(c)
 		if !finite(u) {
@@ -229,6 +225,15 @@ func halfWidth(p []r3.Vec, c, up r3.Vec) float64 {
 // half-widths: 2/3 for a sphere and π/4 for an upright cylinder seen evenly over their
 // silhouettes, ½–1 for a box depending on the side seen.
 const solidDepth = 0.75
+
+// medianPoint is the coordinate-wise median of p.
+func medianPoint(p []r3.Vec) r3.Vec {
+	xs, ys, zs := make([]float64, len(p)), make([]float64, len(p)), make([]float64, len(p))
+	for i, v := range p {
+		xs[i], ys[i], zs[i] = v.X, v.Y, v.Z
+	}
+	return r3.Vec{X: median(xs), Y: median(ys), Z: median(zs)}
+}
 
 // median returns the median of v (reordering v); NaN when empty.
 func median(v []float64) float64 {

@@ -65,16 +65,16 @@ func stillCamera(p []geom.Rigid) bool {
 // stillObjectAt returns the coordinate-wise median of the fitted positions w (where ok) and
 // whether all of them lie within stillObject of it.
 func stillObjectAt(w []r3.Vec, ok []bool) (r3.Vec, bool) {
-	var xs, ys, zs []float64
+	var seen []r3.Vec
 	for i, v := range w {
 		if ok[i] {
-			xs, ys, zs = append(xs, v.X), append(ys, v.Y), append(zs, v.Z)
+			seen = append(seen, v)
 		}
 	}
-	if len(xs) < 2 {
+	if len(seen) < 2 {
 		return r3.Vec{}, false
 	}
-	c := r3.Vec{X: median(xs), Y: median(ys), Z: median(zs)}
+	c := medianPoint(seen)
 	for i, v := range w {
 		if ok[i] && r3.Norm(r3.Sub(v, c)) > stillObject {
 			return c, false
