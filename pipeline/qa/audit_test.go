@@ -91,3 +91,46 @@ func TestStillObjectsHaveNoDirection(t *testing.T) {
 		t.Fatalf("dir_pred questions: %d at resolution 0, %d at 1e9 (rejected as still: %d)", count(qs), count(none), st.Rejected[qa.RejectStill])
 	}
 }
+
+// TestRestingObjectsHaveNoSpeed: the reference divides by a speed step, so an object at rest
+// has no speed answer with exact cues (a 0/0); cues that resolve displacements only down to
+// r treat shorter steps as rest, and the question is rejected as the reference's would be,
+// instead of answered from the noise of a still object. Moving objects are unaffected.
+func TestRestingObjectsHaveNoSpeed(t *testing.T) {
+	t.Parallel()
+	rest, exact, moving := qa.Series{}, qa.Series{}, qa.Series{}
+	for i := range 6 {
+		jitter := 0.001 * float64(i%2)
+		rest = append(rest, []float64{2 + jitter, 1, 0.5})
+		exact = append(exact, []float64{2, 1, 0.5})
+		moving = append(moving, []float64{2 + 0.2*float64(i), 1, 0.5})
+	}
+	if _, err := qa.Answer("rel_spd", exact); err == nil {
+		t.Fatal("exact rest: the reference's 0/0 gave an answer")
+	}
+	if a, err := qa.Answer("rel_spd", rest); err != nil {
+		t.Fatalf("rest with 1 mm jitter: %v", err)
+	} else if _, still, err := qa.ResolvedAnswer(resolving{nil, 0.02}, "rel_spd", rest); !still || err == nil {
+		t.Errorf("rest with 1 mm jitter at 2 cm resolution: still %v, err %v (unresolved answer %q)", still, err, a)
+	}
+	want, _ := qa.Answer("rel_spd", moving)
+	if a, still, err := qa.ResolvedAnswer(resolving{nil, 0.02}, "rel_spd", moving); still || err != nil || a != want {
+		t.Errorf("moving: %q, still %v, %v; want %q", a, still, err, want)
+	}
+	r := small(t)
+	est := &qa.Estimated{S: r.Scene, Centres: fuse.CPU(r.Scene, 0)}
+	opt := qa.Options{PerVideo: 150, Seed: 11}
+	count := func(qs []qa.Question) (n int) {
+		for _, q := range qs {
+			if f := qa.Family(q.Type); f == "spd" {
+				n++
+			}
+		}
+		return n
+	}
+	qs, _ := qa.Generate(r.Scene, resolving{est, 0}, opt)
+	none, st := qa.Generate(r.Scene, resolving{est, 1e9}, opt)
+	if count(qs) == 0 || count(none) != 0 || st.Rejected[qa.RejectStill] == 0 {
+		t.Fatalf("spd questions: %d at resolution 0, %d at 1e9 (rejected as still: %d)", count(qs), count(none), st.Rejected[qa.RejectStill])
+	}
+}

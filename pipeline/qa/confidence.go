@@ -119,11 +119,12 @@ func LabelConfidence(q Question, replicate func(r int) Cues, n int) float64 {
 	same := 0
 	for r := range n {
 		sp := q.Spec
-		s, last, ok := Compute(replicate(r), sp)
+		c := replicate(r)
+		s, last, ok := Compute(c, sp)
 		if !ok || (Family(sp.Type) != "dir_pred" && last != sp.End) {
 			continue
 		}
-		if a, err := Answer(sp.Type, s); err == nil && a == want {
+		if a, _, err := ResolvedAnswer(c, sp.Type, s); err == nil && a == want {
 			same++
 		}
 	}

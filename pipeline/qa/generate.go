@@ -25,7 +25,7 @@ const (
 	RejectSame        = "object_is_viewpoint"  // rel_dir_pred: object and viewpoint coincide
 	RejectRedrawBug   = "reference_redraw_bug" // rel_spd_comp: a distractor redraw hits the reference's np.random_uniform typo
 	RejectDistractors = "distractors"          // no distinct distractors found
-	RejectStill       = "object_still"         // dir_pred: a displacement shorter than the cues resolve (Resolver)
+	RejectStill       = "object_still"         // dir_pred: a displacement shorter than the cues resolve; spd: a speed step that short decides a 0/0 (Resolver)
 )
 
 // Options control Generate.
@@ -346,7 +346,10 @@ func (g *gen) attempt(typ string) (Question, error) {
 		return Question{}, rejectErr(RejectViewpoint)
 	}
 	sp.End = last
-	answer, err := Answer(typ, series)
+	answer, still, err := ResolvedAnswer(g.c, typ, series)
+	if still {
+		return Question{}, rejectErr(RejectStill)
+	}
 	if err != nil {
 		return Question{}, warnReason(err)
 	}
@@ -436,7 +439,10 @@ func (g *gen) dirPred(typ string) (Question, error) {
 	if r, ok := g.c.(Resolver); ok && displacement(series) < r.Resolution() {
 		return Question{}, rejectErr(RejectStill)
 	}
-	answer, err := Answer(typ, series)
+	answer, still, err := ResolvedAnswer(g.c, typ, series)
+	if still {
+		return Question{}, rejectErr(RejectStill)
+	}
 	if err != nil {
 		return Question{}, warnReason(err)
 	}

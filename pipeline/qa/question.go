@@ -49,7 +49,39 @@ func speeds(s Series, off int) []float64 {
 }
 
 // Answer computes a question's answer text from its series, as the reference does.
-func Answer(typ string, s Series) (string, error) {
+func Answer(typ string, s Series) (string, error) { return answerAt(typ, s, 0) }
+
+// ResolvedAnswer is Answer for series computed from cues c: when c resolves displacements
+// only down to r (Resolver), a speed step shorter than r is taken as zero, which is what the
+// reference's exact cues give an object at rest — and what its division by that speed then
+// rejects (a numpy 0/0), rather than describing the noise of a still object as a speed.
+// still reports that such a zero decided the outcome (an error only because of it).
+func ResolvedAnswer(c Cues, typ string, s Series) (answer string, still bool, err error) {
+	r, ok := c.(Resolver)
+	if !ok {
+		a, err := Answer(typ, s)
+		return a, false, err
+	}
+	a, err := answerAt(typ, s, r.Resolution())
+	if err != nil {
+		if _, err0 := Answer(typ, s); err0 == nil {
+			return "", true, err
+		}
+	}
+	return a, false, err
+}
+
+// answerAt is Answer with speed steps shorter than res set to zero.
+func answerAt(typ string, s Series, res float64) (string, error) {
+	sp := func(off int) []float64 {
+		v := speeds(s, off)
+		for i, x := range v {
+			if x < res {
+				v[i] = 0
+			}
+		}
+		return v
+	}
 	switch Family(typ) {
 	case "dis":
 		d := make([]float64, len(s))
@@ -64,9 +96,9 @@ func Answer(typ string, s Series) (string, error) {
 		}
 		return DescribeDir(v)
 	case "spd":
-		return DescribeDistRuns(speeds(s, 0))
+		return DescribeDistRuns(sp(0))
 	case "spd_comp":
-		return DescribeSpdComp(speeds(s, 0), speeds(s, 3))
+		return DescribeSpdComp(sp(0), sp(3))
 	case "dir_pred":
 		if len(s) != 2 {
 			return "", fmt.Errorf("qa: dir_pred series has %d rows, want 2", len(s))
