@@ -62,9 +62,10 @@ func norm(v r3.Vec) float64 { return math.Sqrt(v.X*v.X + v.Y*v.Y + v.Z*v.Z) }
 // robust: its fitted centres). A dir_pred question whose displacement is shorter has no
 // direction the cues can tell: Generate rejects it (RejectStill), where the reference answers
 // it from noise (or, for an object that does not move at all, from rounding in the pose
-// arithmetic). The audit's truth has no direction below StillTol.
+// arithmetic). A speed step that short is rest (ResolvedAnswer). The audit's truth has no
+// direction, and no speed step, below StillTol.
 type Resolver interface{ Resolution() float64 }
 
-// StillTol is the true displacement (m) below which a dir_pred question has no true answer:
-// rounding, not motion.
+// StillTol is the true displacement (m) below which a dir_pred question has no true answer
+// and a speed step is rest: rounding, not motion.
 const StillTol = 1e-9

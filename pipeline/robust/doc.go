@@ -82,7 +82,10 @@
 //     under 2 cm has no direction the fit can tell (a still object's fitted centre wanders
 //     that much when a border or an occluder cuts it); it is rejected as object_still, where
 //     the reference answers it from noise. The audit's truth has no direction either when an
-//     object does not move (its displacement is rounding in the pose arithmetic).
+//     object does not move (its displacement is rounding in the pose arithmetic). Likewise a
+//     speed step under 2 cm is rest (qa.ResolvedAnswer): the reference divides by the speed,
+//     so exact cues of an object at rest give a 0/0 and no answer, and the question is
+//     rejected rather than answered from a still object's noise.
 //  10. Gravity (gravity.go), before everything else: the ground's normal becomes the world's
 //     z (every pose left-multiplied by one rotation). Each frame's ground is a RANSAC plane
 //     through its confident points off the objects' masks — on locally planar surfaces
