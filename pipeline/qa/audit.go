@@ -44,9 +44,7 @@ func Audit(qs []Question, truth Cues) []Check {
 			c.TruthAnswer = "error: the object does not move (no direction to predict)"
 		default:
 			c.TruthSeries = s
-			// A speed step below StillTol is rounding in the pose arithmetic, not motion:
-			// zero, as the reference's exact cues would give it.
-			a, err := answerAt(q.Type, s, StillTol)
+			a, err := Answer(q.Type, s)
 			if err != nil {
 				c.TruthAnswer = "error: " + err.Error()
 			} else {

@@ -63,9 +63,11 @@ func norm(v r3.Vec) float64 { return math.Sqrt(v.X*v.X + v.Y*v.Y + v.Z*v.Z) }
 // direction the cues can tell: Generate rejects it (RejectStill), where the reference answers
 // it from noise (or, for an object that does not move at all, from rounding in the pose
 // arithmetic). A speed step that short is rest (ResolvedAnswer). The audit's truth has no
-// direction, and no speed step, below StillTol.
+// direction below StillTol; its speeds are the reference's, rounding included (an object at
+// rest gets a 0/0 when its speeds are exactly zero, "Keep nearly constant" when rounding
+// leaves them at 1e-16, as the reference's code does).
 type Resolver interface{ Resolution() float64 }
 
-// StillTol is the true displacement (m) below which a dir_pred question has no true answer
-// and a speed step is rest: rounding, not motion.
+// StillTol is the true displacement (m) below which a dir_pred question has no true answer:
+// rounding, not motion.
 const StillTol = 1e-9
