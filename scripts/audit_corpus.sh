@@ -50,7 +50,7 @@ runs=(
 	"− level facings|robust:level=off|0"
 	"− whole-clip heading model|robust:yaw=off|0"
 	"− camera path smoothing|robust:camera=0|0"
-	"− no direction for still objects|robust:resolve=off|0"
+	"− no direction or speed for still objects|robust:resolve=off|0"
 )
 # Each run in the background, JOBS (default 1) at a time; its wall time per scene to $dir.ms.
 dirs=()
