@@ -55,11 +55,13 @@ and facing: audit.json (each disagreement with both series), audit.md (agreement
 noise level) and audit.png. --oracle-centres generates from the true centres and facing instead
 (the audit must then agree 100%).
 
---estimator robust takes centres and facings from all frames (see pipeline/robust) and writes
-each question's label confidence (the share of 32 bootstrap replicates that keep the answer)
-into questions.jsonl; --min-confidence X drops questions below X (on the held-out synthetic
-audit, 0.95 kept 70% of the light-noise questions at 98% agreement); with --audit,
-audit_yield.md/.png give agreement against yield per confidence cut.`
+--estimator robust takes centres and facings from all frames, in a world levelled on the
+ground (see pipeline/robust), and writes each question's label confidence (the share of 32
+bootstrap replicates that keep the answer) into questions.jsonl; it does not ask where a still
+object is heading or how fast a resting one goes (object_still in summary.json).
+--min-confidence X drops questions below X (on the held-out synthetic audit, 0.95 kept 69% of
+the light-noise questions at 97% agreement); with --audit, audit_yield.md/.png give agreement
+against yield per confidence cut.`
 
 // qaFlags are qa's options; other files add theirs to the same FlagSet (see runQA).
 type qaFlags struct {
