@@ -153,15 +153,21 @@ func chain(t track, clouds [][]r3.Vec) []geom.Rigid {
 			prev = i
 			continue
 		}
-		// m maps frame i's points onto frame prev's; O_i = m⁻¹ ∘ O_prev.
-		m, ok := icp(clouds[i], clouds[prev], rigidFit, chainICP)
-		if !ok {
-			m = geom.Rigid{R: geom.Identity3(), T: r3.Sub(t.P[prev], t.P[i])}
-		}
-		poses[i] = m.Inverse().Compose(poses[prev])
+		poses[i] = stepPose(t, clouds, prev, i, poses[prev], rigidFit, chainICP)
 		prev = i
 	}
 	return poses
+}
+
+// stepPose is O_i chained from frame prev's pose O_prev: with m the ICP fit (solve, par) of
+// frame i's cloud onto frame prev's, else the translation of the measured centres,
+// O_i = m⁻¹ ∘ O_prev.
+func stepPose(t track, clouds [][]r3.Vec, prev, i int, pose geom.Rigid, solve solver, par icpParams) geom.Rigid {
+	m, ok := icp(clouds[i], clouds[prev], solve, par)
+	if !ok {
+		m = geom.Rigid{R: geom.Identity3(), T: r3.Sub(t.P[prev], t.P[i])}
+	}
+	return m.Inverse().Compose(pose)
 }
 
 // registered replaces a track's per-frame centres by O_i·c₀ (see above): clouds are each

@@ -82,11 +82,7 @@ func modelPoses(t track, clouds [][]r3.Vec) []geom.Rigid {
 		if prev < 0 {
 			poses[i] = geom.IdentityRigid()
 		} else {
-			m, ok := icp(clouds[i], clouds[prev], planarFit, shapeICP)
-			if !ok {
-				m = geom.Rigid{R: geom.Identity3(), T: r3.Sub(t.P[prev], t.P[i])}
-			}
-			poses[i] = m.Inverse().Compose(poses[prev])
+			poses[i] = stepPose(t, clouds, prev, i, poses[prev], planarFit, shapeICP)
 			if len(clouds[i]) >= minCloud {
 				inv, ok := icpFrom(clouds[i], poses[i].Inverse(), g.nearest, planarFit, shapeICP)
 				if ok && geom.RotationAngle(inv.R.Mul(poses[i].R)) <= icpMaxAngle {
