@@ -2,6 +2,7 @@ package robust
 
 import (
 	"math"
+	"slices"
 
 	"github.com/dsr4d/dsr4d/geom"
 	"gonum.org/v1/gonum/spatial/r3"
@@ -18,7 +19,12 @@ const modelGain = 1.8
 // circle at constant speed, else constant acceleration (a parabola), each robust (Huber) over
 // every measured frame. Speeds and predicted directions then come from all the frames rather than
 // the few near the compared ones; a stop-and-go keeps the local fit.
-func modelFit(t track, w []r3.Vec, res []float64) ([]r3.Vec, []float64) {
+//
+// With precise, a track that no model explains and whose jitter is under preciseJitter is
+// kept as measured: its frame-to-frame steps are already finer than the questions resolve,
+// and a local fit would only round off real changes of speed (a stop-and-go's ramps: ±3
+// frames of degree 1 cut its peak steps by a third).
+func modelFit(t track, w []r3.Vec, res []float64, precise bool) ([]r3.Vec, []float64) {
 	r0, n := medianOK(res, t.OK)
 	if n < 6 {
 		return w, res
@@ -36,7 +42,33 @@ func modelFit(t track, w []r3.Vec, res []float64) ([]r3.Vec, []float64) {
 			return m, mr
 		}
 	}
+	if precise && jitter(t) < preciseJitter {
+		return slices.Clone(t.P), make([]float64, len(t.P))
+	}
 	return w, res
+}
+
+// preciseJitter is the jitter (m) under which a track is kept as measured (Options.Precise):
+// a quarter of the resolution (qa.Resolver's 2 cm). Noise-free tuning scenes: round objects
+// register to ≤ 2 mm, boxes to 3–50 mm; light noise leaves every track above 5 mm.
+const preciseJitter = 0.005
+
+// jitter is the median distance of a measured position from the cubic through its two
+// neighbours on each side (leave-one-out): exact for any motion smooth to third order, so
+// it measures the measurements' noise, not the motion.
+func jitter(t track) float64 {
+	var rs []float64
+	for i := 2; i+2 < len(t.P); i++ {
+		if !t.OK[i-2] || !t.OK[i-1] || !t.OK[i] || !t.OK[i+1] || !t.OK[i+2] {
+			continue
+		}
+		p := r3.Sub(r3.Scale(2.0/3, r3.Add(t.P[i-1], t.P[i+1])), r3.Scale(1.0/6, r3.Add(t.P[i-2], t.P[i+2])))
+		rs = append(rs, r3.Norm(r3.Sub(t.P[i], p)))
+	}
+	if len(rs) == 0 {
+		return math.Inf(1)
+	}
+	return median(rs)
 }
 
 func lineModel(t track) ([]r3.Vec, []float64)     { return fit(t, 4*len(t.P), 1, 2, 0.005) }

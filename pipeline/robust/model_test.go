@@ -23,7 +23,7 @@ func TestModelFitChoosesByResidual(t *testing.T) {
 	straight := func(i int) r3.Vec { return r3.Vec{X: 0.25 * float64(i), Z: 6} }
 	tr := noisy(straight)
 	w, res := fit(tr, 3, 1, 2, 0.005)
-	m, _ := modelFit(tr, w, res)
+	m, _ := modelFit(tr, w, res, false)
 	for i := 1; i < 32; i++ {
 		if s := r3.Norm(r3.Sub(m[i], m[i-1])); math.Abs(s-0.25) > 0.01 {
 			t.Fatalf("line step %d: speed %.4f, want 0.25", i, s)
@@ -35,7 +35,7 @@ func TestModelFitChoosesByResidual(t *testing.T) {
 	}
 	tr = noisy(circle)
 	w, res = fit(tr, 3, 1, 2, 0.005)
-	m, _ = modelFit(tr, w, res)
+	m, _ = modelFit(tr, w, res, false)
 	chord := 2 * 2 * math.Sin(0.15)
 	for i := 1; i < 32; i++ {
 		if s := r3.Norm(r3.Sub(m[i], m[i-1])); math.Abs(s-chord) > 0.02 {
@@ -45,7 +45,7 @@ func TestModelFitChoosesByResidual(t *testing.T) {
 	// A stop-and-go (moving, standing, moving) fits none of the models: the local fit stays.
 	tr = noisy(func(i int) r3.Vec { return r3.Vec{X: 0.3 * float64(min(i, 10)+max(i-20, 0)), Z: 6} })
 	w, res = fit(tr, 3, 1, 2, 0.005)
-	m, _ = modelFit(tr, w, res)
+	m, _ = modelFit(tr, w, res, false)
 	for i := range m {
 		if m[i] != w[i] {
 			t.Fatalf("stop-and-go frame %d: model %v replaced the local fit %v", i, m[i], w[i])

@@ -212,12 +212,24 @@ func moved(t track, poses []geom.Rigid, c r3.Vec) track {
 // track t with clouds in world coordinates: with Shape, the shape centre moved by the
 // model-tracked poses (no drift correction: the poses come from the model, and pulling
 // them towards the measured centres would bring back the view bias); else, or when the
-// shape cannot be told, O_i·c₀ with its drift taken out (dedrift).
-func registerTrack(t track, clouds [][]r3.Vec, opt Options) track {
+// shape cannot be told, O_i·c₀ with its drift taken out (dedrift). With Box, camera
+// positions cams let a box's faces re-measure it (box.go): the registered box when that
+// track is steadier, and a box whose shape could not be told (its registration failed)
+// frame by frame when that is steadier than the chained registration.
+func registerTrack(t track, clouds [][]r3.Vec, cams []r3.Vec, opt Options) track {
+	if !opt.Box {
+		cams = nil
+	}
 	if opt.Shape {
-		if reg, ok := shaped(t, clouds); ok {
+		if reg, ok := shaped(t, clouds, cams); ok {
 			return reg
 		}
 	}
-	return dedrift(t, registered(t, clouds))
+	reg := dedrift(t, registered(t, clouds))
+	if opt.Shape && cams != nil {
+		if bf, ok := boxFrames(t, clouds, cams); ok && jitter(bf) < jitter(reg) {
+			return bf
+		}
+	}
+	return reg
 }

@@ -63,10 +63,16 @@ type Options struct {
 	// Yaw replaces an agent's smoothed facings by a whole-clip constant heading or constant
 	// turn when it explains them nearly as well (model.go); needs Level.
 	Yaw bool
+	// Box re-measures boxes from their faces in each frame (box.go) where that makes a
+	// steadier track than registration (with Register and Shape).
+	Box bool
+	// Precise keeps a track that no whole-clip model explains as measured when it jitters
+	// by less than preciseJitter, rather than smoothing it (model.go; with Model).
+	Precise bool
 }
 
 // Default are the components the audit on the tuning scenes kept.
-var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Shape: true, Still: true, Model: true, Level: true, Camera: 4, Yaw: true, Path: true, Resolve: true, Gravity: true}
+var Default = Options{Erode: 2, Trim: 3, Centre: Solid, Window: 3, Degree: 1, Occlusion: true, OrientWindow: 2, Upright: true, Register: true, Shape: true, Still: true, Model: true, Level: true, Camera: 4, Yaw: true, Path: true, Resolve: true, Gravity: true, Box: true, Precise: true}
 
 // Estimate are a scene's cues by the robust estimator. It implements qa.Cues (Centre,
 // Rotation, Pose) with the reference's availability — an object has a centre exactly where
@@ -150,7 +156,11 @@ func estimate(s *scene.Scene, opt Options, poses []geom.Rigid, prev *Estimate) *
 			occlusionWeights(samples[k], border[k], t.W)
 		}
 		if opt.Register {
-			t = registerTrack(t, worldClouds(samples[k], e.poses), opt)
+			cams := make([]r3.Vec, s.N)
+			for i := range cams {
+				cams[i] = e.poses[i].T
+			}
+			t = registerTrack(t, worldClouds(samples[k], e.poses), cams, opt)
 		}
 		d := make([]float64, s.N)
 		for i, sm := range samples[k] {
@@ -207,7 +217,7 @@ func (e *Estimate) solve(meas []track, face [][]r3.Vec) {
 	for k, t := range meas {
 		w, res := fit(t, e.opt.Window, e.opt.Degree, 2, 0.005)
 		if e.opt.Model && e.opt.Window > 0 {
-			w, res = modelFit(t, w, res)
+			w, res = modelFit(t, w, res, e.opt.Precise)
 		}
 		if e.opt.Still {
 			if c, still := stillObjectAt(w, t.OK); still {

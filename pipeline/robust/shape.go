@@ -49,8 +49,9 @@ const (
 var shapeICP = icpParams{keep: 0.9, iters: 30}
 
 // shaped returns the track of the model's shape centre (see above); false when the model
-// is too small or its shape cannot be told.
-func shaped(t track, clouds [][]r3.Vec) (track, bool) {
+// is too small or its shape cannot be told. With camera positions cams (Options.Box), a
+// box's centres are re-measured from its faces (box.go) where that makes a steadier track.
+func shaped(t track, clouds [][]r3.Vec, cams []r3.Vec) (track, bool) {
 	poses := modelPoses(t, clouds)
 	c0, ok := meanCentre(t, poses)
 	if !ok {
@@ -60,11 +61,17 @@ func shaped(t track, clouds [][]r3.Vec) (track, bool) {
 	if len(model) < minShape {
 		return t, false
 	}
-	c, ok := shapeCentre(model, c0)
+	c, b, ok := shapeOf(model, c0)
 	if !ok {
 		return t, false
 	}
-	return moved(t, poses, c), true
+	reg := moved(t, poses, c)
+	if b != nil && cams != nil {
+		if bt, ok := boxTrack(reg, clouds, poses, *b, cams); ok && jitter(bt) < jitter(reg) {
+			return bt, true
+		}
+	}
+	return reg, true
 }
 
 // modelPoses returns the object's pose (object frame → world) in every visible frame, the
@@ -173,6 +180,12 @@ func (g grid) nearest(q r3.Vec) (r3.Vec, float64) {
 // above); along a rectangle side the points do not span (one face seen), fallback's
 // coordinate. False when neither fits (the points are not one rigid shape).
 func shapeCentre(model []r3.Vec, fallback r3.Vec) (r3.Vec, bool) {
+	c, _, ok := shapeOf(model, fallback)
+	return c, ok
+}
+
+// shapeOf is shapeCentre with the footprint rectangle when the shape is a box (nil when round).
+func shapeOf(model []r3.Vec, fallback r3.Vec) (r3.Vec, *box, bool) {
 	model = evenly(model, modelMax)
 	zs := make([]float64, len(model))
 	for k, p := range model {
@@ -197,12 +210,12 @@ func shapeCentre(model []r3.Vec, fallback r3.Vec) (r3.Vec, bool) {
 	long := max(rect.half[0], rect.half[1])
 	if cok && cres < rr && rad <= arcRadius*long {
 		if cres > misfit*rad {
-			return fallback, false
+			return fallback, nil, false
 		}
-		return r3.Vec{X: cc[0], Y: cc[1], Z: zc}, true
+		return r3.Vec{X: cc[0], Y: cc[1], Z: zc}, nil, true
 	}
 	if rr > misfit*long {
-		return fallback, false
+		return fallback, nil, false
 	}
 	// Along each rectangle axis: its middle where the footprint spans it, else fallback's.
 	fb := [2]float64{fallback.X - rc[0], fallback.Y - rc[1]}
@@ -214,7 +227,7 @@ func shapeCentre(model []r3.Vec, fallback r3.Vec) (r3.Vec, bool) {
 			c[1] += d * rect.axis[a][1]
 		}
 	}
-	return r3.Vec{X: c[0], Y: c[1], Z: zc}, true
+	return r3.Vec{X: c[0], Y: c[1], Z: zc}, &box{r: rect, zc: zc, hz: hz}, true
 }
 
 // quantile of sorted v at share q (nearest rank).

@@ -60,7 +60,7 @@ func TestShapeCentreOfTurningBox(t *testing.T) {
 		tr.P[i], tr.OK[i], tr.W[i] = mean(pts), true, 1
 	}
 	old := registered(tr, clouds)
-	got, ok := shaped(tr, clouds)
+	got, ok := shaped(tr, clouds, nil)
 	if !ok {
 		t.Fatal("shaped: no shape")
 	}
