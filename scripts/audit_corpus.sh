@@ -39,6 +39,8 @@ runs=(
 	"robust, confidence ≥ 0.7|robust|0.7"
 	"− registration (and shape)|robust:register=off|0"
 	"− shape-aware centre|robust:shape=off|0"
+	"− box faces|robust:box=off|0"
+	"− precise tracks kept as measured|robust:precise=off|0"
 	"− camera path correction|robust:path=off|0"
 	"− trajectory fit|robust:window=0|0"
 	"− solid centre (mean)|robust:centre=mean|0"
