@@ -126,3 +126,42 @@ func TestYawModel(t *testing.T) {
 		}
 	}
 }
+
+// A stop-and-go measured to the millimetre keeps its ramps with Precise: the raised-cosine
+// steps come back exactly, where the local fit cuts the peak step by a fifth or more; the
+// same track with centimetre noise is smoothed either way.
+func TestPreciseTrackKeepsItsSteps(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 8))
+	// Eight moving frames with steps ∝ 1 − cos, then eight standing, twice.
+	pos := func(i int) float64 {
+		k, f := i/16, float64(i%16)
+		if f > 8 {
+			f = 8
+		}
+		return 0.25 * (float64(k)*4 + f/2 - 8/(4*math.Pi)*math.Sin(2*math.Pi*f/8))
+	}
+	exact := line(32, func(i int) r3.Vec {
+		return r3.Vec{X: pos(i) + 0.0005*rng.NormFloat64(), Z: 6}
+	})
+	w, res := fit(exact, 3, 1, 2, 0.005)
+	kept, _ := modelFit(exact, w, res, true)
+	smooth, _ := modelFit(exact, w, res, false)
+	peak := pos(4) - pos(3)
+	for i := 1; i < 32; i++ {
+		want := pos(i) - pos(i-1)
+		if got := kept[i].X - kept[i-1].X; math.Abs(got-want) > 0.003 {
+			t.Fatalf("precise step %d: %.4f, want %.4f", i, got, want)
+		}
+	}
+	if got := smooth[4].X - smooth[3].X; got > 0.8*peak {
+		t.Fatalf("smoothed peak step %.4f, want the local fit to cut %.4f by a fifth", got, peak)
+	}
+	noisy := line(32, func(i int) r3.Vec {
+		return r3.Vec{X: pos(i) + 0.01*rng.NormFloat64(), Z: 6}
+	})
+	w, res = fit(noisy, 3, 1, 2, 0.005)
+	if m, _ := modelFit(noisy, w, res, true); m[5] == noisy.P[5] {
+		t.Fatalf("a centimetre-noisy track was kept as measured (jitter %.4f m)", jitter(noisy))
+	}
+}
