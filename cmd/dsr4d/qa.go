@@ -59,9 +59,11 @@ noise level) and audit.png. --oracle-centres generates from the true centres and
 ground (see pipeline/robust), and writes each question's label confidence (the share of 32
 bootstrap replicates that keep the answer) into questions.jsonl; it does not ask where a still
 object is heading or how fast a resting one goes (object_still in summary.json).
---min-confidence X drops questions below X (on the held-out synthetic audit, 0.95 kept 69% of
-the light-noise questions at 97% agreement); with --audit, audit_yield.md/.png give agreement
-against yield per confidence cut.`
+On the held-out synthetic audit it agrees with the ground truth on 97.7 / 86.8 / 79.9% of the
+questions (none / light / heavy noise) against the reference's 82.5 / 64.5 / 40.4%.
+--min-confidence X drops questions below X (there, 0.95 kept 65% of the light-noise questions
+at 100% agreement); with --audit, audit_yield.md/.png give agreement against yield per
+confidence cut.`
 
 // qaFlags are qa's options; other files add theirs to the same FlagSet (see runQA).
 type qaFlags struct {

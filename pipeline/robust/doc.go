@@ -78,9 +78,12 @@
 //     that frame — a pose's rotation error turns everything seen in it about the camera,
 //     while the fits follow the neighbouring frames — as a MAP estimate with the path's own
 //     noise (posenoise.go) as prior, then estimates the cues again on the corrected path (the
-//     same point samples; registration and fits run twice). Light noise: pose noise cost more agreement than depth,
-//     mask, orientation and occlusion noise together (removing it: +5.4 points on the tuning
-//     scenes); the correction wins back about half.
+//     same point samples; registration and fits run twice). The path's noise is measured
+//     about a local cubic (positions) and by third differences (rotations), so an orbit's
+//     curvature or a pan's changing rate is not taken for pose noise and exact poses stay.
+//     Light noise: pose noise cost more agreement than depth, mask, orientation and occlusion
+//     noise together (removing it: +5.4 points on the tuning scenes); the correction wins
+//     back about half.
 //  9. Resolution (qa.Resolver): a direction question about an object whose displacement is
 //     under 2 cm has no direction the fit can tell (a still object's fitted centre wanders
 //     that much when a border or an occluder cuts it); it is rejected as object_still, where
