@@ -12,7 +12,8 @@ import (
 // comma-separated key=value changes to Default — erode (pixels), trim (MADs, 0 off), centre
 // (mean, median, solid), window (frames, 0 off), degree, occlusion (on/off), orient (frames,
 // 0 off), camera (frames, 0 off), and on/off: upright, register, shape, still, model, level,
-// yaw, gravity, path, resolve, box, precise — e.g. "robust:window=0,centre=mean" for an ablation row.
+// yaw, gravity, path, resolve, box, precise — e.g. "robust:window=0,centre=mean" for an
+// ablation row.
 func Parse(s string) (Options, error) {
 	name, rest, _ := strings.Cut(s, ":")
 	if name != "robust" {

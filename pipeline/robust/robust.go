@@ -144,6 +144,10 @@ func estimate(s *scene.Scene, opt Options, poses []geom.Rigid, prev *Estimate) *
 	samples, border := e.samples, e.border
 	// Objects register independently (the costliest step with Shape).
 	e.meas, e.doubt = make([]track, len(s.Objects)), make([][]float64, len(s.Objects))
+	cams := make([]r3.Vec, s.N)
+	for i := range cams {
+		cams[i] = e.poses[i].T
+	}
 	par.For(len(s.Objects), 0, func(k int) {
 		t := track{P: make([]r3.Vec, s.N), OK: make([]bool, s.N), W: make([]float64, s.N)}
 		for i, sm := range samples[k] {
@@ -156,10 +160,6 @@ func estimate(s *scene.Scene, opt Options, poses []geom.Rigid, prev *Estimate) *
 			occlusionWeights(samples[k], border[k], t.W)
 		}
 		if opt.Register {
-			cams := make([]r3.Vec, s.N)
-			for i := range cams {
-				cams[i] = e.poses[i].T
-			}
 			t = registerTrack(t, worldClouds(samples[k], e.poses), cams, opt)
 		}
 		d := make([]float64, s.N)

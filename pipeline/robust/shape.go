@@ -174,17 +174,12 @@ func (g grid) nearest(q r3.Vec) (r3.Vec, float64) {
 	return best, bd
 }
 
-// shapeCentre is the centre of an upright, centrally symmetric object from points of its
+// shapeOf is the centre of an upright, centrally symmetric object from points of its
 // surface in the object frame (z up): the middle of the robust height range, and
 // horizontally the centre of the circle or the rectangle fitted to the walls' footprint (see
 // above); along a rectangle side the points do not span (one face seen), fallback's
-// coordinate. False when neither fits (the points are not one rigid shape).
-func shapeCentre(model []r3.Vec, fallback r3.Vec) (r3.Vec, bool) {
-	c, _, ok := shapeOf(model, fallback)
-	return c, ok
-}
-
-// shapeOf is shapeCentre with the footprint rectangle when the shape is a box (nil when round).
+// coordinate. With a rectangle it also returns the box (nil for a circle). False when neither
+// fits (the points are not one rigid shape).
 func shapeOf(model []r3.Vec, fallback r3.Vec) (r3.Vec, *box, bool) {
 	model = evenly(model, modelMax)
 	zs := make([]float64, len(model))

@@ -96,9 +96,9 @@ func TestShapeCentreOfCylinder(t *testing.T) {
 			pts = append(pts, r3.Add(p, r3.Vec{Z: z}))
 		}
 	}
-	got, ok := shapeCentre(pts, mean(pts))
+	got, _, ok := shapeOf(pts, mean(pts))
 	if !ok {
-		t.Fatal("shapeCentre: no shape")
+		t.Fatal("shapeOf: no shape")
 	}
 	if e := r3.Norm(r3.Sub(got, c)); e > 0.02 {
 		t.Errorf("cylinder centre %v, want %v (error %.3f m)", got, c, e)
@@ -119,7 +119,7 @@ func TestShapeCentreRejectsMess(t *testing.T) {
 	for _, yaw := range []float64{0, 0.8, 1.6} {
 		pts = append(pts, seenBox(a, r3.Vec{Z: 0.6}, yaw, cam, rng)...)
 	}
-	if c, ok := shapeCentre(pts, r3.Vec{}); ok {
+	if c, _, ok := shapeOf(pts, r3.Vec{}); ok {
 		t.Errorf("a box at three yaws gave a shape centred at %v", c)
 	}
 }
