@@ -8,11 +8,11 @@ import (
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
-// Box faces (Options.Box). A box's registered track slides when ICP has only a wall to go
-// by (a car seen from behind slides sideways along its rear face, by 10–20 cm a step on the
-// tuning scenes), and registration fails outright for a big box turning in front of the
-// camera with parts of it cut by the image border. Each frame's points alone fix a box's
-// centre along each of its horizontal axes when they show one of these:
+// Box faces (Options.Box). A box's registered track slides when ICP has little more than a
+// wall to go by (a still car's registered centre moved 13–23 cm a step on a tuning scene),
+// and registration fails outright for a big box turning in front of the camera with parts
+// of it cut by the image border. Each frame's points alone fix a box's centre along each of
+// its horizontal axes when they show one of these:
 //   - a face the camera sees (the camera beyond the face's plane, and points on it): the
 //     centre is half a side behind the face's plane, whatever part of the face is cut off;
 //   - a side seen whole (the points span the side): its middle.

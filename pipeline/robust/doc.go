@@ -102,8 +102,9 @@
 //     (at least 2°, as grounds slope) is kept exactly, so synthetic scenes do not change.
 //     Levelling error of a tilted copy, 36 tuning scenes: 0.000° noise-free, ≤ 0.07° light,
 //     ≤ 0.33° heavy (each frame's plane is off by its pose's rotation error, ~0.3° and ~1.3°).
-//  11. Box faces (box.go), with Shape: a box's registered track slides where ICP has only a
-//     wall to go by (a car seen from behind slid sideways 10–20 cm a step) and fails for a
+//  11. Box faces (box.go), with Shape: a box's registered track slides where ICP has little
+//     more than a wall to go by (a still car's registered centre moved 13–23 cm a step on a
+//     tuning scene) and fails for a
 //     big box turning in front of the camera with parts cut by the image border (a car
 //     circling on a 0.9 m radius: 12 wrong answers in one scene). Each frame's own points fix
 //     the centre along each horizontal axis of the box when they show a face the camera
