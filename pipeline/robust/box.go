@@ -110,8 +110,11 @@ func halfSides(views []boxView) (half [2]float64, seen [2]bool) {
 func boxTrack(reg track, clouds [][]r3.Vec, poses []geom.Rigid, b box, cams []r3.Vec) (track, bool) {
 	views := make([]boxView, len(reg.P))
 	for i := range reg.P {
+		if !reg.OK[i] {
+			continue
+		}
 		pts, foot := wallPoints(clouds[i], b.zc, b.hz)
-		if !reg.OK[i] || len(pts) < minShape {
+		if len(pts) < minShape {
 			continue
 		}
 		var ax [2]r3.Vec
@@ -166,25 +169,25 @@ const maxYawFix = 5 * math.Pi / 180
 // frames), the height comes from all frames' points, and along an axis where the view fixes
 // nothing (or a side no frame shows) the measured centre's coordinate is kept.
 func boxFrames(t track, clouds [][]r3.Vec, cams []r3.Vec) (track, bool) {
-	var zs []float64
+	var visible [][]r3.Vec
+	n := 0
 	for i, c := range clouds {
 		if t.OK[i] {
-			for _, p := range c {
-				zs = append(zs, p.Z)
-			}
+			visible, n = append(visible, c), n+len(c)
 		}
 	}
-	if len(zs) < minShape {
+	if n < minShape {
 		return t, false
 	}
-	slices.Sort(zs)
-	lo, hi := quantile(zs, zQuant), quantile(zs, 1-zQuant)
-	zc, hz := (lo+hi)/2, (hi-lo)/2
+	zc, hz := heightOf(visible...)
 	views := make([]boxView, len(t.P))
 	prev, have := 0.0, false
 	for i := range t.P {
+		if !t.OK[i] {
+			continue
+		}
 		pts, foot := wallPoints(clouds[i], zc, hz)
-		if !t.OK[i] || len(pts) < minShape {
+		if len(pts) < minShape {
 			continue
 		}
 		_, _, fr := boundingRect(foot)

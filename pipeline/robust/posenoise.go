@@ -22,8 +22,7 @@ import (
 func poseNoise(p []geom.Rigid) (sigT, sigR float64) {
 	var et, er []float64
 	for i := 2; i+2 < len(p); i++ {
-		pred := r3.Sub(r3.Scale(2.0/3, r3.Add(p[i-1].T, p[i+1].T)), r3.Scale(1.0/6, r3.Add(p[i-2].T, p[i+2].T)))
-		et = append(et, r3.Norm2(r3.Sub(p[i].T, pred)))
+		et = append(et, r3.Norm2(r3.Sub(p[i].T, cubicMiddle(p[i-2].T, p[i-1].T, p[i+1].T, p[i+2].T))))
 		step := func(j int) r3.Vec { return geom.RotationVector(p[j+1].R.Mul(p[j].R.T())) }
 		a, b, c := step(i-2), step(i-1), step(i)
 		er = append(er, r3.Norm2(r3.Sub(r3.Add(a, c), r3.Scale(2, b))))

@@ -182,19 +182,8 @@ func (g grid) nearest(q r3.Vec) (r3.Vec, float64) {
 // fits (the points are not one rigid shape).
 func shapeOf(model []r3.Vec, fallback r3.Vec) (r3.Vec, *box, bool) {
 	model = evenly(model, modelMax)
-	zs := make([]float64, len(model))
-	for k, p := range model {
-		zs[k] = p.Z
-	}
-	slices.Sort(zs)
-	lo, hi := quantile(zs, zQuant), quantile(zs, 1-zQuant)
-	zc, hz := (lo+hi)/2, (hi-lo)/2
-	var wall [][2]float64
-	for _, p := range model {
-		if math.Abs(p.Z-zc) <= wallBand*hz {
-			wall = append(wall, [2]float64{p.X, p.Y})
-		}
-	}
+	zc, hz := heightOf(model)
+	_, wall := wallPoints(model, zc, hz)
 	if len(wall) < minShape {
 		for _, p := range model {
 			wall = append(wall, [2]float64{p.X, p.Y})
@@ -223,6 +212,20 @@ func shapeOf(model []r3.Vec, fallback r3.Vec) (r3.Vec, *box, bool) {
 		}
 	}
 	return r3.Vec{X: c[0], Y: c[1], Z: zc}, &box{r: rect, zc: zc, hz: hz}, true
+}
+
+// heightOf is the middle and half of the robust height range (z quantiles zQuant, 1 − zQuant)
+// of the clouds' points.
+func heightOf(clouds ...[]r3.Vec) (zc, hz float64) {
+	var zs []float64
+	for _, c := range clouds {
+		for _, p := range c {
+			zs = append(zs, p.Z)
+		}
+	}
+	slices.Sort(zs)
+	lo, hi := quantile(zs, zQuant), quantile(zs, 1-zQuant)
+	return (lo + hi) / 2, (hi - lo) / 2
 }
 
 // quantile of sorted v at share q (nearest rank).
