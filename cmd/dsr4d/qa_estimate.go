@@ -3,20 +3,21 @@ package main
 import (
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/dsr4d/dsr4d/pipeline/qa"
 	"github.com/dsr4d/dsr4d/pipeline/robust"
 	"github.com/dsr4d/dsr4d/pipeline/scene"
 )
 
-const estimatorHelp = `cues from: reference (the reference's mean of the visible surface, per frame) or robust
-(the world levelled on the ground, eroded, depth-trimmed masks, thickness-corrected centres, ICP registration onto each object's
-accumulated shape, robust trajectory and facing fits, whole-clip motion and heading models, a
-still camera/object model, camera path correction, label confidence); robust:key=value,...
-changes one component (the audit's ablations): erode=N, trim=MADs, centre=mean|median|solid,
-window=N, degree=0..2, occlusion=on|off, orient=N, upright=on|off, register=on|off,
-shape=on|off, still=on|off, model=on|off, level=on|off, camera=N, yaw=on|off, path=on|off, resolve=on|off,
-gravity=on|off`
+// estimatorHelp's on/off keys come from robust.Switches, so a new component cannot be left out.
+var estimatorHelp = `cues from: reference (the reference's mean of the visible surface, per frame) or robust
+(the world levelled on the ground, eroded, depth-trimmed masks, thickness-corrected centres, ICP
+registration onto each object's accumulated shape, boxes re-measured from their faces, robust
+trajectory and facing fits, whole-clip motion and heading models, a still camera/object model,
+camera path correction, label confidence); robust:key=value,... changes one component (the
+audit's ablations): erode=N, trim=MADs, centre=mean|median|solid, window=N, degree=0..2,
+orient=N, camera=N, and on|off: ` + strings.Join(robust.Switches(), ", ")
 
 // estimatorFlags are --estimator and --min-confidence.
 type estimatorFlags struct {

@@ -72,7 +72,7 @@ func Parse(s string) (Options, error) {
 			o.Camera = atoi()
 		default:
 			keys := []string{"erode", "trim", "centre", "window", "degree", "orient", "camera"}
-			keys = append(keys, slices.Sorted(maps.Keys(o.switches()))...)
+			keys = append(keys, Switches()...)
 			return o, fmt.Errorf("robust: unknown key %q (have %s)", k, strings.Join(keys, ", "))
 		}
 		if err != nil {
@@ -80,6 +80,12 @@ func Parse(s string) (Options, error) {
 		}
 	}
 	return o, nil
+}
+
+// Switches are Parse's on/off keys, sorted.
+func Switches() []string {
+	var o Options
+	return slices.Sorted(maps.Keys(o.switches()))
 }
 
 // switches are the on/off components by their Parse key.

@@ -54,8 +54,8 @@ type Options struct {
 	// Path corrects each frame's camera pose by the rigid motion, about the camera, that best
 	// explains every object's residual from its fitted track in that frame (pathfix.go).
 	Path bool
-	// Resolve rejects direction questions about objects whose displacement is below minMotion
-	// (qa.Resolver).
+	// Resolve gives the cues a resolution of minMotion (qa.Resolver): direction questions
+	// about objects displaced less are rejected, and shorter speed steps are rest.
 	Resolve bool
 	// Gravity turns the world so that the ground's normal is z (gravity.go): π³'s world is
 	// its first camera's frame, and every upright assumption here needs z up.
