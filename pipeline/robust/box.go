@@ -196,12 +196,9 @@ func boxFrames(t track, clouds [][]r3.Vec, cams []r3.Vec) (track, bool) {
 			th = prev + math.Remainder(th-prev, math.Pi/2)
 		}
 		prev, have = th, true
+		// Horizontal axes: heights drop out of the projections.
 		ax := [2]r3.Vec{{X: math.Cos(th), Y: math.Sin(th)}, {X: -math.Sin(th), Y: math.Cos(th)}}
-		flat := func(p r3.Vec) r3.Vec { return r3.Vec{X: p.X, Y: p.Y} }
-		for k := range pts {
-			pts[k] = flat(pts[k])
-		}
-		views[i] = newBoxView(pts, ax, r3.Vec{}, flat(cams[i]))
+		views[i] = newBoxView(pts, ax, r3.Vec{}, cams[i])
 	}
 	half, seen := halfSides(views)
 	out := track{P: slices.Clone(t.P), OK: t.OK, W: t.W}
